@@ -1,0 +1,35 @@
+# The two commands of the README. Each does all set-up itself on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: demo test lint bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[test,dev]'
+	touch $@ $(STAMP_RUN)
+
+demo: $(STAMP_RUN)
+	$(VENV)/bin/paledot demo
+
+test: $(STAMP_TEST)
+	$(PY) -m pytest -q
+
+lint: $(STAMP_TEST)
+	$(VENV)/bin/ruff check src tests bench
+
+bench: $(STAMP_TEST)
+	$(PY) bench/geometry.py
+
+clean:
+	rm -rf $(VENV) paledot-out

@@ -1,0 +1,30 @@
+"""paledot: plan, simulate and measure pictures of Earth and its Moon taken from other worlds.
+
+>>> import paledot
+>>> g = paledot.observe("mars", ["earth", "moon"], ["2023-05-15T14:08", "2023-06-02T15:00"])
+>>> g.range.shape
+(2, 2)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .bodies import Body, resolve_body
+from .corrections import CORRECTIONS
+from .ephemeris import Ephemeris, default_ephemeris
+from .errors import KernelError, OutOfRangeError, PaledotError, TimeParseError, UnknownBodyError
+from .geometry import Geometry, observe
+from .observers import BodyCentre
+from .timescales import et_to_iso, time_grid, to_et
+
+try:
+    __version__ = version("paledot")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+src"
+
+__all__ = [
+    "Body", "BodyCentre", "CORRECTIONS", "Ephemeris", "Geometry", "KernelError",
+    "OutOfRangeError", "PaledotError", "TimeParseError", "UnknownBodyError", "default_ephemeris",
+    "et_to_iso", "observe", "resolve_body", "time_grid", "to_et", "__version__",
+]

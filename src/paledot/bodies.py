@@ -1,0 +1,131 @@
+"""The body catalogue: names, NAIF ids and triaxial radii of the Sun, planets, Pluto and the Moon.
+
+Radii are the IAU WG on Cartographic Coordinates and Rotational Elements values as carried in NAIF's
+generic text PCK ``pck00011.tpc`` (``BODYnnn_RADII``, km; a = b equatorial, c polar). This module
+only names things; it never reads an ephemeris.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from .errors import UnknownBodyError
+
+
+@dataclass(frozen=True)
+class Body:
+    """A solar-system body.
+
+    Attributes
+    ----------
+    name: canonical lower-case name (``"earth"``, ``"mars barycenter"``).
+    naif_id: NAIF integer id (399 Earth, 301 Moon, 4 Mars barycentre, 499 Mars ...).
+    radii_km: (a, b, c) triaxial radii in km from pck00011; (0, 0, 0) for a barycentre.
+    system_id: NAIF id of the body's system barycentre (4 for Mars), equal to ``naif_id`` for one.
+    """
+
+    name: str
+    naif_id: int
+    radii_km: tuple[float, float, float]
+    system_id: int
+
+    @property
+    def equatorial_radius_km(self) -> float:
+        return self.radii_km[0]
+
+    @property
+    def polar_radius_km(self) -> float:
+        return self.radii_km[2]
+
+    @property
+    def mean_radius_km(self) -> float:
+        a, b, c = self.radii_km
+        return (a + b + c) / 3.0
+
+    @property
+    def is_barycenter(self) -> bool:
+        return self.naif_id < 10
+
+    @property
+    def title(self) -> str:
+        return self.name.title().replace("Barycenter", "barycentre")
+
+
+# pck00011.tpc, BODYnnn_RADII (km).
+_PCK00011_RADII: dict[int, tuple[float, float, float]] = {
+    10: (696000.0, 696000.0, 696000.0),
+    199: (2440.53, 2440.53, 2438.26),
+    299: (6051.8, 6051.8, 6051.8),
+    399: (6378.1366, 6378.1366, 6356.7519),
+    301: (1737.4, 1737.4, 1737.4),
+    499: (3396.19, 3396.19, 3376.20),
+    599: (71492.0, 71492.0, 66854.0),
+    699: (60268.0, 60268.0, 54364.0),
+    799: (25559.0, 25559.0, 24973.0),
+    899: (24764.0, 24764.0, 24341.0),
+    999: (1188.3, 1188.3, 1188.3),
+}
+
+_PLANETS = ["mercury", "venus", "earth", "mars", "jupiter", "saturn", "uranus", "neptune", "pluto"]
+
+BODIES: dict[int, Body] = {}
+
+
+def _add(name: str, naif_id: int, system_id: int) -> None:
+    BODIES[naif_id] = Body(name, naif_id, _PCK00011_RADII.get(naif_id, (0.0, 0.0, 0.0)), system_id)
+
+
+_add("solar system barycenter", 0, 0)
+_add("sun", 10, 10)
+_add("moon", 301, 3)
+for _i, _name in enumerate(_PLANETS, start=1):
+    _add(_name, _i * 100 + 99, _i)
+    _add(f"{_name} barycenter" if _name != "earth" else "earth-moon barycenter", _i, _i)
+
+_ALIASES: dict[str, int] = {b.name: b.naif_id for b in BODIES.values()}
+_ALIASES.update(
+    {
+        "ssb": 0,
+        "solar system barycentre": 0,
+        "emb": 3,
+        "earth barycenter": 3,
+        "earth barycentre": 3,
+        "earth-moon barycentre": 3,
+        "earth moon barycenter": 3,
+        "luna": 301,
+        "sol": 10,
+    }
+)
+for _name in _PLANETS:
+    if _name != "earth":
+        _ALIASES[f"{_name} barycentre"] = _ALIASES[f"{_name} barycenter"]
+
+
+def resolve_body(name_or_id: str | int | Body) -> Body:
+    """Find a body by name (case-insensitive, 'barycentre' or 'barycenter') or NAIF id.
+
+    >>> resolve_body("Moon").naif_id
+    301
+    """
+    if isinstance(name_or_id, Body):
+        return name_or_id
+    if isinstance(name_or_id, (int,)) and not isinstance(name_or_id, bool):
+        if name_or_id in BODIES:
+            return BODIES[name_or_id]
+        raise UnknownBodyError(
+            f"unknown NAIF id {name_or_id}: known ids are "
+            + ", ".join(str(i) for i in sorted(BODIES))
+        )
+    text = re.sub(r"\s+", " ", str(name_or_id).strip().lower().replace("_", " "))
+    if re.fullmatch(r"[+-]?\d+", text):
+        return resolve_body(int(text))
+    if text in _ALIASES:
+        return BODIES[_ALIASES[text]]
+    close = difflib.get_close_matches(text, sorted(_ALIASES), n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else (
+        "known bodies: sun, moon, " + ", ".join(_PLANETS) + " and their barycenters"
+    )
+    raise UnknownBodyError(f"unknown body {str(name_or_id)!r}: {hint}")
+

@@ -1,0 +1,97 @@
+"""Light-time and stellar-aberration corrections with SPICE's exact semantics, vectorised over epochs.
+
+``NONE``  geometric position at the observation epoch.
+``LT``    one-way light time by one iteration of the Newtonian light-time equation (SPKLTC).
+``CN``    the same equation iterated to convergence (at most five iterations, as SPKLTC).
+``+S``    stellar aberration on the observer's SSB velocity, the exact rotation SPICE's STELAB
+          makes: the direction turns toward the velocity by ``asin(|u x v/c|)``, length kept.
+Only reception corrections are offered (light arriving at the observer), which is all a camera needs.
+Gravitational light deflection is not applied, as in SPICE.
+
+Vectors are km in ICRF/J2000, epochs ET seconds. This module never chooses an observer or a target
+name: it works on NAIF ids and states handed to it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import PaledotError
+
+#: Speed of light, km/s (exact; SPICE's CLIGHT).
+C_KM_S = 299792.458
+
+CORRECTIONS = ("NONE", "LT", "LT+S", "CN", "CN+S")
+_CN_MAX_ITER = 5
+
+
+def normalise_correction(correction: str) -> str:
+    """Canonical spelling of an aberration-correction name, or a clear error."""
+    text = str(correction).upper().replace(" ", "")
+    if text not in CORRECTIONS:
+        raise PaledotError(
+            f"unknown aberration correction {correction!r}: choose one of {', '.join(CORRECTIONS)}"
+        )
+    return text
+
+
+def stellar_aberration(pos: np.ndarray, obs_vel: np.ndarray) -> np.ndarray:
+    """Apply stellar aberration to (N, 3) positions seen by an observer moving at (N, 3) km/s.
+
+    The position is rotated about ``u x v/c`` by ``asin(|u x v/c|)``, keeping its length (STELAB).
+    """
+    rng = np.linalg.norm(pos, axis=-1, keepdims=True)
+    u = np.divide(pos, rng, out=np.zeros_like(pos), where=rng > 0)
+    h = np.cross(u, obs_vel / C_KM_S)
+    sin_phi = np.linalg.norm(h, axis=-1, keepdims=True)
+    axis = np.divide(h, sin_phi, out=np.zeros_like(h), where=sin_phi > 0)
+    phi = np.arcsin(np.clip(sin_phi, 0.0, 1.0))
+    # Rodrigues' rotation of pos about the unit axis by phi; axis is perpendicular to pos.
+    return pos * np.cos(phi) + np.cross(axis, pos) * np.sin(phi)
+
+
+def apparent_position(
+    ephemeris,
+    target_id: int,
+    et: np.ndarray,
+    obs_pos: np.ndarray,
+    obs_vel: np.ndarray | None,
+    correction: str = "LT+S",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apparent position of ``target_id`` from an observer at SSB position/velocity ``obs_*``.
+
+    Parameters
+    ----------
+    ephemeris: an :class:`~paledot.ephemeris.Ephemeris`.
+    target_id: NAIF id of the target.
+    et: (N,) observation epochs, ET seconds.
+    obs_pos, obs_vel: (N, 3) observer SSB position (km) and velocity (km/s) at ``et``.
+    correction: one of ``NONE``, ``LT``, ``LT+S``, ``CN``, ``CN+S``.
+
+    Returns
+    -------
+    position: (N, 3) km, J2000, observer to target, corrected.
+    light_time: (N,) one-way light time in seconds (geometric distance / c for ``NONE``).
+    """
+    corr = normalise_correction(correction)
+    ephemeris.check_coverage(target_id, et)
+    pos = ephemeris.position(target_id, et) - obs_pos
+    lt = np.linalg.norm(pos, axis=-1) / C_KM_S
+    if corr == "NONE":
+        return pos, lt
+    iterations = _CN_MAX_ITER if corr.startswith("CN") else 1
+    for _ in range(iterations):
+        epoch = et - lt
+        ephemeris.check_coverage(target_id, epoch)
+        pos = ephemeris.position(target_id, epoch) - obs_pos
+        prev = lt
+        lt = np.linalg.norm(pos, axis=-1) / C_KM_S
+        # SPKLTC stops once the change is below 1e-17 relative to the epoch; later passes would
+        # not move anything beyond rounding, so stopping when all have converged is equivalent.
+        if np.all(np.abs(lt - prev) <= 1e-17 * np.maximum(1.0, np.abs(epoch))):
+            break
+    if corr.endswith("+S"):
+        if obs_vel is None:
+            raise PaledotError("stellar aberration needs the observer's velocity")
+        pos = stellar_aberration(pos, obs_vel)
+    return pos, lt

