@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import PaledotError
+from .vectors import cross, norm
 
 #: Speed of light, km/s (exact; SPICE's CLIGHT).
 C_KM_S = 299792.458
@@ -40,14 +41,15 @@ def stellar_aberration(pos: np.ndarray, obs_vel: np.ndarray) -> np.ndarray:
 
     The position is rotated about ``u x v/c`` by ``asin(|u x v/c|)``, keeping its length (STELAB).
     """
-    rng = np.linalg.norm(pos, axis=-1, keepdims=True)
+    rng = norm(pos)[:, None]
     u = np.divide(pos, rng, out=np.zeros_like(pos), where=rng > 0)
-    h = np.cross(u, obs_vel / C_KM_S)
-    sin_phi = np.linalg.norm(h, axis=-1, keepdims=True)
+    h = cross(u, obs_vel / C_KM_S)
+    sin_phi = norm(h)[:, None]
     axis = np.divide(h, sin_phi, out=np.zeros_like(h), where=sin_phi > 0)
-    phi = np.arcsin(np.clip(sin_phi, 0.0, 1.0))
-    # Rodrigues' rotation of pos about the unit axis by phi; axis is perpendicular to pos.
-    return pos * np.cos(phi) + np.cross(axis, pos) * np.sin(phi)
+    # Rodrigues' rotation of pos about the unit axis by phi; the axis is perpendicular to pos,
+    # so the (axis . pos) term vanishes. cos(asin(x)) = sqrt(1 - x^2).
+    cos_phi = np.sqrt(1.0 - np.minimum(sin_phi, 1.0) ** 2)
+    return pos * cos_phi + cross(axis, pos) * sin_phi
 
 
 def apparent_position(
@@ -76,7 +78,7 @@ def apparent_position(
     corr = normalise_correction(correction)
     ephemeris.check_coverage(target_id, et)
     pos = ephemeris.position(target_id, et) - obs_pos
-    lt = np.linalg.norm(pos, axis=-1) / C_KM_S
+    lt = norm(pos) / C_KM_S
     if corr == "NONE":
         return pos, lt
     iterations = _CN_MAX_ITER if corr.startswith("CN") else 1
@@ -85,7 +87,7 @@ def apparent_position(
         ephemeris.check_coverage(target_id, epoch)
         pos = ephemeris.position(target_id, epoch) - obs_pos
         prev = lt
-        lt = np.linalg.norm(pos, axis=-1) / C_KM_S
+        lt = norm(pos) / C_KM_S
         # SPKLTC stops once the change is below 1e-17 relative to the epoch; later passes would
         # not move anything beyond rounding, so stopping when all have converged is equivalent.
         if np.all(np.abs(lt - prev) <= 1e-17 * np.maximum(1.0, np.abs(epoch))):

@@ -53,6 +53,12 @@ class _Segment:
     def evaluate(self, et: np.ndarray, velocity: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Position (N, 3) km and, if asked, velocity (N, 3) km/s of target relative to center."""
         self._load()
+        if et.size == 1:
+            # numpy's matmul takes a BLAS path for a lone epoch (its operands become contiguous)
+            # and a plain loop otherwise; evaluating two copies keeps every epoch's result
+            # bit-identical whatever the batch size, so chunked and whole runs agree exactly.
+            p, v = self.evaluate(np.repeat(et, 2), velocity)
+            return p[:1], (None if v is None else v[:1])
         coef = self._coef
         nrec, ncoef, ncomp = coef.shape
         radius = 0.5 * self._intlen
@@ -60,28 +66,31 @@ class _Segment:
         np.clip(idx, 0, nrec - 1, out=idx)
         mid = self._init + (idx + 0.5) * self._intlen
         s = (et - mid) / radius
-        # Chebyshev basis T_k(s) (and its derivative k U_{k-1}(s)) as rows, then one batched
-        # matrix product with each epoch's record: much faster than a Clenshaw loop in numpy.
+        # Chebyshev basis T_k(s) (and its derivative k U_{k-1}(s)) built row by row in contiguous
+        # memory, then one batched matrix product with each epoch's record: several times faster
+        # than a Clenshaw loop over (N, 3) arrays in numpy.
         want_dt = velocity and self.data_type == 2
-        basis = np.empty((et.size, 2 if want_dt else 1, ncoef))
-        t = basis[:, 0, :]
-        t[:, 0] = 1.0
+        basis = np.empty((2 if want_dt else 1, ncoef, et.size))
+        t = basis[0]
+        t[0] = 1.0
         if ncoef > 1:
-            t[:, 1] = s
+            t[1] = s
         two_s = 2.0 * s
         for k in range(2, ncoef):
-            t[:, k] = two_s * t[:, k - 1] - t[:, k - 2]
+            np.multiply(two_s, t[k - 1], out=t[k])
+            t[k] -= t[k - 2]
         if want_dt:
-            dt = basis[:, 1, :]
-            dt[:, 0] = 0.0
+            dt = basis[1]
+            dt[0] = 0.0
             if ncoef > 1:
-                dt[:, 1] = 1.0
-            # dT_k/ds = 2 T_{k-1} + dT_{k-2}/ds * (k / (k - 2)), written via U: k U_{k-1}.
-            u_prev, u = np.ones_like(s), two_s.copy()  # U_0, U_1
-            for k in range(2, ncoef):
-                dt[:, k] = k * u
-                u_prev, u = u, two_s * u - u_prev
-        value = np.matmul(basis, coef[idx])  # (N, 1|2, ncomp)
+                dt[1] = 1.0
+            if ncoef > 2:
+                # dT_k/ds = k U_{k-1}(s), with U_0 = 1, U_1 = 2s, U_k = 2s U_{k-1} - U_{k-2}.
+                u_prev, u_cur = np.ones_like(s), two_s
+                for k in range(2, ncoef):
+                    np.multiply(u_cur, k, out=dt[k])
+                    u_prev, u_cur = u_cur, two_s * u_cur - u_prev
+        value = np.matmul(basis.transpose(2, 0, 1), coef[idx])  # (N, 1|2, ncomp)
         if self.data_type == 3:
             return value[:, 0, :3], (value[:, 0, 3:] if velocity else None)
         if not want_dt:
@@ -207,43 +216,50 @@ class Ephemeris:
             )
 
     # --- evaluation ---------------------------------------------------------------------------
-    def state(self, naif_id: int, et, velocity: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def state(
+        self, naif_id: int, et, velocity: bool = True
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """SSB-relative position (N, 3) km and velocity (N, 3) km/s (None if not asked)."""
         et = np.atleast_1d(np.asarray(et, dtype=np.float64))
-        pos = np.zeros((et.size, 3))
-        vel = np.zeros((et.size, 3)) if velocity else None
-        self._accumulate(naif_id, et, np.arange(et.size), pos, vel)
-        return pos, vel
+        return self._chain(naif_id, et, velocity)
 
     def position(self, naif_id: int, et) -> np.ndarray:
         """SSB-relative position (N, 3) km."""
         return self.state(naif_id, et, velocity=False)[0]
 
-    def _accumulate(self, naif_id, et, rows, pos, vel) -> None:
-        if naif_id == 0 or rows.size == 0:
-            return
+    def _chain(self, naif_id: int, et: np.ndarray, velocity: bool):
+        """Sum the segments from ``naif_id`` down to the SSB, choosing per epoch where needed."""
+        if naif_id == 0:
+            return np.zeros((et.size, 3)), (np.zeros((et.size, 3)) if velocity else None)
         segs = self._by_target.get(naif_id)
         if not segs:
             raise UnknownBodyError(f"no loaded ephemeris has NAIF {naif_id}")
-        todo = np.ones(rows.size, dtype=bool)
+        first = segs[0]
+        if len(segs) == 1 or (et.min() >= first.start_et and et.max() <= first.stop_et):
+            p, v = first.evaluate(et, velocity)
+            cp, cv = self._chain(first.center, et, velocity)
+            p += cp
+            if velocity:
+                v = v + cv
+            return p, v
+        # Several segments: the latest-loaded one that covers an epoch answers for it (SPICE).
+        pos = np.zeros((et.size, 3))
+        vel = np.zeros((et.size, 3)) if velocity else None
+        todo = np.ones(et.size, dtype=bool)
         for seg in segs:
-            if len(segs) == 1:
-                take = todo
-            else:
-                take = todo & (et[rows] >= seg.start_et) & (et[rows] <= seg.stop_et)
-                if not take.any():
-                    continue
-            sub = rows[take]
-            p, v = seg.evaluate(et[sub], vel is not None)
-            pos[sub] += p
-            if vel is not None:
-                vel[sub] += v
-            self._accumulate(seg.center, et, sub, pos, vel)
+            take = todo & (et >= seg.start_et) & (et <= seg.stop_et)
+            if not take.any():
+                continue
+            p, v = seg.evaluate(et[take], velocity)
+            cp, cv = self._chain(seg.center, et[take], velocity)
+            pos[take] = p + cp
+            if velocity:
+                vel[take] = v + cv
             todo &= ~take
             if not todo.any():
-                return
-        if todo.any():
-            self.check_coverage(naif_id, et[rows[todo]])
+                return pos, vel
+        self.check_coverage(naif_id, et[todo])
+        return pos, vel
 
 
 @lru_cache(maxsize=1)

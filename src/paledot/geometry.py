@@ -18,6 +18,7 @@ This module never renders or writes files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import astropy.units as u
 import numpy as np
@@ -29,15 +30,14 @@ from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
 from .observers import as_observer
 from .timescales import et_to_iso, et_to_time, to_et
+from .vectors import cross, dot, norm
 
 SUN_ID = 10
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle (rad) between vectors on the last axis, accurate at 0 and pi."""
-    cross = np.linalg.norm(np.cross(a, b), axis=-1)
-    dot = np.einsum("...i,...i->...", a, b)
-    return np.arctan2(cross, dot)
+    return np.arctan2(norm(cross(a, b)), dot(a, b))
 
 
 def radec(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -71,9 +71,42 @@ class Geometry:
     ephemeris_files: tuple[str, ...]
     _position: np.ndarray = field(repr=False)
     _light_time: np.ndarray = field(repr=False)
-    _phase: np.ndarray = field(repr=False)
-    _sun_elongation: np.ndarray = field(repr=False)
     notes: tuple[str, ...] = ()
+    # What the Sun-dependent quantities need; they are computed on first use, since many callers
+    # want positions only and the Sun costs as much again as the targets themselves.
+    _context: tuple | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _illumination(self) -> tuple[np.ndarray, np.ndarray]:
+        """(phase, sun elongation), each (T, N) rad, with the geometry's own correction."""
+        eph, obs_pos, obs_vel, obs_id = self._context
+        ids = [r.naif_id for r in self.targets]
+        corr, et, position = self.correction, self.t, self._position
+        if obs_id == SUN_ID:
+            elongation = np.full(position.shape[:2], np.nan)
+        else:
+            if SUN_ID in ids:
+                sun_pos = position[ids.index(SUN_ID)]
+            else:
+                sun_pos, _ = apparent_position(eph, SUN_ID, et, obs_pos, obs_vel, corr)
+            elongation = angle_between(position, sun_pos[None])
+        phase = np.full(position.shape[:2], np.nan)
+        for i, naif_id in enumerate(ids):
+            if naif_id == SUN_ID:
+                continue
+            emit = et if corr == "NONE" else et - self._light_time[i]
+            tpos, tvel = eph.state(naif_id, emit, velocity=corr.endswith("+S"))
+            to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
+            phase[i] = angle_between(-position[i], to_sun)
+        return phase, elongation
+
+    @property
+    def _phase(self) -> np.ndarray:
+        return self._illumination[0]
+
+    @property
+    def _sun_elongation(self) -> np.ndarray:
+        return self._illumination[1]
 
     # --- naming -------------------------------------------------------------------------------
     @property
@@ -107,7 +140,7 @@ class Geometry:
     @property
     def range(self) -> u.Quantity:
         """Apparent distance (km): the length of the corrected vector."""
-        return np.linalg.norm(self._position, axis=-1) * u.km
+        return norm(self._position) * u.km
 
     @property
     def light_time(self) -> u.Quantity:
@@ -131,7 +164,7 @@ class Geometry:
     def angular_radius(self) -> u.Quantity:
         """Apparent angular radius from the equatorial radius, rad."""
         a = np.array([r.body.equatorial_radius_km for r in self.targets])[:, None]
-        rng = np.linalg.norm(self._position, axis=-1)
+        rng = norm(self._position)
         return np.arcsin(np.clip(a / rng, 0.0, 1.0)) * u.rad
 
     @property
@@ -231,7 +264,7 @@ def observe(
     ephemeris: kernels to use; DE440 by default.
 
     >>> g = observe("mars", ["earth", "moon"], ["2023-05-15T14:08"])
-    >>> 2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8
+    >>> bool(2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8)
     True
     """
     eph = ephemeris or default_ephemeris()
@@ -255,29 +288,10 @@ def observe(
     n_t, n = len(resolved), et.size
     position = np.empty((n_t, n, 3))
     light_time = np.empty((n_t, n))
-    phase = np.full((n_t, n), np.nan)
     for i, r in enumerate(resolved):
         position[i], light_time[i] = apparent_position(eph, r.naif_id, et, obs_pos, obs_vel, corr)
 
-    if obs_id == SUN_ID:
-        sun_pos = None
-    elif SUN_ID in [r.naif_id for r in resolved]:
-        sun_pos = position[[r.naif_id for r in resolved].index(SUN_ID)]
-    else:
-        sun_pos, _ = apparent_position(eph, SUN_ID, et, obs_pos, obs_vel, corr)
-    elongation = (
-        np.full((n_t, n), np.nan) if sun_pos is None else angle_between(position, sun_pos[None])
-    )
-
-    for i, r in enumerate(resolved):
-        if r.naif_id == SUN_ID:
-            continue
-        emit = et if corr == "NONE" else et - light_time[i]
-        tpos, tvel = eph.state(r.naif_id, emit, velocity=corr.endswith("+S"))
-        to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
-        phase[i] = angle_between(-position[i], to_sun)
-
-    notes = tuple(dict.fromkeys(x for x in [getattr(obs, "note", "")] + [r.note for r in resolved] if x))
+    notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
     return Geometry(
         t=et,
         observer=obs.name,
@@ -286,9 +300,8 @@ def observe(
         ephemeris_files=tuple(eph.paths),
         _position=position,
         _light_time=light_time,
-        _phase=phase,
-        _sun_elongation=elongation,
-        notes=notes,
+        notes=tuple(dict.fromkeys(x for x in notes if x)),
+        _context=(eph, obs_pos, obs_vel, obs_id),
     )
 
 
