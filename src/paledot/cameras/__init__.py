@@ -1,0 +1,239 @@
+"""Camera models and the catalogue of real instruments.
+
+A camera is data: one TOML file per instrument in this folder (or anywhere a user keeps one), every
+parameter a table with its ``value`` and either a ``source`` (paper, instrument kernel, PDS label) or
+``assumed`` (the reason no published value was used). ``load_camera("hrsc-src")`` reads the
+catalogue; ``load_camera("my.toml")`` reads a user's file; ``camera_from_ik(path)`` builds a camera
+from a SPICE instrument kernel's FOCAL_LENGTH, PIXEL_SIZE/PIXEL_PITCH, PIXEL_SAMPLES/LINES.
+
+Conventions (DESIGN.md): the detector has ``columns`` x ``rows`` pixels, pixel (0, 0) centred at
+(0.0, 0.0), rows grow downward in the image; the camera's +Y axis is image "up" (decreasing row),
++X is image right (increasing column) and +Z the boresight, so X = Y x Z... chosen so that with
+north up, east is on the left, as on the sky. This module never renders.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from importlib.resources import files
+from pathlib import Path
+
+from ..errors import PaledotError
+
+# field name -> (unit written in files, lower bound exclusive?, lower, upper, required)
+_SPEC: dict[str, tuple[str, float, float, bool]] = {
+    "focal_length_mm": ("mm", 0.0, 1e6, True),
+    "pixel_pitch_um": ("um", 0.0, 1e4, True),
+    "columns": ("px", 0.0, 1e6, True),
+    "rows": ("px", 0.0, 1e6, True),
+    "aperture_mm": ("mm", 0.0, 1e5, True),
+    "obscuration": ("fraction of aperture diameter", -1e-12, 0.99, False),
+    "psf_fwhm_px": ("px", -1e-12, 1e3, False),
+    "bandpass_center_nm": ("nm", 100.0, 30000.0, True),
+    "bandpass_width_nm": ("nm", 0.0, 30000.0, True),
+    "throughput": ("fraction (optics x QE)", 0.0, 1.0, True),
+    "gain_e_per_dn": ("e-/DN", 0.0, 1e6, True),
+    "read_noise_e": ("e-", -1e-12, 1e6, True),
+    "dark_current_e_per_s": ("e-/s/px", -1e-12, 1e9, True),
+    "full_well_e": ("e-", 0.0, 1e9, True),
+    "bit_depth": ("bits", 0.0, 32.0, True),
+    "bias_dn": ("DN", -1e-12, 1e9, False),
+    "exposure_min_s": ("s", 0.0, 1e6, True),
+    "exposure_max_s": ("s", 0.0, 1e6, True),
+}
+_INTEGER = {"columns", "rows", "bit_depth"}
+
+
+@dataclass(frozen=True)
+class Camera:
+    """A framing camera: optics, detector and electronics, in the units the field names say.
+
+    ``sources`` maps each field to where its value comes from (``"assumed: ..."`` if no source).
+    """
+
+    name: str
+    title: str
+    focal_length_mm: float
+    pixel_pitch_um: float
+    columns: int
+    rows: int
+    aperture_mm: float
+    bandpass_center_nm: float
+    bandpass_width_nm: float
+    throughput: float
+    gain_e_per_dn: float
+    read_noise_e: float
+    dark_current_e_per_s: float
+    full_well_e: float
+    bit_depth: int
+    exposure_min_s: float
+    exposure_max_s: float
+    obscuration: float = 0.0
+    psf_fwhm_px: float = 0.0
+    bias_dn: float = 0.0
+    up: str = "+Y"
+    notes: str = ""
+    sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        for name, (unit, lo, hi, _) in _SPEC.items():
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise PaledotError(f"camera {self.name!r}: {name} must be a number, got {value!r}")
+            if not math.isfinite(value) or not (lo < value <= hi):
+                raise PaledotError(
+                    f"camera {self.name!r}: {name} = {value!r} is outside the allowed range "
+                    f"({'>' if lo >= 0 else '>='} {max(lo, 0):g} and <= {hi:g} {unit})"
+                )
+        if self.exposure_min_s > self.exposure_max_s:
+            raise PaledotError(
+                f"camera {self.name!r}: exposure_min_s {self.exposure_min_s} exceeds "
+                f"exposure_max_s {self.exposure_max_s}"
+            )
+
+    # --- derived optics --------------------------------------------------------------------
+    @property
+    def pixel_scale_rad(self) -> float:
+        """Angle one pixel subtends at the boresight, rad (pitch / focal length)."""
+        return self.pixel_pitch_um * 1e-3 / self.focal_length_mm
+
+    @property
+    def field_of_view_rad(self) -> tuple[float, float]:
+        """Full field of view across (columns, rows), rad."""
+        half_w = math.atan(0.5 * self.columns * self.pixel_pitch_um * 1e-3 / self.focal_length_mm)
+        half_h = math.atan(0.5 * self.rows * self.pixel_pitch_um * 1e-3 / self.focal_length_mm)
+        return 2 * half_w, 2 * half_h
+
+    @property
+    def collecting_area_m2(self) -> float:
+        """Clear aperture area, m^2 (central obscuration removed)."""
+        r = 0.5 * self.aperture_mm * 1e-3
+        return math.pi * r * r * (1.0 - self.obscuration**2)
+
+    @property
+    def max_dn(self) -> int:
+        return 2 ** int(self.bit_depth) - 1
+
+    @property
+    def boresight_pixel(self) -> tuple[float, float]:
+        """(column, row) of the optical axis: the detector centre."""
+        return (self.columns - 1) / 2.0, (self.rows - 1) / 2.0
+
+
+def _catalogue_dir():
+    return files("paledot.cameras")
+
+
+def list_cameras() -> dict[str, str]:
+    """Catalogue names and their one-line titles."""
+    out = {}
+    for entry in sorted(_catalogue_dir().iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            cam = _from_text(entry.read_text(), entry.name)
+            out[cam.name] = cam.title
+    return out
+
+
+def load_camera(name_or_path: str | Path) -> Camera:
+    """A catalogue camera by name (``hrsc-src``) or a camera file by path."""
+    text_name = str(name_or_path)
+    path = Path(text_name)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise PaledotError(f"camera file {text_name!r} does not exist")
+        return _from_text(path.read_text(), text_name)
+    key = re.sub(r"[\s_]+", "-", text_name.strip().lower())
+    entry = _catalogue_dir().joinpath(f"{key}.toml")
+    if not entry.is_file():
+        known = ", ".join(list_cameras())
+        raise PaledotError(f"unknown camera {text_name!r}: known cameras are {known}")
+    return _from_text(entry.read_text(), entry.name)
+
+
+def _from_text(text: str, origin: str) -> Camera:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PaledotError(f"camera file {origin!r} is not valid TOML: {exc}") from None
+    for key in ("name", "title"):
+        if not isinstance(doc.get(key), str):
+            raise PaledotError(f"camera file {origin!r} is missing the text field {key!r}")
+    values: dict[str, object] = {"name": doc["name"], "title": doc["title"]}
+    sources: dict[str, str] = {}
+    for name, (_, _, _, required) in _SPEC.items():
+        entry = doc.get(name)
+        if entry is None:
+            if required:
+                raise PaledotError(f"camera file {origin!r} is missing the field {name!r}")
+            continue
+        if not isinstance(entry, dict) or "value" not in entry:
+            raise PaledotError(f"camera file {origin!r}: {name} must be a table with a 'value'")
+        if not (entry.get("source") or entry.get("assumed")):
+            raise PaledotError(
+                f"camera file {origin!r}: {name} needs a 'source' or an 'assumed' reason"
+            )
+        value = entry["value"]
+        if name in _INTEGER:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PaledotError(f"camera file {origin!r}: {name} must be a whole number")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        values[name] = value
+        sources[name] = entry.get("source") or f"assumed: {entry['assumed']}"
+    for key in ("up", "notes"):
+        if isinstance(doc.get(key), str):
+            values[key] = doc[key]
+    known = {f.name for f in fields(Camera)}
+    unknown = set(doc) - known
+    if unknown:
+        raise PaledotError(f"camera file {origin!r} has unknown fields: {', '.join(sorted(unknown))}")
+    return Camera(**values, sources=sources)  # type: ignore[arg-type]
+
+
+_IK_VALUE = re.compile(r"^\s*INS(-?\d+)_(\w+)\s*=\s*(\(.*?\)|[^\s]+)", re.MULTILINE | re.DOTALL)
+
+
+def camera_from_ik(
+    path: str | Path, base: str | Camera = "generic-ccd", name: str | None = None
+) -> Camera:
+    """A camera whose optics and format come from a SPICE instrument kernel (text IK).
+
+    FOCAL_LENGTH (mm), PIXEL_SIZE or PIXEL_PITCH (microns or mm, judged by size), PIXEL_SAMPLES and
+    PIXEL_LINES are read from the kernel's data blocks; everything else (aperture, detector
+    electronics, bandpass) comes from ``base``, a catalogue camera or Camera, and is marked so.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PaledotError(f"instrument kernel {str(path)!r} does not exist")
+    text = path.read_text(errors="replace")
+    data = "\n".join(re.findall(r"\\begindata(.*?)(?:\\begintext|\Z)", text, re.DOTALL))
+    found: dict[str, float] = {}
+    for _, key, raw in _IK_VALUE.findall(data):
+        nums = re.findall(r"[-+]?\d+(?:\.\d*)?(?:[EeDd][-+]?\d+)?", raw)
+        if nums:
+            found.setdefault(key.upper(), float(nums[0].replace("D", "E").replace("d", "e")))
+    if "FOCAL_LENGTH" not in found:
+        raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._FOCAL_LENGTH")
+    pitch = found.get("PIXEL_SIZE", found.get("PIXEL_PITCH"))
+    if pitch is None:
+        raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._PIXEL_SIZE or _PIXEL_PITCH")
+    pitch_um = pitch * 1000.0 if pitch < 0.5 else pitch  # IKs write mm (0.009) or microns (9.0)
+    cam = base if isinstance(base, Camera) else load_camera(base)
+    values = {f.name: getattr(cam, f.name) for f in fields(Camera) if f.name != "sources"}
+    values.update(
+        name=name or path.stem.lower(),
+        title=f"{path.name} (optics from the IK, the rest from {cam.name})",
+        focal_length_mm=found["FOCAL_LENGTH"],
+        pixel_pitch_um=pitch_um,
+    )
+    if "PIXEL_SAMPLES" in found:
+        values["columns"] = int(found["PIXEL_SAMPLES"])
+    if "PIXEL_LINES" in found:
+        values["rows"] = int(found["PIXEL_LINES"])
+    sources = {k: f"from {cam.name}: {v}" for k, v in cam.sources.items()}
+    for key in ("focal_length_mm", "pixel_pitch_um", "columns", "rows"):
+        sources[key] = f"instrument kernel {path.name}"
+    return Camera(**values, sources=sources)
