@@ -49,6 +49,11 @@ class Body:
         return self.naif_id < 10
 
     @property
+    def pole_radec_deg(self) -> tuple[float, float]:
+        """North pole (RA, Dec) in degrees, J2000; the celestial pole when unknown."""
+        return _POLES_DEG.get(self.naif_id, (0.0, 90.0))
+
+    @property
     def title(self) -> str:
         return self.name.title().replace("Barycenter", "barycentre")
 
@@ -66,6 +71,24 @@ _PCK00011_RADII: dict[int, tuple[float, float, float]] = {
     799: (25559.0, 25559.0, 24973.0),
     899: (24764.0, 24764.0, 24341.0),
     999: (1188.3, 1188.3, 1188.3),
+}
+
+# North pole (RA, Dec) in degrees at J2000, constant terms of the IAU WGCCRE 2015 models (Archinal et
+# al. 2018, Celest. Mech. Dyn. Astr. 130:22, as in pck00011). Used only to orient an oblate outline;
+# the slow and periodic terms (under a degree for these bodies, ~4 degrees for the Moon's
+# librations) do not matter for that and are left out.
+_POLES_DEG: dict[int, tuple[float, float]] = {
+    10: (286.13, 63.87),
+    199: (281.0103, 61.4155),
+    299: (272.76, 67.16),
+    399: (0.0, 90.0),
+    301: (269.9949, 66.5392),
+    499: (317.269202, 54.432516),
+    599: (268.056595, 64.495303),
+    699: (40.589, 83.537),
+    799: (257.311, -15.175),
+    899: (299.36, 43.46),
+    999: (132.993, -6.163),
 }
 
 _PLANETS = ["mercury", "venus", "earth", "mars", "jupiter", "saturn", "uranus", "neptune", "pluto"]

@@ -57,6 +57,31 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
     g.set_defaults(func=_cmd_geometry)
 
+    r = sub.add_parser("render", help="render the frame a camera would record")
+    r.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
+    r.add_argument("--camera", required=True, help="catalogue name (see 'paledot cameras') or a .toml file")
+    r.add_argument("--time", required=True, help="the epoch (ISO UTC, JD..., ET:...)")
+    r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
+    r.add_argument("--pointing", default="midpoint", help="midpoint (default), a target, or RA,DEC deg")
+    r.add_argument("--roll", type=float, default=0.0, help="image up from north toward east, deg")
+    r.add_argument("--exposure", default="auto", help="'auto' or milliseconds")
+    r.add_argument("--auto-fraction", type=float, default=0.7,
+                   help="auto exposure: brightest peak as a fraction of full well (default 0.7)")
+    r.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same bytes)")
+    r.add_argument("--no-noise", action="store_true", help="the expected frame, without noise")
+    r.add_argument("--correction", default="LT+S", type=str.upper)
+    r.add_argument("--ephemeris", action="append", default=[])
+    r.add_argument("--out", required=True, help="FITS file to write")
+    r.add_argument("--fits-kind", default="dn", choices=("dn", "electrons"))
+    r.add_argument("--png", help="also write a PNG of the frame")
+    r.add_argument("--annotated", help="also write a PNG with Earth and Moon ringed and labelled")
+    r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
+    r.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    r.set_defaults(func=_cmd_render)
+
+    c = sub.add_parser("cameras", help="list the camera catalogue")
+    c.set_defaults(func=_cmd_cameras)
+
     d = sub.add_parser("demo", help="the main job: Mars Express 2023 geometry")
     d.set_defaults(func=_cmd_demo)
     return p
@@ -194,6 +219,65 @@ def format_table(g: Geometry, header: bool = True) -> str:
                 f"{p['separation_arcsec']:>13.2f} {p['position_angle_deg']:>8.2f}"
             )
     return "\n".join(lines) + "\n"
+
+
+# --- render -----------------------------------------------------------------------------------
+def _cmd_render(args) -> int:
+    import warnings
+
+    from .frames import STRETCHES, write_annotated_png, write_fits, write_png
+    from .outputs import check_destination
+    from .render import Pointing, RenderWarning, Scene, render
+
+    if args.stretch not in STRETCHES:
+        raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
+    outputs = [p for p in (args.out, args.png, args.annotated) if p]
+    for path in outputs:  # refuse before any work, so nothing is half done
+        check_destination(path, args.overwrite)
+    if args.exposure.lower() == "auto":
+        exposure: str | float = "auto"
+    else:
+        try:
+            exposure = float(args.exposure) / 1000.0
+        except ValueError:
+            raise PaledotError(f"exposure {args.exposure!r} must be 'auto' or milliseconds") from None
+        if not math.isfinite(exposure) or exposure <= 0:
+            raise PaledotError(f"exposure {args.exposure!r} ms must be a positive number")
+    eph = Ephemeris(args.ephemeris) if args.ephemeris else None
+    scene = Scene(args.time, args.observer, args.target, args.camera,
+                  Pointing.parse(args.pointing, args.roll), exposure, args.auto_fraction, args.seed,
+                  args.correction, eph, noise=not args.no_noise)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RenderWarning)
+        frame = render(scene)
+    for w in caught:
+        if issubclass(w.category, RenderWarning):
+            print(f"paledot: warning: {w.message}", file=sys.stderr)
+    write_fits(frame, args.out, kind=args.fits_kind, overwrite=args.overwrite)
+    if args.png:
+        write_png(frame, args.png, args.stretch, overwrite=args.overwrite)
+    if args.annotated:
+        write_annotated_png(frame, args.annotated, args.stretch, overwrite=args.overwrite)
+    cam = frame.camera
+    print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
+          f"exposure {frame.exposure_s * 1e3:.4g} ms")
+    for b in frame.bodies:
+        where = f"column {b.column:.2f}, row {b.row:.2f}" if b.in_frame else "outside the frame"
+        print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
+              f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; {b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-, "
+              f"SNR {b.snr:.1f}")
+    print("wrote " + ", ".join(outputs))
+    return 0
+
+
+def _cmd_cameras(args) -> int:
+    from .cameras import list_cameras, load_camera
+
+    for name, title in list_cameras().items():
+        cam = load_camera(name)
+        print(f"{name:<22} {title} — {cam.columns}x{cam.rows} px, "
+              f"{cam.pixel_scale_rad * 1e6:.3g} urad/px")
+    return 0
 
 
 # --- demo -------------------------------------------------------------------------------------

@@ -77,8 +77,11 @@ class Geometry:
     _context: tuple | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def _illumination(self) -> tuple[np.ndarray, np.ndarray]:
-        """(phase, sun elongation), each (T, N) rad, with the geometry's own correction."""
+    def _illumination(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(phase, sun elongation, target-to-Sun vectors): (T, N) rad, (T, N) rad, (T, N, 3) km.
+
+        All with the geometry's own correction; the Sun is seen from each target at the epoch its
+        light left for the observer."""
         eph, obs_pos, obs_vel, obs_id = self._context
         ids = [r.naif_id for r in self.targets]
         corr, et, position = self.correction, self.t, self._position
@@ -91,6 +94,7 @@ class Geometry:
                 sun_pos, _ = apparent_position(eph, SUN_ID, et, obs_pos, obs_vel, corr)
             elongation = angle_between(position, sun_pos[None])
         phase = np.full(position.shape[:2], np.nan)
+        sun_from_target = np.zeros(position.shape)
         for i, naif_id in enumerate(ids):
             if naif_id == SUN_ID:
                 continue
@@ -98,7 +102,8 @@ class Geometry:
             tpos, tvel = eph.state(naif_id, emit, velocity=corr.endswith("+S"))
             to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
             phase[i] = angle_between(-position[i], to_sun)
-        return phase, elongation
+            sun_from_target[i] = to_sun
+        return phase, elongation, sun_from_target
 
     @property
     def _phase(self) -> np.ndarray:
@@ -175,6 +180,30 @@ class Geometry:
     def phase_angle(self) -> u.Quantity:
         """Sun-target-observer angle, rad (NaN for the Sun itself)."""
         return self._phase * u.rad
+
+    @property
+    def sun_from_target(self) -> u.Quantity:
+        """Vectors from each target to the Sun (J2000, km), at the light's emission epoch; (T, N, 3)."""
+        return self._illumination[2] * u.km
+
+    @property
+    def heliocentric_distance(self) -> u.Quantity:
+        """Each target's distance from the Sun (km) at the emission epoch; 0 for the Sun."""
+        return norm(self._illumination[2]) * u.km
+
+    @property
+    def magnitude(self) -> u.Quantity:
+        """Apparent V magnitude of each target (NaN where paledot has no phase curve).
+
+        See :mod:`paledot.photometry` for the published phase curves used."""
+        from .photometry import apparent_magnitude
+
+        rows = [
+            apparent_magnitude(r.body.naif_id, self.heliocentric_distance.to_value("km")[i],
+                               self.range.to_value("km")[i], self._phase[i])
+            for i, r in enumerate(self.targets)
+        ]
+        return np.array(rows) * u.mag
 
     @property
     def illuminated_fraction(self) -> u.Quantity:

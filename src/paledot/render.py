@@ -1,0 +1,528 @@
+"""Render a Scene into the frame a camera would record: projection, sub-pixel disks, PSF, detector.
+
+The path, for one epoch:
+1. Geometry of the targets (apparent positions, the Sun from each target) from ``geometry``.
+2. Pointing: the boresight on a target, on the midpoint of the targets, or at RA/Dec, with a roll
+   (image up = the camera's +Y, turned from celestial north toward east by the roll).
+3. Each body is ray-cast as its IAU ellipsoid through the camera's gnomonic projection on a grid of
+   sub-pixel samples, lit by the Sun with the body's surface law, so the terminator, the limb and
+   the oblateness fall where they belong; light is counted only on the sunlit, visible surface.
+4. The fine image is convolved with the PSF (a polychromatic Airy pattern of the aperture with its
+   central obscuration, blurred by the camera's measured Gaussian if it has one) on the same fine
+   grid, then summed into pixels: each pixel holds the integral of (sky x PSF) over its area.
+5. Photometry sets each body's total electron rate; an exposure ("auto" puts the brightest body's
+   peak at a chosen fraction of full well); dark current, photon noise, read noise, full-well
+   saturation, gain, bias and quantisation to the camera's bit depth.
+
+Pixel convention (DESIGN.md): numpy (row, column), pixel (0, 0) centred at (0.0, 0.0); the boresight
+at the detector centre; image up = decreasing row = camera +Y; with north up, east is on the left.
+This module never writes files (``frames`` does).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from astropy.wcs import WCS
+from scipy.signal import fftconvolve
+from scipy.special import j1
+
+from .cameras import Camera, load_camera
+from .errors import PaledotError
+from .ephemeris import Ephemeris
+from .geometry import Geometry, observe, radec
+from .photometry import photon_rate_from_magnitude, surface_law
+from .timescales import to_et
+
+#: Fine-grid cells per pixel side on which the PSF convolution is done (odd, so cells centre).
+CONV_OVERSAMPLE = 5
+#: A body's diameter should span at least this many ray-cast samples.
+MIN_SAMPLES_ACROSS = 100
+
+
+class RenderWarning(UserWarning):
+    """Something about the scene a user should know: a target off the frame, a clipped exposure."""
+
+
+# --- pointing ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pointing:
+    """Where the boresight points: ``midpoint`` of the targets, a target's name, or RA/Dec (deg).
+
+    ``roll_deg`` turns image up (camera +Y) from celestial north toward east.
+    """
+
+    mode: str = "midpoint"
+    target: str | None = None
+    ra_deg: float | None = None
+    dec_deg: float | None = None
+    roll_deg: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str, roll_deg: float = 0.0) -> Pointing:
+        """``midpoint``, a target name, or ``RA,DEC`` in degrees."""
+        if not math.isfinite(roll_deg):
+            raise PaledotError(f"roll {roll_deg!r} must be a finite number of degrees")
+        text = str(text).strip()
+        if text.lower() in ("midpoint", "mid", ""):
+            return cls("midpoint", roll_deg=roll_deg)
+        if "," in text:
+            try:
+                ra, dec = (float(x) for x in text.split(","))
+            except ValueError:
+                raise PaledotError(f"cannot read pointing {text!r}: expected RA,DEC in degrees") from None
+            if not (math.isfinite(ra) and math.isfinite(dec) and -90 <= dec <= 90):
+                raise PaledotError(f"pointing {text!r}: Dec must be within -90..90 degrees")
+            return cls("radec", ra_deg=ra % 360.0, dec_deg=dec, roll_deg=roll_deg)
+        return cls("target", target=text.lower(), roll_deg=roll_deg)
+
+
+def camera_axes(boresight: np.ndarray, roll_rad: float) -> np.ndarray:
+    """Rows X, Y, Z of the camera frame in J2000 for a boresight unit vector and a roll.
+
+    Y (image up) is celestial north at the boresight turned toward east by ``roll``; X = Z x Y is
+    image right, which is west when north is up (so the sky is not mirrored)."""
+    z = boresight / np.linalg.norm(boresight)
+    pole = np.array([0.0, 0.0, 1.0])
+    east = np.cross(pole, z)
+    if np.linalg.norm(east) < 1e-12:  # pointing at a celestial pole: take RA 0 as "north"
+        east = np.array([0.0, 1.0, 0.0])
+    east /= np.linalg.norm(east)
+    north = np.cross(z, east)
+    y = north * math.cos(roll_rad) + east * math.sin(roll_rad)
+    x = np.cross(z, y)
+    return np.vstack([x, y, z])
+
+
+def _unit(v):
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+# --- results ----------------------------------------------------------------------------------
+@dataclass
+class BodyImage:
+    """One body in a frame: where it was predicted to fall and how much light it brought."""
+
+    name: str
+    naif_id: int
+    column: float
+    row: float
+    ra_deg: float
+    dec_deg: float
+    range_km: float
+    diameter_px: float
+    phase_deg: float
+    illuminated_fraction: float
+    magnitude: float
+    electrons: float
+    in_frame: bool
+    peak_electrons: float = 0.0
+    snr: float = float("nan")
+
+
+@dataclass
+class Frame:
+    """A rendered frame: the recorded DN, the electrons behind them, and what was predicted.
+
+    ``expected`` is the noiseless electron image (before saturation); ``electrons`` the recorded
+    electrons after noise and full-well clipping; ``dn`` the quantised output (uint16/uint32).
+    """
+
+    dn: np.ndarray
+    electrons: np.ndarray
+    expected: np.ndarray
+    camera: Camera
+    wcs: WCS
+    et: float
+    exposure_s: float
+    bodies: list[BodyImage]
+    meta: dict = field(default_factory=dict)
+
+    def body(self, name: str) -> BodyImage:
+        for b in self.bodies:
+            if b.name == name.lower():
+                return b
+        raise PaledotError(f"no body {name!r} in this frame: it has {[b.name for b in self.bodies]}")
+
+
+@dataclass
+class Scene:
+    """What to render: when, from where, which targets, with which camera, pointed how.
+
+    ``exposure`` is ``"auto"`` or seconds; ``auto_fraction`` the share of full well the brightest
+    body's peak pixel should reach under ``auto``. ``seed`` fixes the noise (same seed, same bytes).
+    """
+
+    time: object
+    observer: object
+    targets: list[str]
+    camera: Camera | str
+    pointing: Pointing = field(default_factory=Pointing)
+    exposure: str | float = "auto"
+    auto_fraction: float = 0.7
+    seed: int | None = 0
+    correction: str = "LT+S"
+    ephemeris: Ephemeris | None = None
+    noise: bool = True
+    psf: bool = True
+    laws: dict[str, str] | None = None
+
+
+# --- PSF --------------------------------------------------------------------------------------
+def _airy(theta_rad: np.ndarray, diameter_m: float, wavelength_m: float, obscuration: float):
+    """Airy intensity (unnormalised) of an annular aperture at angle theta."""
+    x = np.pi * diameter_m * theta_rad / wavelength_m
+    x = np.where(x == 0, 1e-12, x)
+    amp = 2 * j1(x) / x
+    if obscuration > 0:
+        ex = obscuration * x
+        amp = (amp - obscuration**2 * 2 * j1(ex) / ex) / (1 - obscuration**2)
+    return amp * amp
+
+
+@lru_cache(maxsize=32)
+def _psf_kernel_cached(key: tuple) -> np.ndarray:
+    (aperture_mm, obscuration, center_nm, width_nm, pixel_scale, fwhm_px, osc) = key
+    diameter = aperture_mm * 1e-3
+    lam_max = (center_nm + width_nm / 2) * 1e-9
+    diff_px = lam_max / diameter / pixel_scale  # lambda/D in pixels at the red edge
+    sigma_px = fwhm_px / 2.3548200450309493
+    half = int(np.clip(math.ceil(max(4.0 * diff_px, 4.0 * sigma_px, 1.0)), 1, 40))
+    n = (2 * half + 1) * osc
+    coords = (np.arange(n) - (n - 1) / 2) / osc  # pixels, fine-cell centres
+    xx, yy = np.meshgrid(coords, coords)
+    rr = np.hypot(xx, yy) * pixel_scale  # rad
+    wavelengths = np.linspace(center_nm - width_nm / 2, center_nm + width_nm / 2, 7) * 1e-9
+    kernel = np.mean([_airy(rr, diameter, lam, obscuration) for lam in wavelengths], axis=0)
+    if sigma_px > 0:
+        gauss = np.exp(-0.5 * (coords / sigma_px) ** 2)
+        # separable Gaussian blur of the Airy pattern on the fine grid
+        kernel = fftconvolve(kernel, gauss[None, :] / gauss.sum(), mode="same")
+        kernel = fftconvolve(kernel, gauss[:, None] / gauss.sum(), mode="same")
+    kernel = np.clip(kernel, 0.0, None)
+    kernel /= kernel.sum()
+    kernel.setflags(write=False)
+    return kernel
+
+
+def psf_kernel(camera: Camera, oversample: int = CONV_OVERSAMPLE) -> np.ndarray:
+    """The camera's PSF on a grid of ``oversample`` cells per pixel side, summing to 1.
+
+    Polychromatic Airy pattern (7 wavelengths across the band, annular aperture) blurred by a
+    Gaussian of ``psf_fwhm_px``; its side is an odd number of whole pixels times ``oversample``.
+    """
+    return _psf_kernel_cached((camera.aperture_mm, camera.obscuration, camera.bandpass_center_nm,
+                               camera.bandpass_width_nm, camera.pixel_scale_rad, camera.psf_fwhm_px,
+                               oversample))
+
+
+# --- drawing one body -------------------------------------------------------------------------
+def _body_frame(pole_radec_deg: tuple[float, float]) -> np.ndarray:
+    ra, dec = np.radians(pole_radec_deg)
+    k = np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
+    ref = np.array([1.0, 0.0, 0.0]) if abs(k[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    e1 = np.cross(k, ref)
+    e1 /= np.linalg.norm(e1)
+    return np.vstack([e1, np.cross(k, e1), k])
+
+
+@dataclass
+class DrawnBody:
+    """A body's light on a pixel stamp (summing to 1) and the stamp's top-left frame pixel.
+
+    ``lit_area_px`` is the sunlit, visible area the ray casting found, in square pixels, and
+    ``center`` the (column, row) the body's centre projects to: both for checks and reports."""
+
+    stamp: np.ndarray
+    row0: int
+    col0: int
+    lit_area_px: float
+    center: tuple[float, float]
+
+
+def draw_body(
+    camera: Camera,
+    axes: np.ndarray,
+    center_km: np.ndarray,
+    radii_km: tuple[float, float, float],
+    pole_radec_deg: tuple[float, float],
+    sun_dir: np.ndarray | None,
+    law,
+    psf: np.ndarray | None,
+) -> DrawnBody | None:
+    """Relative light of one body on a pixel stamp, summing to 1 (before anything is cut off).
+
+    Returns None if no sunlit surface faces the camera. ``center_km`` is the apparent observer-to-body vector in
+    J2000; ``sun_dir`` the unit vector from the body to the Sun (None: self-luminous, uniform).
+    """
+    f_mm = camera.focal_length_mm
+    pitch_mm = camera.pixel_pitch_um * 1e-3
+    cx, cy = camera.boresight_pixel
+    cam = axes @ center_km
+    if cam[2] <= 0:
+        return None
+    col_c = cx + f_mm * cam[0] / cam[2] / pitch_mm
+    row_c = cy - f_mm * cam[1] / cam[2] / pitch_mm
+    dist = float(np.linalg.norm(center_km))
+    a = max(radii_km)
+    if a <= 0:
+        return None
+    r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
+    r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
+    osc = CONV_OVERSAMPLE
+    k = max(1, math.ceil(MIN_SAMPLES_ACROSS / (2 * r_px * osc)))
+    k = min(k, max(1, int(1500 / ((2 * r_px + 3) * osc))))  # keep the sample grid bounded
+    os_ = osc * k
+    col0 = math.floor(col_c - r_px) - 1
+    row0 = math.floor(row_c - r_px) - 1
+    ncol = math.ceil(col_c + r_px) + 2 - col0
+    nrow = math.ceil(row_c + r_px) + 2 - row0
+    offs = (np.arange(os_) + 0.5) / os_ - 0.5
+    cols = (col0 + np.arange(ncol)[:, None] + offs[None, :]).ravel()
+    rows = (row0 + np.arange(nrow)[:, None] + offs[None, :]).ravel()
+    # Ray directions in camera coordinates for every sample (gnomonic inverse), then J2000.
+    x_mm = (cols - cx) * pitch_mm
+    y_mm = -(rows - cy) * pitch_mm
+    dirs_cam = np.empty((rows.size, cols.size, 3))
+    dirs_cam[..., 0] = x_mm[None, :]
+    dirs_cam[..., 1] = y_mm[:, None]
+    dirs_cam[..., 2] = f_mm
+    dirs = _unit(dirs_cam) @ axes  # (nrow*os, ncol*os, 3) J2000
+    # Intersect rays t*d with the ellipsoid centred at P: scale into the unit sphere.
+    body = _body_frame(pole_radec_deg)
+    inv_r = 1.0 / np.array([radii_km[0], radii_km[1], radii_km[2]])
+    m = body * inv_r[:, None]  # maps J2000 km -> unit-sphere coordinates
+    md = dirs @ m.T
+    mp = m @ center_km
+    b = md @ mp
+    aa = np.einsum("...i,...i->...", md, md)
+    disc = b * b - aa * (mp @ mp - 1.0)
+    hit = disc > 0
+    light = np.zeros(disc.shape)
+    if hit.any():
+        t = (b[hit] - np.sqrt(disc[hit])) / aa[hit]
+        d_hit = dirs[hit]
+        rel = t[:, None] * d_hit - center_km  # surface point relative to the centre, km
+        normal = _unit((rel @ m.T * inv_r) @ body)
+        mu = -np.einsum("ij,ij->i", d_hit, normal)
+        if sun_dir is None:
+            value = np.ones_like(mu)
+        else:
+            mu0 = normal @ sun_dir
+            value = np.where((mu0 > 0) & (mu > 0), law(np.clip(mu0, 0, None), np.clip(mu, 1e-12, None)), 0.0)
+        light[hit] = value
+    total = light.sum()
+    if total <= 0:
+        return None
+    lit_area = float(np.count_nonzero(light) / os_**2)
+    # Down to the convolution grid (k x k samples per fine cell), PSF there, then to pixels.
+    fine = light.reshape(nrow * osc, k, ncol * osc, k).sum(axis=(1, 3))
+    if psf is not None:
+        pad = (psf.shape[0] // osc - 1) // 2
+        fine = np.pad(fine, pad * osc)
+        fine = fftconvolve(fine, psf, mode="same")
+        row0, col0 = row0 - pad, col0 - pad
+        nrow, ncol = nrow + 2 * pad, ncol + 2 * pad
+    stamp = fine.reshape(nrow, osc, ncol, osc).sum(axis=(1, 3))
+    stamp = np.clip(stamp, 0.0, None)
+    return DrawnBody(stamp / stamp.sum(), row0, col0, lit_area, (col_c, row_c))
+
+
+# --- the whole frame --------------------------------------------------------------------------
+def _boresight(pointing: Pointing, g: Geometry, drawn: list[int]) -> np.ndarray:
+    pos = g.position.to_value("km")[:, 0, :]
+    if pointing.mode == "radec":
+        ra, dec = math.radians(pointing.ra_deg), math.radians(pointing.dec_deg)
+        return np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
+    if pointing.mode == "target":
+        return _unit(pos[g.index(pointing.target)])
+    idx = drawn or list(range(len(g.targets)))
+    return _unit(_unit(pos[idx]).sum(axis=0))
+
+
+def build_wcs(camera: Camera, axes: np.ndarray) -> WCS:
+    """A TAN WCS for the frame: exact for paledot's gnomonic camera (FITS 1-based pixels)."""
+    z = axes[2]
+    ra, dec = radec(z)
+    east = np.array([-math.sin(ra), math.cos(ra), 0.0])
+    north = np.array([-math.sin(dec) * math.cos(ra), -math.sin(dec) * math.sin(ra), math.cos(dec)])
+    s = camera.pixel_pitch_um * 1e-3 / camera.focal_length_mm  # rad per pixel in the focal plane
+    # column +1 moves along camera +X; row +1 moves along camera -Y.
+    cd = np.degrees(s) * np.array([[axes[0] @ east, -(axes[1] @ east)],
+                                   [axes[0] @ north, -(axes[1] @ north)]])
+    w = WCS(naxis=2)
+    w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+    w.wcs.crval = [math.degrees(float(ra)), math.degrees(float(dec))]
+    cx, cy = camera.boresight_pixel
+    w.wcs.crpix = [cx + 1.0, cy + 1.0]
+    w.wcs.cd = cd
+    w.wcs.radesys = "ICRS"
+    w.pixel_shape = (camera.columns, camera.rows)
+    return w
+
+
+def render(scene: Scene) -> Frame:
+    """Render ``scene`` into a :class:`Frame`.
+
+    >>> f = render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src"))
+    >>> f.dn.shape, f.dn.dtype.name
+    ((1032, 1024), 'uint16')
+    """
+    camera = scene.camera if isinstance(scene.camera, Camera) else load_camera(scene.camera)
+    et = to_et(scene.time) if not isinstance(scene.time, (float, np.floating)) else np.array([scene.time])
+    if et.size != 1:
+        raise PaledotError("a scene renders one epoch: give a single time")
+    if not (0 < scene.auto_fraction <= 1):
+        raise PaledotError(f"auto exposure fraction {scene.auto_fraction} must be in (0, 1]")
+    g = observe(scene.observer, scene.targets, et, scene.correction, scene.ephemeris)
+    warn: list[str] = []
+    pos = g.position.to_value("km")[:, 0, :]
+    mags = g.magnitude.to_value("mag")[:, 0]
+    drawable = [i for i, r in enumerate(g.targets) if max(r.body.radii_km) > 0]
+    axes = camera_axes(_boresight(scene.pointing, g, drawable), math.radians(scene.pointing.roll_deg))
+    wcs = build_wcs(camera, axes)
+    psf = psf_kernel(camera) if scene.psf else None
+    rate = np.zeros((camera.rows, camera.columns))
+    bodies: list[BodyImage] = []
+    stamps: dict[int, tuple[np.ndarray, int, int]] = {}
+    drawn_bodies: dict[int, DrawnBody] = {}
+    flux_rate = photon_rate_from_magnitude(mags, camera.bandpass_center_nm, camera.bandpass_width_nm)
+    flux_rate = flux_rate * camera.collecting_area_m2 * camera.throughput  # e-/s per body
+    sun_vec = g.sun_from_target.to_value("km")[:, 0, :]
+    cx, cy = camera.boresight_pixel
+    for i, r in enumerate(g.targets):
+        cam = axes @ pos[i]
+        behind = cam[2] <= 0
+        col = cx + camera.focal_length_mm * cam[0] / cam[2] / (camera.pixel_pitch_um * 1e-3) if not behind else np.nan
+        row = cy - camera.focal_length_mm * cam[1] / cam[2] / (camera.pixel_pitch_um * 1e-3) if not behind else np.nan
+        ang_r = g.angular_radius.to_value("rad")[i, 0]
+        diam_px = 2 * ang_r / camera.pixel_scale_rad
+        inside = (not behind) and (-0.5 <= col <= camera.columns - 0.5) and (-0.5 <= row <= camera.rows - 0.5)
+        info = BodyImage(
+            name=r.name, naif_id=r.body.naif_id, column=float(col), row=float(row),
+            ra_deg=float(np.degrees(g.ra.to_value("rad")[i, 0])),
+            dec_deg=float(np.degrees(g.dec.to_value("rad")[i, 0])),
+            range_km=float(g.range.to_value("km")[i, 0]), diameter_px=float(diam_px),
+            phase_deg=float(np.degrees(g.phase_angle.to_value("rad")[i, 0])),
+            illuminated_fraction=float(g.illuminated_fraction.value[i, 0]),
+            magnitude=float(mags[i]), electrons=0.0, in_frame=bool(inside),
+        )
+        bodies.append(info)
+        if behind:
+            warn.append(f"{r.name} is behind the camera (more than 90 degrees from the boresight): not in the frame")
+            continue
+        if not inside:
+            warn.append(f"{r.name} falls outside the frame at column {col:.1f}, row {row:.1f}")
+        if i not in drawable:
+            continue
+        if not np.isfinite(flux_rate[i]):
+            warn.append(f"{r.name}: paledot has no phase curve for it, so it is not drawn")
+            continue
+        sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
+        law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
+        drawn = draw_body(camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf)
+        if drawn is None:
+            continue
+        drawn_bodies[i] = drawn
+        stamps[i] = (drawn.stamp, drawn.row0, drawn.col0)
+        _add_stamp(rate, drawn.stamp * flux_rate[i], drawn.row0, drawn.col0)
+    exposure = _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn)
+    expected = rate * exposure
+    for i, (stamp, r0, c0) in stamps.items():
+        bodies[i].electrons = float(flux_rate[i] * exposure * _inside_fraction(stamp, r0, c0, camera))
+        bodies[i].peak_electrons = float((stamp * flux_rate[i] * exposure).max())
+    rng = np.random.default_rng(scene.seed)
+    dark = camera.dark_current_e_per_s * exposure
+    if scene.noise:
+        electrons = rng.poisson(expected + dark).astype(np.float32)
+        electrons += rng.standard_normal(electrons.shape, dtype=np.float32) * np.float32(camera.read_noise_e)
+    else:
+        electrons = (expected + dark).astype(np.float32)
+    np.clip(electrons, None, camera.full_well_e, out=electrons)
+    dn_float = electrons / np.float32(camera.gain_e_per_dn) + np.float32(camera.bias_dn)
+    dtype = np.uint16 if camera.bit_depth <= 16 else np.uint32
+    dn = np.clip(np.rint(dn_float), 0, camera.max_dn).astype(dtype)
+    for i, (stamp, r0, c0) in stamps.items():
+        bodies[i].snr = _snr(stamp * flux_rate[i] * exposure, r0, c0, camera, dark)
+    for text in warn:
+        warnings.warn(text, RenderWarning, stacklevel=2)
+    meta = {
+        "observer": g.observer, "correction": g.correction, "ephemeris": list(g.ephemeris_files),
+        "notes": list(g.notes), "warnings": warn, "seed": scene.seed, "pointing": scene.pointing,
+        "boresight_radec_deg": tuple(float(x) for x in wcs.wcs.crval), "noise": scene.noise,
+    }
+    return Frame(dn=dn, electrons=electrons, expected=expected.astype(np.float32), camera=camera,
+                 wcs=wcs, et=float(et[0]), exposure_s=exposure, bodies=bodies, meta=meta)
+
+
+def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:
+    """Add a stamp into an image, cutting what falls outside."""
+    h, w = stamp.shape
+    r1, c1 = max(row0, 0), max(col0, 0)
+    r2, c2 = min(row0 + h, image.shape[0]), min(col0 + w, image.shape[1])
+    if r1 < r2 and c1 < c2:
+        image[r1:r2, c1:c2] += stamp[r1 - row0:r2 - row0, c1 - col0:c2 - col0]
+
+
+def _inside_fraction(stamp, row0, col0, camera) -> float:
+    probe = np.zeros((camera.rows, camera.columns)) if stamp.size > 4e6 else None
+    if probe is not None:
+        _add_stamp(probe, stamp, row0, col0)
+        return float(probe.sum())
+    h, w = stamp.shape
+    r1, c1 = max(row0, 0), max(col0, 0)
+    r2, c2 = min(row0 + h, camera.rows), min(col0 + w, camera.columns)
+    if r1 >= r2 or c1 >= c2:
+        return 0.0
+    return float(stamp[r1 - row0:r2 - row0, c1 - col0:c2 - col0].sum())
+
+
+def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
+    if scene.exposure != "auto":
+        try:
+            exposure = float(scene.exposure)
+        except (TypeError, ValueError):
+            raise PaledotError(f"exposure {scene.exposure!r} must be 'auto' or seconds") from None
+        if not math.isfinite(exposure) or exposure <= 0:
+            raise PaledotError(f"exposure {scene.exposure!r} must be a positive number of seconds")
+        if not (camera.exposure_min_s <= exposure <= camera.exposure_max_s):
+            warn.append(f"exposure {exposure * 1e3:g} ms is outside {camera.name}'s range "
+                        f"{camera.exposure_min_s * 1e3:g}-{camera.exposure_max_s * 1e3:g} ms")
+        return exposure
+    if not stamps:
+        warn.append("nothing bright in the frame: auto exposure took the camera's longest")
+        return camera.exposure_max_s
+    # Brightest body's peak pixel (with everything else on top of it) at the chosen fraction.
+    brightest = max(stamps, key=lambda i: flux_rate[i] * stamps[i][0].max())
+    stamp, r0, c0 = stamps[brightest]
+    h, w = stamp.shape
+    r1, c1 = max(r0, 0), max(c0, 0)
+    r2, c2 = min(r0 + h, camera.rows), min(c0 + w, camera.columns)
+    peak = rate[r1:r2, c1:c2].max() if (r1 < r2 and c1 < c2) else rate.max()
+    ceiling = min(camera.full_well_e, (camera.max_dn - camera.bias_dn) * camera.gain_e_per_dn)
+    if peak <= 0:
+        return camera.exposure_max_s
+    exposure = scene.auto_fraction * ceiling / (peak + camera.dark_current_e_per_s)
+    name = g.targets[brightest].name
+    if exposure < camera.exposure_min_s:
+        warn.append(f"{name} would need {exposure * 1e3:.3g} ms, below {camera.name}'s shortest "
+                    f"{camera.exposure_min_s * 1e3:g} ms: it will saturate")
+        exposure = camera.exposure_min_s
+    elif exposure > camera.exposure_max_s:
+        warn.append(f"{name} would need {exposure:.3g} s, above {camera.name}'s longest "
+                    f"{camera.exposure_max_s:g} s: it stays below the target level")
+        exposure = camera.exposure_max_s
+    return exposure
+
+
+def _snr(signal: np.ndarray, row0: int, col0: int, camera: Camera, dark_e: float) -> float:
+    """Aperture SNR of one body: the stamp pixels holding 99% of its light."""
+    flat = np.sort(signal.ravel())[::-1]
+    keep = np.searchsorted(np.cumsum(flat), 0.99 * flat.sum()) + 1
+    s = float(flat[:keep].sum())
+    noise = math.sqrt(s + keep * (dark_e + camera.read_noise_e**2))
+    return s / noise if noise > 0 else float("nan")
