@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import PaledotError
 
-# field name -> (unit written in files, lower bound exclusive?, lower, upper, required)
+# field name -> (unit written in files, lower bound (exclusive), upper bound, required)
 _SPEC: dict[str, tuple[str, float, float, bool]] = {
     "focal_length_mm": ("mm", 0.0, 1e6, True),
     "pixel_pitch_um": ("um", 0.0, 1e4, True),
@@ -186,7 +186,7 @@ def _from_text(text: str, origin: str) -> Camera:
     for key in ("up", "notes"):
         if isinstance(doc.get(key), str):
             values[key] = doc[key]
-    known = {f.name for f in fields(Camera)}
+    known = {f.name for f in fields(Camera)} - {"sources"}
     unknown = set(doc) - known
     if unknown:
         raise PaledotError(f"camera file {origin!r} has unknown fields: {', '.join(sorted(unknown))}")
@@ -210,10 +210,14 @@ def camera_from_ik(
         raise PaledotError(f"instrument kernel {str(path)!r} does not exist")
     text = path.read_text(errors="replace")
     data = "\n".join(re.findall(r"\\begindata(.*?)(?:\\begintext|\Z)", text, re.DOTALL))
+    entries = _IK_VALUE.findall(data)
+    # An IK may describe several instruments (e.g. a NAC and a WAC): read only the first one
+    # that has a FOCAL_LENGTH, so values of different instruments are never mixed.
+    ins = next((i for i, key, _ in entries if key.upper() == "FOCAL_LENGTH"), None)
     found: dict[str, float] = {}
-    for _, key, raw in _IK_VALUE.findall(data):
-        nums = re.findall(r"[-+]?\d+(?:\.\d*)?(?:[EeDd][-+]?\d+)?", raw)
-        if nums:
+    for i, key, raw in entries:
+        nums = re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[EeDd][-+]?\d+)?", raw)
+        if nums and i == ins:
             found.setdefault(key.upper(), float(nums[0].replace("D", "E").replace("d", "e")))
     if "FOCAL_LENGTH" not in found:
         raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._FOCAL_LENGTH")
