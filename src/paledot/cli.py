@@ -264,8 +264,8 @@ def _cmd_render(args) -> int:
     for b in frame.bodies:
         where = f"column {b.column:.2f}, row {b.row:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
-              f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; {b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-, "
-              f"SNR {b.snr:.1f}")
+              f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
+              f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-, SNR {b.snr:.1f}")
     print("wrote " + ", ".join(outputs))
     return 0
 

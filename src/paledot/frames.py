@@ -68,15 +68,53 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         header.add_history(f"warning: {text}"[:70])
     primary = fits.PrimaryHDU(data=data, header=header)
     table = Table(
-        rows=[(b.name, b.naif_id, b.column, b.row, b.ra_deg, b.dec_deg, b.range_km, b.diameter_px,
-               b.phase_deg, b.illuminated_fraction, b.magnitude, b.electrons, b.peak_electrons,
-               b.snr, b.in_frame) for b in frame.bodies],
-        names=("name", "naif_id", "column", "row", "ra", "dec", "range", "diameter", "phase",
-               "illuminated_fraction", "v_mag", "electrons", "peak_electrons", "snr", "in_frame"),
+        rows=[
+            (
+                b.name,
+                b.naif_id,
+                b.column,
+                b.row,
+                b.ra_deg,
+                b.dec_deg,
+                b.range_km,
+                b.diameter_px,
+                b.phase_deg,
+                b.illuminated_fraction,
+                b.magnitude,
+                b.electrons,
+                b.peak_electrons,
+                b.snr,
+                b.in_frame,
+            )
+            for b in frame.bodies
+        ],
+        names=(
+            "name",
+            "naif_id",
+            "column",
+            "row",
+            "ra",
+            "dec",
+            "range",
+            "diameter",
+            "phase",
+            "illuminated_fraction",
+            "v_mag",
+            "electrons",
+            "peak_electrons",
+            "snr",
+            "in_frame",
+        ),
     )
     # electrons carry no FITS unit string astropy can write back; the column names say it.
-    for col, unit in (("ra", "deg"), ("dec", "deg"), ("range", "km"), ("diameter", "pix"),
-                      ("phase", "deg"), ("v_mag", "mag")):
+    for col, unit in (
+        ("ra", "deg"),
+        ("dec", "deg"),
+        ("range", "km"),
+        ("diameter", "pix"),
+        ("phase", "deg"),
+        ("v_mag", "mag"),
+    ):
         table[col].unit = unit
     return fits.HDUList([primary, fits.table_to_hdu(table)])
 
@@ -102,8 +140,9 @@ def read_fits(path) -> tuple[np.ndarray, fits.Header, WCS]:
     return data, header, WCS(header)
 
 
-def stretch_to_8bit(image: np.ndarray, stretch: str = "asinh", lo: float | None = None,
-                    hi: float | None = None) -> np.ndarray:
+def stretch_to_8bit(
+    image: np.ndarray, stretch: str = "asinh", lo: float | None = None, hi: float | None = None
+) -> np.ndarray:
     """Map an image to 0..255 with a stretch; ``lo``/``hi`` default to the median and the maximum."""
     if stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {stretch!r}: choose one of {', '.join(STRETCHES)}")
@@ -155,8 +194,9 @@ def font(size: int) -> ImageFont.ImageFont:
         return ImageFont.load_default()
 
 
-def annotated_image(frame: Frame, stretch: str = "asinh", crop: tuple[int, int, int, int] | None = None,
-                    scale: int = 1) -> Image.Image:
+def annotated_image(
+    frame: Frame, stretch: str = "asinh", crop: tuple[int, int, int, int] | None = None, scale: int = 1
+) -> Image.Image:
     """An RGB picture of the frame with each body ringed and labelled.
 
     ``crop`` is (row0, col0, rows, cols) in frame pixels; ``scale`` enlarges by whole pixels
@@ -166,7 +206,7 @@ def annotated_image(frame: Frame, stretch: str = "asinh", crop: tuple[int, int, 
     r0, c0 = 0, 0
     if crop is not None:
         r0, c0, h, w = crop
-        grey = grey[max(r0, 0):r0 + h, max(c0, 0):c0 + w]
+        grey = grey[max(r0, 0) : r0 + h, max(c0, 0) : c0 + w]
         r0, c0 = max(r0, 0), max(c0, 0)
     img = Image.fromarray(grey, mode="L").convert("RGB")
     if scale > 1:
@@ -193,8 +233,9 @@ def annotated_image(frame: Frame, stretch: str = "asinh", crop: tuple[int, int, 
     return img
 
 
-def write_annotated_png(frame: Frame, path, stretch: str = "asinh", overwrite: bool = False,
-                        crop=None, scale: int = 1) -> Path:
+def write_annotated_png(
+    frame: Frame, path, stretch: str = "asinh", overwrite: bool = False, crop=None, scale: int = 1
+) -> Path:
     """Annotated PNG (rings and labels on each body), written atomically."""
     img = annotated_image(frame, stretch, crop, scale)
     return atomic_write_bytes(path, _png_bytes(img, _provenance(frame)), overwrite)

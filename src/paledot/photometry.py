@@ -103,8 +103,15 @@ SURFACE_LAWS = {
     "uniform": lambda mu0, mu: np.ones_like(mu0),
 }
 #: Which law each body uses by default (NAIF id -> law); the rest use Lommel-Seeliger.
-DEFAULT_LAW = {399: "lambert", 10: "uniform", 599: "lambert", 699: "lambert", 799: "lambert",
-               899: "lambert", 299: "lambert"}
+DEFAULT_LAW = {
+    399: "lambert",
+    10: "uniform",
+    599: "lambert",
+    699: "lambert",
+    799: "lambert",
+    899: "lambert",
+    299: "lambert",
+}
 
 
 def surface_law(naif_id: int, name: str | None = None):

@@ -32,8 +32,8 @@ from scipy.signal import fftconvolve
 from scipy.special import j1
 
 from .cameras import Camera, load_camera
-from .errors import PaledotError
 from .ephemeris import Ephemeris
+from .errors import PaledotError
 from .geometry import Geometry, observe, radec
 from .photometry import photon_rate_from_magnitude, surface_law
 from .timescales import to_et
@@ -100,6 +100,22 @@ def camera_axes(boresight: np.ndarray, roll_rad: float) -> np.ndarray:
 
 def _unit(v):
     return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def project(
+    camera: Camera, axes: np.ndarray, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gnomonic projection of J2000 vectors (..., 3) to (column, row, in_front) on the detector.
+
+    Points behind the camera (more than 90 degrees off the boresight) get NaN pixels."""
+    cam = np.asarray(vectors) @ axes.T
+    in_front = cam[..., 2] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(
+            in_front, camera.focal_length_mm / (camera.pixel_pitch_um * 1e-3) / cam[..., 2], np.nan
+        )
+    cx, cy = camera.boresight_pixel
+    return cx + cam[..., 0] * scale, cy - cam[..., 1] * scale, in_front
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -215,9 +231,17 @@ def psf_kernel(camera: Camera, oversample: int = CONV_OVERSAMPLE) -> np.ndarray:
     Polychromatic Airy pattern (7 wavelengths across the band, annular aperture) blurred by a
     Gaussian of ``psf_fwhm_px``; its side is an odd number of whole pixels times ``oversample``.
     """
-    return _psf_kernel_cached((camera.aperture_mm, camera.obscuration, camera.bandpass_center_nm,
-                               camera.bandpass_width_nm, camera.pixel_scale_rad, camera.psf_fwhm_px,
-                               oversample))
+    return _psf_kernel_cached(
+        (
+            camera.aperture_mm,
+            camera.obscuration,
+            camera.bandpass_center_nm,
+            camera.bandpass_width_nm,
+            camera.pixel_scale_rad,
+            camera.psf_fwhm_px,
+            oversample,
+        )
+    )
 
 
 # --- drawing one body -------------------------------------------------------------------------
@@ -256,17 +280,17 @@ def draw_body(
 ) -> DrawnBody | None:
     """Relative light of one body on a pixel stamp, summing to 1 (before anything is cut off).
 
-    Returns None if no sunlit surface faces the camera. ``center_km`` is the apparent observer-to-body vector in
-    J2000; ``sun_dir`` the unit vector from the body to the Sun (None: self-luminous, uniform).
+    Returns None if no sunlit surface faces the camera. ``center_km`` is the apparent
+    observer-to-body vector in J2000; ``sun_dir`` the unit vector from the body to the Sun (None:
+    self-luminous, uniform).
     """
     f_mm = camera.focal_length_mm
     pitch_mm = camera.pixel_pitch_um * 1e-3
     cx, cy = camera.boresight_pixel
     cam = axes @ center_km
-    if cam[2] <= 0:
+    col_c, row_c, in_front = (float(x) for x in project(camera, axes, center_km))
+    if not in_front:
         return None
-    col_c = cx + f_mm * cam[0] / cam[2] / pitch_mm
-    row_c = cy - f_mm * cam[1] / cam[2] / pitch_mm
     dist = float(np.linalg.norm(center_km))
     a = max(radii_km)
     if a <= 0:
@@ -274,16 +298,24 @@ def draw_body(
     r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
     r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
     osc = CONV_OVERSAMPLE
-    k = max(1, math.ceil(MIN_SAMPLES_ACROSS / (2 * r_px * osc)))
-    k = min(k, max(1, int(1500 / ((2 * r_px + 3) * osc))))  # keep the sample grid bounded
-    os_ = osc * k
+    # Thin crescents need finer sampling for the same relative accuracy of their area.
+    lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
+    across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
     col0 = math.floor(col_c - r_px) - 1
     row0 = math.floor(row_c - r_px) - 1
     ncol = math.ceil(col_c + r_px) + 2 - col0
     nrow = math.ceil(row_c + r_px) + 2 - row0
-    offs = (np.arange(os_) + 0.5) / os_ - 0.5
-    cols = (col0 + np.arange(ncol)[:, None] + offs[None, :]).ravel()
-    rows = (row0 + np.arange(nrow)[:, None] + offs[None, :]).ravel()
+    # Fine cells (osc per pixel side) that the disk can touch; only those are ray-cast, k x k
+    # samples each, so a tiny disk gets very fine sampling at little cost.
+    j_lo = max(math.floor((col_c - r_px - col0 + 0.5) * osc) - 1, 0)
+    j_hi = min(math.ceil((col_c + r_px - col0 + 0.5) * osc) + 1, ncol * osc)
+    i_lo = max(math.floor((row_c - r_px - row0 + 0.5) * osc) - 1, 0)
+    i_hi = min(math.ceil((row_c + r_px - row0 + 0.5) * osc) + 1, nrow * osc)
+    k = max(1, math.ceil(across / (2 * r_px * osc)))
+    k = min(k, max(1, 2000 // max(j_hi - j_lo, i_hi - i_lo)))  # keep the sample grid bounded
+    os_ = osc * k
+    cols = col0 - 0.5 + (j_lo + (np.arange((j_hi - j_lo) * k) + 0.5) / k) / osc
+    rows = row0 - 0.5 + (i_lo + (np.arange((i_hi - i_lo) * k) + 0.5) / k) / osc
     # Ray directions in camera coordinates for every sample (gnomonic inverse), then J2000.
     x_mm = (cols - cx) * pitch_mm
     y_mm = -(rows - cy) * pitch_mm
@@ -300,27 +332,39 @@ def draw_body(
     mp = m @ center_km
     b = md @ mp
     aa = np.einsum("...i,...i->...", md, md)
-    disc = b * b - aa * (mp @ mp - 1.0)
-    hit = disc > 0
-    light = np.zeros(disc.shape)
-    if hit.any():
-        t = (b[hit] - np.sqrt(disc[hit])) / aa[hit]
-        d_hit = dirs[hit]
+    # b^2 - aa (|mp|^2 - 1) written as aa - |md x mp|^2 (Lagrange's identity): no cancellation of
+    # two huge terms when the body is millions of radii away.
+    cross = np.cross(md, mp)
+    rho2 = np.einsum("...i,...i->...", cross, cross) / aa
+    # rho is the ray's distance from the centre in units where the body is a unit sphere: the limb
+    # is rho = 1. Samples within half a sample of the limb are covered in proportion (a linear
+    # ramp across one sample), so the edge is anti-aliased rather than stair-stepped.
+    limb_px = (1.0 - np.sqrt(rho2)) * r_px * os_
+    cover = np.clip(0.5 + limb_px, 0.0, 1.0)
+    touched = cover > 0
+    light = np.zeros(rho2.shape)
+    lit_cover = np.zeros(rho2.shape)
+    if touched.any():
+        disc = np.clip(aa[touched] * (1.0 - rho2[touched]), 0.0, None)
+        t = (b[touched] - np.sqrt(disc)) / aa[touched]
+        d_hit = dirs[touched]
         rel = t[:, None] * d_hit - center_km  # surface point relative to the centre, km
         normal = _unit((rel @ m.T * inv_r) @ body)
-        mu = -np.einsum("ij,ij->i", d_hit, normal)
+        mu = np.clip(-np.einsum("ij,ij->i", d_hit, normal), 1e-12, None)
         if sun_dir is None:
             value = np.ones_like(mu)
         else:
             mu0 = normal @ sun_dir
-            value = np.where((mu0 > 0) & (mu > 0), law(np.clip(mu0, 0, None), np.clip(mu, 1e-12, None)), 0.0)
-        light[hit] = value
+            value = np.where(mu0 > 0, law(np.clip(mu0, 0, None), mu), 0.0)
+        light[touched] = value * cover[touched]
+        lit_cover[touched] = np.where(value > 0, cover[touched], 0.0)
     total = light.sum()
     if total <= 0:
         return None
-    lit_area = float(np.count_nonzero(light) / os_**2)
+    lit_area = float(lit_cover.sum() / os_**2)
     # Down to the convolution grid (k x k samples per fine cell), PSF there, then to pixels.
-    fine = light.reshape(nrow * osc, k, ncol * osc, k).sum(axis=(1, 3))
+    fine = np.zeros((nrow * osc, ncol * osc))
+    fine[i_lo:i_hi, j_lo:j_hi] = light.reshape(i_hi - i_lo, k, j_hi - j_lo, k).sum(axis=(1, 3))
     if psf is not None:
         pad = (psf.shape[0] // osc - 1) // 2
         fine = np.pad(fine, pad * osc)
@@ -340,7 +384,9 @@ def _boresight(pointing: Pointing, g: Geometry, drawn: list[int]) -> np.ndarray:
         return np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
     if pointing.mode == "target":
         return _unit(pos[g.index(pointing.target)])
-    idx = drawn or list(range(len(g.targets)))
+    # The midpoint of the bodies to draw, leaving out the Sun (pointing between Earth and the Sun
+    # is never what "midpoint" means).
+    idx = [i for i in drawn if g.targets[i].naif_id != 10] or drawn or list(range(len(g.targets)))
     return _unit(_unit(pos[idx]).sum(axis=0))
 
 
@@ -352,8 +398,9 @@ def build_wcs(camera: Camera, axes: np.ndarray) -> WCS:
     north = np.array([-math.sin(dec) * math.cos(ra), -math.sin(dec) * math.sin(ra), math.cos(dec)])
     s = camera.pixel_pitch_um * 1e-3 / camera.focal_length_mm  # rad per pixel in the focal plane
     # column +1 moves along camera +X; row +1 moves along camera -Y.
-    cd = np.degrees(s) * np.array([[axes[0] @ east, -(axes[1] @ east)],
-                                   [axes[0] @ north, -(axes[1] @ north)]])
+    cd = np.degrees(s) * np.array(
+        [[axes[0] @ east, -(axes[1] @ east)], [axes[0] @ north, -(axes[1] @ north)]]
+    )
     w = WCS(naxis=2)
     w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     w.wcs.crval = [math.degrees(float(ra)), math.degrees(float(dec))]
@@ -393,27 +440,32 @@ def render(scene: Scene) -> Frame:
     flux_rate = photon_rate_from_magnitude(mags, camera.bandpass_center_nm, camera.bandpass_width_nm)
     flux_rate = flux_rate * camera.collecting_area_m2 * camera.throughput  # e-/s per body
     sun_vec = g.sun_from_target.to_value("km")[:, 0, :]
-    cx, cy = camera.boresight_pixel
+    columns, rows, in_front = project(camera, axes, pos)
     for i, r in enumerate(g.targets):
-        cam = axes @ pos[i]
-        behind = cam[2] <= 0
-        col = cx + camera.focal_length_mm * cam[0] / cam[2] / (camera.pixel_pitch_um * 1e-3) if not behind else np.nan
-        row = cy - camera.focal_length_mm * cam[1] / cam[2] / (camera.pixel_pitch_um * 1e-3) if not behind else np.nan
+        col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
         ang_r = g.angular_radius.to_value("rad")[i, 0]
         diam_px = 2 * ang_r / camera.pixel_scale_rad
         inside = (not behind) and (-0.5 <= col <= camera.columns - 0.5) and (-0.5 <= row <= camera.rows - 0.5)
         info = BodyImage(
-            name=r.name, naif_id=r.body.naif_id, column=float(col), row=float(row),
+            name=r.name,
+            naif_id=r.body.naif_id,
+            column=float(col),
+            row=float(row),
             ra_deg=float(np.degrees(g.ra.to_value("rad")[i, 0])),
             dec_deg=float(np.degrees(g.dec.to_value("rad")[i, 0])),
-            range_km=float(g.range.to_value("km")[i, 0]), diameter_px=float(diam_px),
+            range_km=float(g.range.to_value("km")[i, 0]),
+            diameter_px=float(diam_px),
             phase_deg=float(np.degrees(g.phase_angle.to_value("rad")[i, 0])),
             illuminated_fraction=float(g.illuminated_fraction.value[i, 0]),
-            magnitude=float(mags[i]), electrons=0.0, in_frame=bool(inside),
+            magnitude=float(mags[i]),
+            electrons=0.0,
+            in_frame=bool(inside),
         )
         bodies.append(info)
         if behind:
-            warn.append(f"{r.name} is behind the camera (more than 90 degrees from the boresight): not in the frame")
+            warn.append(
+                f"{r.name} is behind the camera (over 90 degrees from the boresight): not in the frame"
+            )
             continue
         if not inside:
             warn.append(f"{r.name} falls outside the frame at column {col:.1f}, row {row:.1f}")
@@ -433,8 +485,9 @@ def render(scene: Scene) -> Frame:
     exposure = _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn)
     expected = rate * exposure
     for i, (stamp, r0, c0) in stamps.items():
-        bodies[i].electrons = float(flux_rate[i] * exposure * _inside_fraction(stamp, r0, c0, camera))
-        bodies[i].peak_electrons = float((stamp * flux_rate[i] * exposure).max())
+        inside = _inside(stamp, r0, c0, camera)
+        bodies[i].electrons = float(flux_rate[i] * exposure * inside.sum())
+        bodies[i].peak_electrons = float(flux_rate[i] * exposure * inside.max()) if inside.size else 0.0
     rng = np.random.default_rng(scene.seed)
     dark = camera.dark_current_e_per_s * exposure
     if scene.noise:
@@ -447,16 +500,33 @@ def render(scene: Scene) -> Frame:
     dtype = np.uint16 if camera.bit_depth <= 16 else np.uint32
     dn = np.clip(np.rint(dn_float), 0, camera.max_dn).astype(dtype)
     for i, (stamp, r0, c0) in stamps.items():
-        bodies[i].snr = _snr(stamp * flux_rate[i] * exposure, r0, c0, camera, dark)
+        inside = _inside(stamp, r0, c0, camera)
+        if inside.size and inside.sum() > 0:
+            bodies[i].snr = _snr(inside * flux_rate[i] * exposure, camera, dark)
     for text in warn:
         warnings.warn(text, RenderWarning, stacklevel=2)
     meta = {
-        "observer": g.observer, "correction": g.correction, "ephemeris": list(g.ephemeris_files),
-        "notes": list(g.notes), "warnings": warn, "seed": scene.seed, "pointing": scene.pointing,
-        "boresight_radec_deg": tuple(float(x) for x in wcs.wcs.crval), "noise": scene.noise,
+        "observer": g.observer,
+        "correction": g.correction,
+        "ephemeris": list(g.ephemeris_files),
+        "notes": list(g.notes),
+        "warnings": warn,
+        "seed": scene.seed,
+        "pointing": scene.pointing,
+        "boresight_radec_deg": tuple(float(x) for x in wcs.wcs.crval),
+        "noise": scene.noise,
     }
-    return Frame(dn=dn, electrons=electrons, expected=expected.astype(np.float32), camera=camera,
-                 wcs=wcs, et=float(et[0]), exposure_s=exposure, bodies=bodies, meta=meta)
+    return Frame(
+        dn=dn,
+        electrons=electrons,
+        expected=expected.astype(np.float32),
+        camera=camera,
+        wcs=wcs,
+        et=float(et[0]),
+        exposure_s=exposure,
+        bodies=bodies,
+        meta=meta,
+    )
 
 
 def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:
@@ -465,20 +535,17 @@ def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> No
     r1, c1 = max(row0, 0), max(col0, 0)
     r2, c2 = min(row0 + h, image.shape[0]), min(col0 + w, image.shape[1])
     if r1 < r2 and c1 < c2:
-        image[r1:r2, c1:c2] += stamp[r1 - row0:r2 - row0, c1 - col0:c2 - col0]
+        image[r1:r2, c1:c2] += stamp[r1 - row0 : r2 - row0, c1 - col0 : c2 - col0]
 
 
-def _inside_fraction(stamp, row0, col0, camera) -> float:
-    probe = np.zeros((camera.rows, camera.columns)) if stamp.size > 4e6 else None
-    if probe is not None:
-        _add_stamp(probe, stamp, row0, col0)
-        return float(probe.sum())
+def _inside(stamp: np.ndarray, row0: int, col0: int, camera: Camera) -> np.ndarray:
+    """The part of a stamp that lands on the detector (empty if none)."""
     h, w = stamp.shape
     r1, c1 = max(row0, 0), max(col0, 0)
     r2, c2 = min(row0 + h, camera.rows), min(col0 + w, camera.columns)
     if r1 >= r2 or c1 >= c2:
-        return 0.0
-    return float(stamp[r1 - row0:r2 - row0, c1 - col0:c2 - col0].sum())
+        return np.zeros((0, 0))
+    return stamp[r1 - row0 : r2 - row0, c1 - col0 : c2 - col0]
 
 
 def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
@@ -490,14 +557,21 @@ def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
         if not math.isfinite(exposure) or exposure <= 0:
             raise PaledotError(f"exposure {scene.exposure!r} must be a positive number of seconds")
         if not (camera.exposure_min_s <= exposure <= camera.exposure_max_s):
-            warn.append(f"exposure {exposure * 1e3:g} ms is outside {camera.name}'s range "
-                        f"{camera.exposure_min_s * 1e3:g}-{camera.exposure_max_s * 1e3:g} ms")
+            warn.append(
+                f"exposure {exposure * 1e3:g} ms is outside {camera.name}'s range "
+                f"{camera.exposure_min_s * 1e3:g}-{camera.exposure_max_s * 1e3:g} ms"
+            )
         return exposure
     if not stamps:
         warn.append("nothing bright in the frame: auto exposure took the camera's longest")
         return camera.exposure_max_s
     # Brightest body's peak pixel (with everything else on top of it) at the chosen fraction.
-    brightest = max(stamps, key=lambda i: flux_rate[i] * stamps[i][0].max())
+    on_detector = {i: _inside(*stamps[i], camera) for i in stamps}
+    on_detector = {i: v for i, v in on_detector.items() if v.size and v.max() > 0}
+    if not on_detector:
+        warn.append("no target lands on the detector: auto exposure took the camera's longest")
+        return camera.exposure_max_s
+    brightest = max(on_detector, key=lambda i: flux_rate[i] * on_detector[i].max())
     stamp, r0, c0 = stamps[brightest]
     h, w = stamp.shape
     r1, c1 = max(r0, 0), max(c0, 0)
@@ -509,17 +583,21 @@ def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
     exposure = scene.auto_fraction * ceiling / (peak + camera.dark_current_e_per_s)
     name = g.targets[brightest].name
     if exposure < camera.exposure_min_s:
-        warn.append(f"{name} would need {exposure * 1e3:.3g} ms, below {camera.name}'s shortest "
-                    f"{camera.exposure_min_s * 1e3:g} ms: it will saturate")
+        warn.append(
+            f"{name} would need {exposure * 1e3:.3g} ms, below {camera.name}'s shortest "
+            f"{camera.exposure_min_s * 1e3:g} ms: it will saturate"
+        )
         exposure = camera.exposure_min_s
     elif exposure > camera.exposure_max_s:
-        warn.append(f"{name} would need {exposure:.3g} s, above {camera.name}'s longest "
-                    f"{camera.exposure_max_s:g} s: it stays below the target level")
+        warn.append(
+            f"{name} would need {exposure:.3g} s, above {camera.name}'s longest "
+            f"{camera.exposure_max_s:g} s: it stays below the target level"
+        )
         exposure = camera.exposure_max_s
     return exposure
 
 
-def _snr(signal: np.ndarray, row0: int, col0: int, camera: Camera, dark_e: float) -> float:
+def _snr(signal: np.ndarray, camera: Camera, dark_e: float) -> float:
     """Aperture SNR of one body: the stamp pixels holding 99% of its light."""
     flat = np.sort(signal.ravel())[::-1]
     keep = np.searchsorted(np.cumsum(flat), 0.99 * flat.sum()) + 1
