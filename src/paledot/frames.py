@@ -116,7 +116,9 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         ("v_mag", "mag"),
     ):
         table[col].unit = unit
-    return fits.HDUList([primary, fits.table_to_hdu(table)])
+    bodies_hdu = fits.table_to_hdu(table)
+    bodies_hdu.name = "BODIES"
+    return fits.HDUList([primary, bodies_hdu])
 
 
 def write_fits(frame: Frame, path, kind: str = "dn", overwrite: bool = False) -> Path:
