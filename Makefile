@@ -12,7 +12,7 @@ $(PY):
 	$(PY) -m pip install -q --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q -e '.[report]'
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(PY)
@@ -20,7 +20,7 @@ $(STAMP_TEST): pyproject.toml | $(PY)
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
-	$(VENV)/bin/paledot demo
+	$(VENV)/bin/paledot demo --overwrite
 
 test: $(STAMP_TEST)
 	$(PY) -m pytest -q

@@ -6,12 +6,9 @@ Every error a user can cause ends in one line ``paledot: error: ...`` and exit s
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import math
 import sys
-from collections.abc import Iterator
 
 import numpy as np
 
@@ -19,14 +16,12 @@ from . import __version__
 from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
-from .geometry import Geometry, observe
-from .timescales import et_to_iso, time_grid, to_et
+from .geometry import observe
+from .tables import format_csv, format_table, geometry_to_json
+from .timescales import time_grid, to_et
 
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
-AU_KM = 149_597_870.7
-MILE_KM = 1.609344
-ARCSEC = math.pi / 180 / 3600
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,7 +77,17 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("cameras", help="list the camera catalogue")
     c.set_defaults(func=_cmd_cameras)
 
-    d = sub.add_parser("demo", help="the main job: Mars Express 2023 geometry")
+    rp = sub.add_parser("reproduce", help="rebuild a published campaign: frames, pictures, facts, claims")
+    rp.add_argument("scenario", nargs="?", help="scenario name (see --list) or a scenario .toml file")
+    rp.add_argument("--list", action="store_true", help="list the scenarios")
+    rp.add_argument("--out", help="output folder (default paledot-out/<scenario>)")
+    rp.add_argument("--time", action="append", help="replace the scenario's epochs; repeatable")
+    rp.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.set_defaults(func=_cmd_reproduce)
+
+    d = sub.add_parser("demo", help="the main job: reproduce mex-2023 into paledot-out/")
+    d.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     d.set_defaults(func=_cmd_demo)
     return p
 
@@ -125,100 +130,6 @@ def _cmd_geometry(args) -> int:
         json.dump(merged, out, indent=1)
         out.write("\n")
     return 0
-
-
-def _rows(g: Geometry) -> Iterator[dict]:
-    """Long-format rows (epoch-major) with plain floats in edge units."""
-    utc = et_to_iso(g.t, precision=3)
-    rng = g.range.to_value("km")
-    lt = g.light_time.to_value("s")
-    ra, dec = g.ra.to_value("deg"), g.dec.to_value("deg")
-    diam = g.angular_diameter.to_value("arcsec")
-    phase = g.phase_angle.to_value("deg")
-    illum = g.illuminated_fraction.value
-    elong = g.sun_elongation.to_value("deg")
-    pos = g.position.to_value("km")
-    for j in range(g.t.size):
-        for i, name in enumerate(g.target_names):
-            yield {
-                "utc": utc[j], "et": float(g.t[j]), "target": name,
-                "x_km": float(pos[i, j, 0]), "y_km": float(pos[i, j, 1]),
-                "z_km": float(pos[i, j, 2]), "range_km": float(rng[i, j]),
-                "light_time_s": float(lt[i, j]), "ra_deg": float(ra[i, j]),
-                "dec_deg": float(dec[i, j]), "angular_diameter_arcsec": float(diam[i, j]),
-                "phase_angle_deg": float(phase[i, j]), "illuminated_fraction": float(illum[i, j]),
-                "sun_elongation_deg": float(elong[i, j]),
-            }
-
-
-def _pair_rows(g: Geometry) -> Iterator[dict]:
-    utc = et_to_iso(g.t, precision=3)
-    names = g.target_names
-    pairs = [(a, b) for k, a in enumerate(names) for b in names[k + 1:]]
-    seps = {p: g.separation(*p).to_value("arcsec") for p in pairs}
-    pas = {p: g.position_angle(*p).to_value("deg") for p in pairs}
-    for j in range(g.t.size):
-        for p in pairs:
-            yield {"utc": utc[j], "et": float(g.t[j]), "target_a": p[0], "target_b": p[1],
-                   "separation_arcsec": float(seps[p][j]), "position_angle_deg": float(pas[p][j])}
-
-
-def format_csv(g: Geometry, header: bool = True) -> str:
-    """CSV, one row per (epoch, target), floats written exactly (shortest round-trip repr)."""
-    buf = io.StringIO()
-    writer = None
-    for row in _rows(g):
-        if writer is None:
-            writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
-            if header:
-                writer.writeheader()
-        writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
-    return buf.getvalue()
-
-
-def geometry_to_json(g: Geometry) -> dict:
-    """A JSON-ready dict: metadata, per-target rows and pair rows (floats exact)."""
-    return {
-        "paledot": __version__, "observer": g.observer, "correction": g.correction,
-        "ephemeris": list(g.ephemeris_files), "notes": list(g.notes),
-        "targets": list(g.target_names),
-        "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                 for r in _rows(g)],
-        "pairs": list(_pair_rows(g)),
-    }
-
-
-def format_table(g: Geometry, header: bool = True) -> str:
-    """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees."""
-    lines = []
-    if header:
-        lines.append(f"observer {g.observer} · correction {g.correction} · ephemeris "
-                     + ", ".join(p.rsplit('/', 1)[-1] for p in g.ephemeris_files))
-        lines.extend(f"note: {n}" for n in g.notes)
-        lines.append(
-            f"{'UTC':<19}  {'target':<8} {'range km':>15} {'AU':>10} {'M miles':>9} "
-            f"{'lt min':>7} {'RA deg':>9} {'Dec deg':>8} {'diam as':>8} {'phase':>6} "
-            f"{'lit %':>6} {'elong':>6}"
-        )
-    for r in _rows(g):
-        lines.append(
-            f"{r['utc'][:19].replace('T', ' '):<19}  {r['target']:<8} {r['range_km']:>15,.0f} "
-            f"{r['range_km'] / AU_KM:>10.6f} {r['range_km'] / MILE_KM / 1e6:>9.3f} "
-            f"{r['light_time_s'] / 60:>7.3f} {r['ra_deg']:>9.4f} {r['dec_deg']:>8.4f} "
-            f"{r['angular_diameter_arcsec']:>8.3f} {r['phase_angle_deg']:>6.1f} "
-            f"{100 * r['illuminated_fraction']:>6.1f} {r['sun_elongation_deg']:>6.1f}"
-        )
-    pairs = list(_pair_rows(g))
-    if pairs:
-        if header:
-            lines.append("")
-            lines.append(f"{'UTC':<19}  {'pair':<17} {'sep arcsec':>13} {'PA deg':>8}")
-        for p in pairs:
-            lines.append(
-                f"{p['utc'][:19].replace('T', ' '):<19}  {p['target_a'] + '-' + p['target_b']:<17} "
-                f"{p['separation_arcsec']:>13.2f} {p['position_angle_deg']:>8.2f}"
-            )
-    return "\n".join(lines) + "\n"
 
 
 # --- render -----------------------------------------------------------------------------------
@@ -280,18 +191,43 @@ def _cmd_cameras(args) -> int:
     return 0
 
 
-# --- demo -------------------------------------------------------------------------------------
-MEX_2023_TIMES = ["2023-05-15T14:08", "2023-05-21T03:10", "2023-05-27T19:49", "2023-06-02T15:00"]
+# --- reproduce and demo -----------------------------------------------------------------------
+def _cmd_reproduce(args) -> int:
+    from .reproduce import reproduce
+    from .scenarios import list_scenarios
+
+    if args.list or not args.scenario:
+        for name, sc in list_scenarios().items():
+            status = f"  [needs {sc.needs.split(':')[0]}]" if sc.needs else ""
+            print(f"{name:<10} {sc.summary}{status}")
+        return 0
+    result = reproduce(args.scenario, args.out, epochs=args.time, overwrite=args.overwrite,
+                       progress=not args.quiet)
+    _summary(result)
+    return 0
+
+
+def _summary(result) -> None:
+    f = result.findings
+    print(f"\n{result.folder}/ ({result.seconds:.1f} s):")
+    for name in result.files:
+        print(f"  {name}")
+    rng = f.earth_range_km
+    print(f"\nEarth from {f.observer.title()}: {rng.min():,.0f} to {rng.max():,.0f} km; "
+          f"{f.earth_diameter_px.min():.1f}-{f.earth_diameter_px.max():.1f} px across at "
+          f"{f.km_per_px.min():,.0f}-{f.km_per_px.max():,.0f} km/px; the frames span "
+          f"{f.orbit_fraction:.0%} of the Moon's orbit.")
+    print("Claims:")
+    for v in result.verdicts:
+        print(f"  {v.verdict:<18} {v.claim}  ({v.computed})")
+    for note in result.notes:
+        print(f"note: {note}")
 
 
 def _cmd_demo(args) -> int:
-    print("Mars Express looks back at Earth, 2023 (ESA image times). Observer: Mars's centre "
-          "until spacecraft orbits land.\n")
-    g = observe("mars", ["earth", "moon"], MEX_2023_TIMES)
-    sys.stdout.write(format_table(g))
-    rng = g.range[g.index("earth")].to_value("km")
-    print(f"\nEarth's distance over the sequence: {rng.min():,.0f} to {rng.max():,.0f} km "
-          "(ESA: 279,186,624 to 301,016,265 km, from the spacecraft itself).")
+    from .reproduce import reproduce
+
+    _summary(reproduce("mex-2023", overwrite=args.overwrite))
     return 0
 
 

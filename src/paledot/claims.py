@@ -1,0 +1,231 @@
+"""Checking published claims against the computed sky.
+
+Each claim in a scenario has a ``kind``; the checker of that kind compares it with numbers paledot
+computed (``Findings``) and returns a ``Verdict``: the computed value, one of ``holds`` /
+``off by ...`` / ``looks like a typo`` / ``does not hold``, and why. Checkers hold no facts of their
+own: every published number comes from the scenario file, every computed one from ``Findings``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import PaledotError
+
+MILE_KM = 1.609344
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What paledot computed for a campaign, in the units the names say; arrays are per epoch."""
+
+    epochs_utc: tuple[str, ...]
+    observer: str
+    observer_is_body_centre: bool
+    earth_range_km: np.ndarray
+    earth_range_geometric_km: np.ndarray
+    km_per_px: np.ndarray
+    earth_diameter_rad: np.ndarray
+    earth_diameter_px: np.ndarray
+    moon_diameter_px: np.ndarray
+    earth_v: np.ndarray
+    moon_v: np.ndarray
+    sun_elongation_deg: np.ndarray
+    field_of_view_deg: float
+    orbit_fraction: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    id: str
+    claim: str
+    source: str
+    computed: str
+    verdict: str
+    why: str
+
+
+def _km(x: float) -> str:
+    return f"{x:,.0f} km"
+
+
+def _distance_range(c: dict, f: Findings) -> tuple[str, str, str]:
+    lo, hi = float(c["low_km"]), float(c["high_km"])
+    first, last = float(f.earth_range_km[0]), float(f.earth_range_km[-1])
+    computed = f"{_km(first)} to {_km(last)}"
+    d1, d2 = first - lo, last - hi
+    worst = max(abs(d1), abs(d2))
+    g1 = float(f.earth_range_geometric_km[0]) - lo
+    g2 = float(f.earth_range_geometric_km[-1]) - hi
+    orbit_km = float(c.get("orbit_max_from_centre_km", 14000))
+    better = "light-time-corrected" if max(abs(d1), abs(d2)) <= max(abs(g1), abs(g2)) else "geometric"
+    why = (
+        f"light-time-corrected range differs by {d1:+,.0f} km and {d2:+,.0f} km ({worst / hi:.4%}), "
+        f"the geometric (instantaneous) one by {g1:+,.0f} and {g2:+,.0f} km: ESA's figures fit the "
+        f"{better} range"
+    )
+    geo_shift = 0.0 if better == "light-time-corrected" else max(abs(g1), abs(g2))
+    if f.observer_is_body_centre:
+        why += (
+            f"; paledot observes from {f.observer.title()}'s centre, and the spacecraft flies up "
+            f"to ~{orbit_km:,.0f} km from it, which covers the remainder"
+        )
+        ok = worst <= orbit_km + geo_shift
+    else:
+        ok = worst <= 0.01 * hi
+    return computed, ("holds" if ok else f"off by up to {_km(worst)}"), why + "."
+
+
+def _km_per_pixel(c: dict, f: Findings) -> tuple[str, str, str]:
+    i = int(c.get("epoch", 0))
+    ours, said = float(f.km_per_px[i]), float(c["value"])
+    rel = ours / said - 1
+    computed = f"{ours:,.0f} km/px on {f.epochs_utc[i][:10]}"
+    verdict = "holds" if abs(rel) <= 0.02 else f"off by {rel:+.1%}"
+    return (
+        computed,
+        verdict,
+        (
+            f"range x pixel scale; {rel:+.2%} from the published {said:,.0f} km/px, "
+            "within the rounding and the observer offset"
+        ),
+    )
+
+
+def _size_equivalent(c: dict, f: Findings) -> tuple[str, str, str]:
+    d_m = float(c["distance_m"])
+    sizes_mm = f.earth_diameter_rad * d_m * 1000
+    lo, hi = float(c["low_mm"]), float(c["high_mm"])
+    computed = f"Earth spans {sizes_mm.min():.1f}-{sizes_mm.max():.1f} mm at {d_m:g} m"
+    ok = lo <= sizes_mm.min() and sizes_mm.max() <= hi
+    return (
+        computed,
+        ("holds" if ok else "does not hold"),
+        (
+            f"Earth's angular diameter ({np.degrees(f.earth_diameter_rad).max() * 3600:.1f} arcsec at most) "
+            f"times {d_m:g} m; {c.get('object', 'the object')} is {lo:g}-{hi:g} mm"
+        ),
+    )
+
+
+def _orbit_fraction(c: dict, f: Findings) -> tuple[str, str, str]:
+    need = float(c["fraction"])
+    computed = f"{f.orbit_fraction:.0%} of an orbit ({f.orbit_fraction * 360:.0f} degrees)"
+    ok = f.orbit_fraction > need
+    return (
+        computed,
+        ("holds" if ok else "does not hold"),
+        (
+            "the Moon's geocentric direction swept between the first and last frame, in its orbital "
+            "plane, as a share of 360 degrees"
+        ),
+    )
+
+
+def _distance_value(c: dict, f: Findings) -> tuple[str, str, str]:
+    unit = c.get("unit", "km")
+    factor = {"km": 1.0, "mile": MILE_KM}.get(unit)
+    if factor is None:
+        raise PaledotError(f"claim {c['id']!r}: unit {unit!r} must be km or mile")
+    said_km = float(c["value"]) * factor
+    lo, hi = float(f.earth_range_km.min()), float(f.earth_range_km.max())
+    in_unit = f"{lo / factor / 1e6:.1f}-{hi / factor / 1e6:.1f} million {unit}s"
+    if lo * 0.99 <= said_km <= hi * 1.01:
+        return in_unit, "holds", f"{float(c['value']):,.4g} {unit}s lies inside the computed span"
+    for scale, word in ((1e6, "million"), (1e3, "thousand")):
+        if lo * 0.99 <= said_km * scale <= hi * 1.01:
+            return (
+                in_unit,
+                "looks like a typo",
+                (
+                    f"off by a factor of a {word}: {float(c['value']):,.4g} {word} {unit}s lies inside the "
+                    f"span, so a dropped '{word}' explains it"
+                ),
+            )
+    rel = said_km / (lo if said_km < lo else hi) - 1
+    return in_unit, f"off by {rel:+.0%}", "outside the computed span"
+
+
+def _observer_location(c: dict, f: Findings) -> tuple[str, str, str]:
+    r = float(c.get("orbit_max_from_centre_km", 14000))
+    share = r / float(f.earth_range_km.min())
+    return (
+        f"the camera was {c['actual']}",
+        "does not hold",
+        f"said: {c['said']}. The distance to Earth is the same either way to {share:.4%}, "
+        "so the picture looks alike, but it was taken from orbit",
+    )
+
+
+def _dot_identity(c: dict, f: Findings) -> tuple[str, str, str]:
+    el = f.sun_elongation_deg
+    computed = (
+        f"the Sun was {el.min():.0f}-{el.max():.0f} degrees from Earth in the sky; the field "
+        f"is {f.field_of_view_deg:.2f} degrees"
+    )
+    return (
+        computed,
+        "does not hold",
+        (
+            f"the Sun was about {el.min() / f.field_of_view_deg:.0f} fields of view away, so it cannot be "
+            f"in the frame; the bright dot is Earth (V {f.earth_v.min():.1f}), the faint one the Moon "
+            f"(V {f.moon_v.min():.1f})"
+        ),
+    )
+
+
+def _moon_fainter(c: dict, f: Findings) -> tuple[str, str, str]:
+    ratio = 10 ** (0.4 * (f.moon_v - f.earth_v))
+    smaller = bool(np.all(f.moon_diameter_px < f.earth_diameter_px))
+    ok = bool(np.all(ratio > 1)) and smaller
+    return (
+        (
+            f"Earth {ratio.min():.0f}-{ratio.max():.0f}x brighter; Moon {f.moon_diameter_px.mean():.1f} px "
+            f"vs Earth {f.earth_diameter_px.mean():.1f} px across"
+        ),
+        ("holds" if ok else "does not hold"),
+        ("V magnitudes from the published phase curves; sizes from the IAU radii"),
+    )
+
+
+CHECKERS = {
+    "distance_range": _distance_range,
+    "km_per_pixel": _km_per_pixel,
+    "size_equivalent": _size_equivalent,
+    "orbit_fraction_more_than": _orbit_fraction,
+    "distance_value": _distance_value,
+    "observer_location": _observer_location,
+    "dot_identity": _dot_identity,
+    "moon_fainter": _moon_fainter,
+}
+
+
+def check_claims(claims, findings: Findings) -> list[Verdict]:
+    """A verdict for every claim; an unknown kind is an error naming the known ones."""
+    out = []
+    for c in claims:
+        kind = c.get("kind")
+        if kind not in CHECKERS:
+            raise PaledotError(f"claim {c.get('id')!r}: unknown kind {kind!r}; known: {', '.join(CHECKERS)}")
+        computed, verdict, why = CHECKERS[kind](c, findings)
+        out.append(Verdict(c["id"], c["claim"], c.get("source", ""), computed, verdict, why))
+    return out
+
+
+def orbit_fraction(moon_from_earth_km: np.ndarray) -> float:
+    """Share of a full orbit the Moon swept between the first and last vectors (N, 3), in its plane.
+
+    The plane's normal is the mean angular-momentum direction of consecutive vectors; the swept
+    angle is summed step by step, so it may exceed a half turn."""
+    v = np.asarray(moon_from_earth_km, dtype=float)
+    if v.shape[0] < 2:
+        return 0.0
+    n = np.cross(v[:-1], v[1:]).sum(axis=0)
+    n /= np.linalg.norm(n)
+    flat = v - np.outer(v @ n, n)
+    a, b = flat[:-1], flat[1:]
+    steps = np.arctan2(np.cross(a, b) @ n, np.einsum("ij,ij->i", a, b))
+    return float(np.sum(steps) / (2 * math.pi))

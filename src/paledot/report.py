@@ -1,0 +1,349 @@
+"""Reports: the montage, the animation, the orbit plot, the fact sheet and the self-contained HTML.
+
+Everything here draws what other modules computed; nothing here computes the sky. Pictures are
+built with Pillow (pixel-exact frames) and matplotlib (the orbit plot), and every file is written
+atomically by the caller's folder swap (``outputs.replace_folder``) or by ``outputs`` writers.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from .claims import Findings, Verdict
+from .frames import annotated_image, font, stretch_to_8bit
+from .render import Frame
+
+AU_KM = 149_597_870.7
+MILE_KM = 1.609344
+C_KM_S = 299_792.458
+BACKGROUND = (12, 12, 16)
+TEXT = (235, 235, 235)
+DIM = (170, 170, 180)
+
+
+def _nice_length_km(px_available: float, km_per_px: float) -> float:
+    """A round length (1, 2 or 5 x 10^n km) that fits in about a quarter of the space."""
+    target = px_available * km_per_px
+    exp = math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * 10**exp <= target:
+            return m * 10**exp
+    return 10**exp
+
+
+def montage(
+    frames: Sequence[Frame],
+    labels: Sequence[str],
+    title: str,
+    crop_px: int = 200,
+    scale: int = 3,
+    stretch: str = "asinh",
+) -> Image.Image:
+    """The frames side by side, each cropped around its bodies' midpoint, dated, with a scale bar
+    in km and pixels and each body ringed and named."""
+    panels = []
+    for frame, label in zip(frames, labels, strict=True):
+        inside = [b for b in frame.bodies if b.in_frame]
+        cx = np.mean([b.column for b in inside]) if inside else frame.camera.columns / 2
+        cy = np.mean([b.row for b in inside]) if inside else frame.camera.rows / 2
+        r0, c0 = int(round(cy - crop_px / 2)), int(round(cx - crop_px / 2))
+        r0 = min(max(r0, 0), frame.camera.rows - crop_px)
+        c0 = min(max(c0, 0), frame.camera.columns - crop_px)
+        img = annotated_image(frame, stretch, crop=(r0, c0, crop_px, crop_px), scale=scale)
+        draw = ImageDraw.Draw(img)
+        size = max(16, img.width // 28)
+        draw.text((10, 8), label, fill=TEXT, font=font(size), stroke_width=2, stroke_fill=(0, 0, 0))
+        earth = next((b for b in frame.bodies if b.name == "earth"), inside[0] if inside else None)
+        km_px = earth.range_km * frame.camera.pixel_scale_rad if earth else 0.0
+        if km_px > 0:
+            km = _nice_length_km(crop_px / 4, km_px)
+            bar_px = km / km_px
+            x0, y0 = 14, img.height - 28
+            draw.rectangle([x0, y0, x0 + bar_px * scale, y0 + 5], fill=TEXT)
+            draw.text(
+                (x0, y0 - size - 4),
+                f"{km:,.0f} km = {bar_px:.1f} px",
+                fill=TEXT,
+                font=font(size - 2),
+                stroke_width=2,
+                stroke_fill=(0, 0, 0),
+            )
+        panels.append(img)
+    gap, top = 12, 70
+    width = sum(p.width for p in panels) + gap * (len(panels) + 1)
+    height = max(p.height for p in panels) + top + gap + 34
+    sheet = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((gap, 14), title, fill=TEXT, font=font(34))
+    x = gap
+    for p in panels:
+        sheet.paste(p, (x, top))
+        x += p.width + gap
+    cam = frames[0].camera
+    draw.text(
+        (gap, top + panels[0].height + 8),
+        f"Simulated {cam.title}, {crop_px} x {crop_px} px crops enlarged {scale}x (each square is one "
+        f"detector pixel); {stretch} stretch. Made with paledot from DE440 and published camera data.",
+        fill=DIM,
+        font=font(18),
+    )
+    return sheet
+
+
+def sequence_gif(
+    frames: Sequence[Frame],
+    labels: Sequence[str],
+    highlight: Sequence[str | None],
+    crop_px: int = 360,
+    stretch: str = "asinh",
+    ms_per_frame: int = 110,
+    ms_highlight: int = 1400,
+) -> bytes:
+    """An animated GIF, one image per frame, cropped around Earth, highlighted frames framed in
+    orange with their caption held longer."""
+    images, durations = [], []
+    for frame, label, mark in zip(frames, labels, highlight, strict=True):
+        earth = next((b for b in frame.bodies if b.name == "earth"), frame.bodies[0])
+        r0 = int(round(earth.row - crop_px / 2))
+        c0 = int(round(earth.column - crop_px / 2))
+        r0 = min(max(r0, 0), frame.camera.rows - crop_px)
+        c0 = min(max(c0, 0), frame.camera.columns - crop_px)
+        # A fixed, hard stretch for every frame: Earth burns out so the Moon, ~100x fainter, shows.
+        hi = frame.camera.full_well_e / frame.camera.gain_e_per_dn * 0.05 + frame.camera.bias_dn
+        grey = stretch_to_8bit(
+            frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px], stretch, lo=frame.camera.bias_dn, hi=hi
+        )
+        img = Image.fromarray(grey, mode="L").convert("RGB").resize((crop_px * 2, crop_px * 2), Image.NEAREST)
+        draw = ImageDraw.Draw(img)
+        draw.text((10, 8), label, fill=TEXT, font=font(22), stroke_width=2, stroke_fill=(0, 0, 0))
+        moon = next((b for b in frame.bodies if b.name == "moon"), None)
+        for b, colour in ((earth, (90, 170, 255)), (moon, (255, 210, 90))):
+            if b is None:
+                continue
+            x, y = (b.column - c0 + 0.5) * 2, (b.row - r0 + 0.5) * 2
+            if 0 <= x < img.width and 0 <= y < img.height:
+                ring = max(b.diameter_px + 8, 14)
+                draw.ellipse([x - ring, y - ring, x + ring, y + ring], outline=colour, width=2)
+        if mark:
+            draw.rectangle([0, 0, img.width - 1, img.height - 1], outline=(255, 140, 0), width=8)
+            draw.text(
+                (10, img.height - 40),
+                mark,
+                fill=(255, 170, 60),
+                font=font(22),
+                stroke_width=2,
+                stroke_fill=(0, 0, 0),
+            )
+        images.append(img.quantize(colors=64, method=Image.Quantize.MEDIANCUT))
+        durations.append(ms_highlight if mark else ms_per_frame)
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
+    return buf.getvalue()
+
+
+def orbit_plot(
+    offsets_arcsec: np.ndarray,
+    observed_arcsec: np.ndarray,
+    observed_labels: Sequence[str],
+    covered_mask: np.ndarray,
+    fraction: float,
+    earth_radius_arcsec: float,
+    pixel_arcsec: float,
+    title: str,
+) -> bytes:
+    """The Moon's apparent path around Earth (east left, north up, arcsec), the observed positions
+    and the arc between the first and last of them, as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(11, 5.4), dpi=110)
+    fig.patch.set_facecolor("white")
+    x, y = offsets_arcsec[:, 0], offsets_arcsec[:, 1]
+    ax.plot(x, y, color="0.6", lw=1.2, label="the Moon's path over one sidereal month")
+    ax.plot(
+        np.where(covered_mask, x, np.nan),
+        np.where(covered_mask, y, np.nan),
+        color="tab:orange",
+        lw=4,
+        alpha=0.85,
+        label=f"arc spanned by the frames: {fraction:.0%} of the orbit",
+    )
+    ax.add_patch(plt.Circle((0, 0), earth_radius_arcsec, color="tab:blue", zorder=5))
+    ax.annotate("Earth", (0, 0), xytext=(8, -16), textcoords="offset points", color="tab:blue", fontsize=11)
+    ax.scatter(
+        observed_arcsec[:, 0],
+        observed_arcsec[:, 1],
+        s=60,
+        color="black",
+        zorder=6,
+        label="Moon at the ESA image times",
+    )
+    for (px, py), label in zip(observed_arcsec, observed_labels, strict=True):
+        ax.annotate(label, (px, py), xytext=(7, 7), textcoords="offset points", fontsize=10)
+    ax.set_aspect("equal")
+    lim_x = 1.15 * np.nanmax(np.abs(x))
+    lim_y = max(1.3 * np.nanmax(np.abs(y)), 0.4 * lim_x)
+    ax.set_xlim(lim_x, -lim_x)  # east to the left, as on the sky
+    ax.set_ylim(-lim_y, lim_y)
+    ax.set_xlabel("east of Earth (arcsec)  ←  east")
+    ax.set_ylabel("north of Earth (arcsec)")
+    ax.grid(alpha=0.3)
+    ax.set_title(title, fontsize=12)
+    ax.text(
+        0.02,
+        0.02,
+        f"1 SRC pixel = {pixel_arcsec:.2f} arcsec; Earth drawn to scale",
+        transform=ax.transAxes,
+        fontsize=9,
+        color="0.3",
+    )
+    ax.legend(loc="upper right", fontsize=9)
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def fact_rows(
+    f: Findings,
+    km_per_px: np.ndarray,
+    earth_arcsec: np.ndarray,
+    moon_arcsec: np.ndarray,
+    separation_px: np.ndarray,
+) -> list[tuple[str, list[str]]]:
+    """The fact table: (quantity, one value per epoch)."""
+    rng = f.earth_range_km
+    ratio = 10 ** (0.4 * (f.moon_v - f.earth_v))
+    return [
+        ("distance to Earth (km)", [f"{x:,.0f}" for x in rng]),
+        ("distance (million miles)", [f"{x / MILE_KM / 1e6:.2f}" for x in rng]),
+        ("distance (AU)", [f"{x / AU_KM:.4f}" for x in rng]),
+        ("light travel time (min)", [f"{x / C_KM_S / 60:.2f}" for x in rng]),
+        ("image scale (km per pixel)", [f"{x:,.0f}" for x in km_per_px]),
+        ("Earth across (pixels)", [f"{x:.2f}" for x in f.earth_diameter_px]),
+        ("Earth across (arcsec)", [f"{x:.2f}" for x in earth_arcsec]),
+        ("Moon across (pixels)", [f"{x:.2f}" for x in f.moon_diameter_px]),
+        ("Moon across (arcsec)", [f"{x:.2f}" for x in moon_arcsec]),
+        ("Earth-Moon separation (pixels)", [f"{x:.1f}" for x in separation_px]),
+        ("Earth at 100 m is as big as (mm)", [f"{x * 1e5:.2f}" for x in f.earth_diameter_rad]),
+        ("Earth / Moon brightness", [f"{x:.0f}x" for x in ratio]),
+        ("Earth's V magnitude", [f"{x:.2f}" for x in f.earth_v]),
+        ("Moon's V magnitude", [f"{x:.2f}" for x in f.moon_v]),
+        ("Sun elongation of Earth (deg)", [f"{x:.1f}" for x in f.sun_elongation_deg]),
+    ]
+
+
+def facts_markdown(title: str, f: Findings, rows, verdicts: Sequence[Verdict], notes: Sequence[str]) -> str:
+    head = "| quantity | " + " | ".join(e[:16].replace("T", " ") for e in f.epochs_utc) + " |"
+    lines = [
+        f"# {title}",
+        "",
+        "Computed by paledot from first principles (DE440, IAU radii, published "
+        "phase curves and camera data).",
+        "",
+        head,
+        "|---|" + "---:|" * len(f.epochs_utc),
+    ]
+    lines += [f"| {name} | " + " | ".join(vals) + " |" for name, vals in rows]
+    lines += [
+        "",
+        f"Share of the Moon's orbit spanned by the frames: **{f.orbit_fraction:.1%}** "
+        f"({f.orbit_fraction * 360:.0f} degrees).",
+        "",
+        "## Claims checked",
+        "",
+        "| claim | source | computed | verdict | why |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {v.claim} | {v.source} | {v.computed} | **{v.verdict}** | {v.why} |" for v in verdicts]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;
+  color:#222;background:#fafafa}
+table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left}
+.claims td{text-align:left} .src{color:#777;font-size:0.85em}
+tr.holds .verdict{color:#17803d;font-weight:bold} tr.does .verdict{color:#b3261e;font-weight:bold}
+tr.looks .verdict,tr.off .verdict{color:#b35c00;font-weight:bold}
+figure{margin:1.5em 0} img{max-width:100%;border:1px solid #ddd;background:#000}
+figcaption{color:#555;font-size:0.9em}
+"""
+
+
+def report_html(
+    title: str,
+    summary: str,
+    f: Findings,
+    rows,
+    verdicts: Sequence[Verdict],
+    images: Sequence[tuple[str, bytes, str]],
+    notes: Sequence[str],
+    credit: str,
+) -> str:
+    """One self-contained page: images embedded as data URIs, no external links or scripts."""
+    e = html.escape
+    head = "".join(f"<th>{e(x[:16].replace('T', ' '))} UTC</th>" for x in f.epochs_utc)
+    body_rows = "".join(
+        f"<tr><th>{e(name)}</th>" + "".join(f"<td>{e(v)}</td>" for v in vals) + "</tr>" for name, vals in rows
+    )
+    claim_rows = "".join(
+        f"<tr class='{e(v.verdict.split()[0])}'><td>{e(v.claim)}<div class='src'>{e(v.source)}</div></td>"
+        f"<td>{e(v.computed)}</td><td class='verdict'>{e(v.verdict)}</td><td>{e(v.why)}</td></tr>"
+        for v in verdicts
+    )
+    figures = "".join(
+        f"<figure><img alt='{e(cap)}' src='{_data_uri(data, mime)}'>"
+        f"<figcaption>{e(cap)}</figcaption></figure>"
+        for cap, data, mime in images
+    )
+    note_items = "".join(f"<li>{e(n)}</li>" for n in notes)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+{_CSS}</style></head><body>
+<h1>{e(title)}</h1>
+<p>{e(summary)}</p>
+<h2>Facts, computed</h2>
+<table class="facts"><tr><th>quantity</th>{head}</tr>{body_rows}</table>
+<p>Share of the Moon's orbit spanned by the frames: <b>{f.orbit_fraction:.1%}</b>
+({f.orbit_fraction * 360:.0f} degrees).</p>
+<h2>Claims checked</h2>
+<table class="claims"><tr><th>claim</th><th>computed</th><th>verdict</th><th>why</th></tr>{claim_rows}</table>
+<h2>Pictures</h2>
+{figures}
+<h2>Notes</h2><ul>{note_items}</ul>
+<p class="src">{e(credit)}</p>
+</body></html>
+"""
+
+
+def write_bytes(folder: Path, name: str, data: bytes) -> Path:
+    """Write into a folder being built (the folder itself is swapped in atomically)."""
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def png_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

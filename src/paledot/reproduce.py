@@ -1,0 +1,294 @@
+"""Reproduce a scenario end to end: geometry, frames, animation, plots, facts, claims, report.
+
+``reproduce("mex-2023", out)`` builds every output in a temporary folder and swaps it into place
+only when complete, so an interrupted run leaves nothing half-written, and an existing folder is
+replaced only with ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .cameras import load_camera
+from .claims import Findings, Verdict, check_claims, orbit_fraction
+from .ephemeris import default_ephemeris
+from .errors import PaledotError
+from .frames import fits_hdul, write_annotated_png, write_png
+from .geometry import observe
+from .observers import BodyCentre, as_observer
+from .outputs import replace_folder
+from .render import Pointing, RenderWarning, Scene, render
+from .report import (
+    fact_rows,
+    facts_markdown,
+    montage,
+    orbit_plot,
+    png_bytes,
+    report_html,
+    sequence_gif,
+    write_bytes,
+)
+from .scenarios import Scenario, load_scenario
+from .tables import format_csv
+from .timescales import et_to_iso, time_grid, to_et
+
+
+class Progress:
+    """A plain progress bar on stderr (one line redrawn on a terminal, a few lines otherwise)."""
+
+    def __init__(self, total: int, stream=None, enabled: bool = True):
+        self.total, self.done = total, 0
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.t0 = time.perf_counter()
+        self._last_decile = -1
+
+    def step(self, what: str, n: int = 1) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        frac = self.done / self.total
+        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
+        line = f"[{bar}] {self.done:>3}/{self.total} {what:<34} {time.perf_counter() - self.t0:5.1f}s"
+        if self.tty:
+            self.stream.write("\r" + line)
+            if self.done >= self.total:
+                self.stream.write("\n")
+        elif int(frac * 10) != self._last_decile or self.done >= self.total:
+            self._last_decile = int(frac * 10)
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+@dataclass
+class Result:
+    folder: Path
+    files: list[str]
+    findings: Findings
+    verdicts: list[Verdict]
+    seconds: float
+    notes: list[str]
+
+
+def _label(utc: str) -> str:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{int(utc[8:10])} {months[int(utc[5:7]) - 1]} {utc[:4]} {utc[11:16]} UTC"
+
+
+def _tangent_offsets(center: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Gnomonic (east, north) offsets in arcsec of ``points`` around ``center`` (both (N, 3))."""
+    c = center / np.linalg.norm(center, axis=-1, keepdims=True)
+    p = points / np.linalg.norm(points, axis=-1, keepdims=True)
+    pole = np.array([0.0, 0.0, 1.0])
+    east = np.cross(pole, c)
+    east /= np.linalg.norm(east, axis=-1, keepdims=True)
+    north = np.cross(c, east)
+    dot = np.einsum("ij,ij->i", p, c)
+    xi = np.einsum("ij,ij->i", p, east) / dot
+    eta = np.einsum("ij,ij->i", p, north) / dot
+    return np.degrees(np.stack([xi, eta], axis=-1)) * 3600
+
+
+def reproduce(
+    name: str | Scenario,
+    out: str | Path | None = None,
+    epochs=None,
+    overwrite: bool = False,
+    progress: bool = True,
+    stream=None,
+) -> Result:
+    """Run a scenario and write its outputs into ``out`` (default ``paledot-out/<name>``)."""
+    t_start = time.perf_counter()
+    sc = name if isinstance(name, Scenario) else load_scenario(name)
+    if sc.needs:
+        raise PaledotError(f"scenario {sc.name!r} cannot run yet: it needs {sc.needs}")
+    folder = Path(out) if out else Path("paledot-out") / sc.name
+    if folder.exists() and not overwrite:
+        raise PaledotError(f"{str(folder)!r} already exists: pass --overwrite to replace it")
+    camera = load_camera(sc.camera)
+    epoch_texts = list(epochs) if epochs else list(sc.epochs)
+    et = to_et(epoch_texts)
+    seq = sc.sequence
+    seq_et = time_grid(seq["start"], seq["stop"], seq.get("step", "6h")) if seq else np.array([])
+    bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
+    utc = [str(x) for x in et_to_iso(et)]
+    notes = [sc.observer_note] if sc.observer_note else []
+
+    # Geometry for the facts: apparent (LT+S) and geometric ranges, the Moon's orbit.
+    g = observe(sc.observer, list(sc.targets), et)
+    g_geo = observe(sc.observer, list(sc.targets), et, correction="NONE")
+    notes += [n for n in g.notes if n not in notes]
+    ie, im = g.index("earth"), g.index("moon")
+    dense = np.linspace(et[0], et[-1], max(2, int((et[-1] - et[0]) / 3600) + 1))
+    moon_geo = observe("earth", "moon", dense, correction="NONE").position.to_value("km")[0]
+    earth_range = g.range.to_value("km")[ie]
+    diam = g.angular_diameter.to_value("rad")
+    mags = g.magnitude.to_value("mag")
+    fov = math.degrees(max(camera.field_of_view_rad))
+    findings = Findings(
+        epochs_utc=tuple(utc),
+        observer=g.observer,
+        observer_is_body_centre=isinstance(as_observer(sc.observer, default_ephemeris()), BodyCentre),
+        earth_range_km=earth_range,
+        earth_range_geometric_km=g_geo.range.to_value("km")[ie],
+        km_per_px=earth_range * camera.pixel_scale_rad,
+        earth_diameter_rad=diam[ie],
+        earth_diameter_px=diam[ie] / camera.pixel_scale_rad,
+        moon_diameter_px=diam[im] / camera.pixel_scale_rad,
+        earth_v=mags[ie],
+        moon_v=mags[im],
+        sun_elongation_deg=np.degrees(g.sun_elongation.to_value("rad")[ie]),
+        field_of_view_deg=fov,
+        orbit_fraction=orbit_fraction(moon_geo),
+    )
+    verdicts = check_claims(sc.claims, findings)
+    bar.step("geometry and claims")
+
+    # The frames as the camera would record them.
+    frames = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RenderWarning)
+        for i, e in enumerate(et):
+            scene = Scene(
+                float(e),
+                sc.observer,
+                list(sc.targets),
+                camera,
+                Pointing.parse(sc.pointing),
+                sc.exposure,
+                sc.auto_fraction,
+                seed=i,
+            )
+            frames.append(render(scene))
+            bar.step(f"frame {utc[i][:16]}")
+        gif_frames = []
+        for i, e in enumerate(seq_et):
+            scene = Scene(
+                float(e),
+                sc.observer,
+                list(sc.targets),
+                camera,
+                Pointing("target", target="earth"),
+                sc.exposure,
+                sc.auto_fraction,
+                seed=1000 + i,
+            )
+            gif_frames.append(render(scene))
+            bar.step("animation")
+    notes += sorted({str(w.message) for w in caught if issubclass(w.category, RenderWarning)})
+
+    # Orbit plot: the Moon around Earth as seen from the observer over one sidereal month.
+    orbit = sc.orbit or {"days": 27.321661, "step": "2h"}
+    step_s = 3600.0 * 2 if "step" not in orbit else to_step(orbit["step"])
+    month = np.arange(et[0], et[0] + orbit["days"] * 86400.0 + 1, step_s)
+    gm = observe(sc.observer, ["earth", "moon"], month).position.to_value("km")
+    offsets = _tangent_offsets(gm[0], gm[1])
+    obs_pos = g.position.to_value("km")
+    observed = _tangent_offsets(obs_pos[ie], obs_pos[im])
+    covered = (month >= et[0]) & (month <= et[-1])
+    earth_r_arcsec = math.degrees(g.angular_radius.to_value("rad")[ie].mean()) * 3600
+    orbit_png = orbit_plot(
+        offsets,
+        observed,
+        [_label(u)[:6] for u in utc],
+        covered,
+        findings.orbit_fraction,
+        earth_r_arcsec,
+        math.degrees(camera.pixel_scale_rad) * 3600,
+        f"The Moon around Earth seen from {g.observer.title()}, {_label(utc[0])[:11]} + one month",
+    )
+    bar.step("orbit plot")
+
+    montage_img = montage(frames, [_label(u) for u in utc], sc.title)
+    obs_marks = []
+    for e_seq in seq_et:
+        near = np.abs(et - e_seq) <= 3 * 3600
+        obs_marks.append(f"ESA image: {_label(utc[int(np.argmax(near))])}" if near.any() else None)
+    gif = (
+        sequence_gif(
+            gif_frames,
+            [_label(u) for u in et_to_iso(seq_et)],
+            obs_marks,
+            crop_px=int(seq.get("crop_px", 360)),
+        )
+        if gif_frames
+        else b""
+    )
+    bar.step("montage and animation")
+
+    sep_px = np.hypot(
+        *[
+            [f_.body("earth").column - f_.body("moon").column for f_ in frames],
+            [f_.body("earth").row - f_.body("moon").row for f_ in frames],
+        ]
+    )
+    rows = fact_rows(
+        findings, findings.km_per_px, np.degrees(diam[ie]) * 3600, np.degrees(diam[im]) * 3600, sep_px
+    )
+    facts_md = facts_markdown(sc.title, findings, rows, verdicts, notes)
+    montage_png = png_bytes(montage_img)
+    images = [
+        ("The four frames, rebuilt: " + ", ".join(_label(u)[:6] for u in utc), montage_png, "image/png"),
+        ("The Moon's apparent orbit around Earth and the arc the frames span", orbit_png, "image/png"),
+    ]
+    if gif:
+        images.append(
+            (
+                "The Moon moving around Earth, a frame every 6 hours; ESA's image times framed in orange",
+                gif,
+                "image/gif",
+            )
+        )
+    html_text = report_html(
+        sc.title,
+        sc.summary,
+        findings,
+        rows,
+        verdicts,
+        images,
+        notes,
+        f"{sc.credit}. Epochs: {sc.epochs_source}.",
+    )
+
+    files: list[str] = []
+
+    def fill(tmp: Path) -> None:
+        for i, frame in enumerate(frames):
+            stem = f"frame-{i + 1}-{utc[i][:10]}"
+            buf = io.BytesIO()
+            fits_hdul(frame).writeto(buf)
+            write_bytes(tmp, f"{stem}.fits", buf.getvalue())
+            write_png(frame, tmp / f"{stem}.png")
+            write_annotated_png(frame, tmp / f"{stem}-annotated.png")
+            files.extend([f"{stem}.fits", f"{stem}.png", f"{stem}-annotated.png"])
+        write_bytes(tmp, "montage.png", montage_png)
+        write_bytes(tmp, "orbit.png", orbit_png)
+        if gif:
+            write_bytes(tmp, "sequence.gif", gif)
+        write_bytes(tmp, "geometry.csv", format_csv(g).encode())
+        write_bytes(tmp, "facts.md", facts_md.encode())
+        write_bytes(tmp, "report.html", html_text.encode())
+        files.extend(
+            ["montage.png", "orbit.png"]
+            + (["sequence.gif"] if gif else [])
+            + ["geometry.csv", "facts.md", "report.html"]
+        )
+
+    replace_folder(folder, fill, overwrite=overwrite)
+    bar.step("files written")
+    return Result(folder, files, findings, verdicts, time.perf_counter() - t_start, notes)
+
+
+def to_step(text: str) -> float:
+    from .timescales import parse_step
+
+    return parse_step(text)
