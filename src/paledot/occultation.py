@@ -218,7 +218,8 @@ def occultation(
                 raise PaledotError(f"{r.name} is the occulter itself: it cannot also be a target")
         height = limb_height(bpos, matrix, body.radii_km, tpos)
         behind = rng > norm(bpos)[None]
-        notes.append(occ_resolved.note)
+        if not any(occ_resolved.note and occ_resolved.note in n for n in notes):
+            notes.append(occ_resolved.note)
         occ_name = body.name
     return Occultation(
         t=et, observer=obs.name, occulter=occ_name, targets=tuple(resolved), correction=corr,

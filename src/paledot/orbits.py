@@ -130,7 +130,7 @@ class KeplerOrbit:
         if mean_anomaly is not None and periapsis_time is not None:
             raise PaledotError("give mean_anomaly or periapsis_time, not both")
         if periapsis_time is not None:
-            m0 = -el.mean_motion * (self.epoch_et - as_epoch(periapsis_time, "periapsis_time"))
+            m0 = el.mean_motion * (self.epoch_et - as_epoch(periapsis_time, "periapsis_time"))
         else:
             m0 = as_radians(0.0 if mean_anomaly is None else mean_anomaly, "mean_anomaly")
         self.elements = kepler.Elements(rp, ecc, inc, el.node, el.argp, m0, self.epoch_et, mu)
