@@ -121,10 +121,11 @@ class SpiceSpacecraft:
 
     def _segment_center(self, sp) -> int | None:
         try:
-            handle, descr, _, found = sp.spksfs(self.naif_id, self._cover[0][0], 41)
-            if not found:
+            # spiceypy drops the found flag (raising instead) unless its found-check is off.
+            found = sp.spksfs(self.naif_id, self._cover[0][0], 41)
+            if len(found) == 4 and not found[3]:
                 return None
-            _, ic = sp.dafus(descr, 2, 6)
+            _, ic = sp.dafus(found[1], 2, 6)
             return int(ic[1])
         except Exception:
             return None

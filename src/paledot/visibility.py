@@ -22,10 +22,11 @@ from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .observers import as_observer
 from .occultation import occultation
-from .timescales import DAY_S, et_to_iso, parse_step, time_grid, to_et
+from .timescales import DAY_S, et_to_iso, parse_step, to_et
 
 _REFINE_TOL_S = 1e-3
 _REFINE_MAX = 60
+_MAX_EPOCHS = 5_000_000
 
 
 @dataclass
@@ -116,12 +117,18 @@ def visible_spans(
     """
     eph = ephemeris or default_ephemeris()
     obs = as_observer(observer, eph)
-    t0 = start if isinstance(start, float) else float(to_et(start)[0])
-    t1 = stop if isinstance(stop, float) else float(to_et(stop)[0])
+    from .orbits import as_epoch
+
+    t0, t1 = as_epoch(start, "start"), as_epoch(stop, "stop")
     seconds = parse_step(step) if isinstance(step, str) else float(step)
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise PaledotError(f"step {step!r} must be positive (like 1min or 30s)")
     if not t1 > t0:
         raise PaledotError(f"stop ({stop}) must be later than start ({start})")
-    grid = time_grid(f"ET:{t0!r}", f"ET:{t1!r}", seconds, max_epochs=5_000_000)
+    count = int(np.floor((t1 - t0) / seconds)) + 1
+    if count > _MAX_EPOCHS:
+        raise PaledotError(f"{count:,} scan epochs are more than {_MAX_EPOCHS:,}: use a larger step")
+    grid = t0 + seconds * np.arange(count, dtype=np.float64)
     if grid[-1] < t1:
         grid = np.append(grid, t1)
 
