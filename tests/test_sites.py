@@ -46,9 +46,10 @@ def test_elevation_and_azimuth_match_spice_azlcpo_within_1_arcsec(spice, iau_ker
         ref = np.array([spice.azlcpo("ELLIPSOID", name, e, "LT+S", False, True, site.body_fixed_km,
                                      body.upper(), frame)[0] for e in et])
         el, az = s.elevation.to_value("rad")[i], s.azimuth.to_value("rad")[i]
-        assert np.abs(el - ref[:, 2]).max() < ARCSEC
+        # The issue asks for 1 arcsec; the same constants give agreement to microarcseconds.
+        assert np.abs(el - ref[:, 2]).max() < 1e-3 * ARCSEC
         daz = np.angle(np.exp(1j * (az - ref[:, 1]))) * np.cos(el)  # on-sky azimuth error
-        assert np.abs(daz).max() < ARCSEC
+        assert np.abs(daz).max() < 1e-3 * ARCSEC
 
 
 def test_site_velocity_is_the_body_spin(spice, iau_kernels):

@@ -9,7 +9,8 @@ Coordinates (always said which):
 Longitude is east-positive in both (planetocentric convention; note that IAU planetographic longitude
 of Mars is west-positive: give -west as east). Ellipsoid: pck00011 radii (``bodies``).
 
-The local vertical is the ellipsoid normal at the site (geodetic up) for both kinds; azimuth is
+The local vertical is the ellipsoid normal through the site itself (its geodetic vertical, as
+SPICE's AZLCPO takes it) for both kinds; azimuth is
 measured from north through east; elevation is geometric (no refraction). The Sun is "up" when its
 upper limb is above that horizon. Rotation: ``orientation`` (IAU WGCCRE models); for Earth that is
 the IAU low-precision model, which ignores nutation and UT1, so Earth sites are good to a few
@@ -82,8 +83,7 @@ class SurfaceSite:
             radial = np.array([np.cos(phi) * cl, np.cos(phi) * sl, np.sin(phi)])
             r_s = 1.0 / np.sqrt((np.cos(phi) / a) ** 2 + (np.sin(phi) / c) ** 2)
             pos = (r_s + alt) * radial
-            normal = r_s * radial / np.array([a * a, a * a, c * c])
-            up = normal / np.linalg.norm(normal)
+            up = _geodetic_up(pos, a, c)
         east = np.array([-np.sin(lam), np.cos(lam), 0.0])
         if abs(np.cos(phi)) < 1e-12:  # at a pole any east will do; keep the prime meridian's
             east = np.array([0.0, 1.0, 0.0])
@@ -117,6 +117,25 @@ class SurfaceSite:
         m, dm = self.model.matrix(et, rate=True)
         r = self.body_fixed_km
         return cpos + np.einsum("nji,j->ni", m, r), cvel + np.einsum("nji,j->ni", dm, r)
+
+
+def _geodetic_up(pos: np.ndarray, a: float, c: float) -> np.ndarray:
+    """Unit normal of the spheroid (a, a, c) through the point ``pos`` (its geodetic vertical).
+
+    The point's geodetic latitude by fixed-point iteration of tan(phi) = (z + e^2 N sin phi) / p,
+    which converges to rounding in a few steps for points near the surface.
+    """
+    e2 = 1.0 - (c * c) / (a * a)
+    p = np.hypot(pos[0], pos[1])
+    phi = np.arctan2(pos[2], p * (1.0 - e2))
+    for _ in range(20):
+        n = a / np.sqrt(1.0 - e2 * np.sin(phi) ** 2)
+        new = np.arctan2(pos[2] + e2 * n * np.sin(phi), p)
+        if abs(new - phi) < 1e-16:
+            break
+        phi = new
+    lam = np.arctan2(pos[1], pos[0])
+    return np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
 @dataclass
