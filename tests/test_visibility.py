@@ -61,3 +61,21 @@ def test_cli_geometry_takes_mars_express(capsys):
     assert main(["geometry", "--observer", "mars express", "--target", "earth", "--time", ESA_TIMES[0]]) == 0
     out = capsys.readouterr().out
     assert "observer mars express" in out and "nominal" in out
+
+
+@pytest.mark.parametrize("when", ESA_TIMES)
+def test_earth_is_seen_on_every_orbit_whatever_the_unknown_node(when):
+    """The real node of the 2023 orbit is not published: for every node (every 45 deg) Earth is
+    still clear of Mars for most of each orbit, so the claim does not rest on the nominal phase."""
+    from paledot.orbits import KeplerOrbit
+
+    centre = to_et(when)[0]
+    hidden_somewhere = 0
+    for node in range(0, 360, 45):
+        orbit = KeplerOrbit("mars", epoch="2023-05-15", periapsis_altitude_km=298, apoapsis_altitude_km=10107,
+                            inclination=86, node=node, plane="equator")
+        vis = visible_spans(orbit, "earth", centre - 43200.0, centre + 43200.0, "2min")
+        per_orbit = vis.visible_seconds / (86400.0 / orbit.period_s)
+        assert per_orbit > 0.6 * orbit.period_s
+        hidden_somewhere += vis.visible_seconds < 86400.0 - 1.0
+    assert hidden_somewhere >= 2  # and for some nodes Mars does hide Earth on each orbit
