@@ -26,3 +26,22 @@ def random_et():
     lo = (1900 - 2000) * 365.25 * 86400.0
     hi = (2100 - 2000) * 365.25 * 86400.0
     return np.sort(rng.uniform(lo, hi, 1000))
+
+
+@pytest.fixture(scope="session")
+def iau_kernels(spice, tmp_path_factory):
+    """A text PCK written from paledot's IAU constants and radii, and Mars (499) at its barycentre,
+    loaded into SPICE; yields their paths (the SPK is also what paledot loads to name Mars's centre)."""
+    from kernels import write_mars_centre, write_pck
+
+    folder = tmp_path_factory.mktemp("iau")
+    pck = folder / "paledot_iau.tpc"
+    write_pck(pck)
+    mars = folder / "mars_centre.bsp"
+    first, last = (-50 * 365.25 * 86400.0, 50 * 365.25 * 86400.0)
+    write_mars_centre(spice, mars, first, last)
+    spice.furnsh(str(pck))
+    spice.furnsh(str(mars))
+    yield {"pck": str(pck), "mars": str(mars)}
+    spice.unload(str(pck))
+    spice.unload(str(mars))

@@ -15,8 +15,14 @@ from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import KernelError, OutOfRangeError, PaledotError, TimeParseError, UnknownBodyError
 from .geometry import Geometry, observe
-from .observers import BodyCentre
+from .observers import BodyCentre, FixedState
+from .occultation import exclusion, occultation
+from .orbits import KeplerOrbit, mars_express
+from .sites import SurfaceSite, sky
+from .spacecraft import SpiceSpacecraft
 from .timescales import et_to_iso, time_grid, to_et
+from .trajectory import TrajectoryFile
+from .visibility import visible_spans
 
 try:
     __version__ = version("paledot")
@@ -27,4 +33,7 @@ __all__ = [
     "Body", "BodyCentre", "CORRECTIONS", "Ephemeris", "Geometry", "KernelError",
     "OutOfRangeError", "PaledotError", "TimeParseError", "UnknownBodyError", "default_ephemeris",
     "et_to_iso", "observe", "resolve_body", "time_grid", "to_et", "__version__",
+    # observers beyond a planet's centre (issue 5)
+    "FixedState", "KeplerOrbit", "SpiceSpacecraft", "SurfaceSite", "TrajectoryFile", "exclusion",
+    "mars_express", "occultation", "sky", "visible_spans",
 ]

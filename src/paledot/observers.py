@@ -2,18 +2,28 @@
 
 Every observer has ``name``, ``central_body`` (the body it sits on or orbits, or None) and
 ``state(ephemeris, et) -> (pos (N, 3) km, vel (N, 3) km/s)`` relative to the solar-system
-barycentre in ICRF/J2000. The geometry engine needs nothing more, so every kind of observer (a body
-centre now; orbits, spacecraft kernels and surface sites later) gives the same ``Geometry``.
+barycentre in ICRF/J2000. The geometry engine needs nothing more, so every kind of observer gives
+the same ``Geometry``:
+
+- ``BodyCentre`` (here): a body's centre;
+- ``FixedState`` (here): a position, and optionally a velocity, relative to a body;
+- ``KeplerOrbit`` (``orbits``): a two-body orbit about any body, and the Mars Express preset;
+- ``SpiceSpacecraft`` (``spacecraft``): a spacecraft from the user's SPICE kernels;
+- ``TrajectoryFile`` (``trajectory``): a CCSDS OEM or CSV ephemeris, interpolated;
+- ``SurfaceSite`` (``sites``): a place on a rotating body.
+
+``as_observer`` also reads the short text forms the command line uses (see ``parse_observer``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bodies import Body
+from .bodies import Body, resolve_body
 from .ephemeris import Ephemeris
+from .errors import PaledotError
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,90 @@ class BodyCentre:
         return pos, vel
 
 
+@dataclass(frozen=True)
+class FixedState:
+    """An observer at a given position (and optional velocity) relative to a body, J2000, km, km/s.
+
+    For a deep-space probe whose kernels a user does not have: the numbers come from somewhere (a
+    mission page, a Horizons query, a paper) and ``source`` must say where, since the note carries it
+    into every result. With a velocity the observer moves in a straight line from ``epoch``; without
+    one it keeps its offset from the body. Straight-line motion is good for days: a probe 40 AU from
+    the Sun strays about 15 m from it in a day.
+
+    >>> from paledot.ephemeris import default_ephemeris
+    >>> probe = FixedState("sun", [1.5e10, 0, 0], source="made up")
+    >>> probe.state(default_ephemeris(), np.array([0.0]))[0].shape
+    (1, 3)
+    """
+
+    center: Body | str | int
+    position_km: np.ndarray
+    velocity_km_s: np.ndarray | None = None
+    epoch: float | str = 0.0
+    source: str = ""
+    name: str = "fixed state"
+    _epoch_et: float = field(default=0.0, init=False, repr=False)
+
+    def __post_init__(self):
+        from .orbits import as_epoch
+
+        object.__setattr__(self, "center", resolve_body(self.center))
+        pos = np.asarray(self.position_km, dtype=np.float64).reshape(-1)
+        if pos.shape != (3,) or not np.all(np.isfinite(pos)):
+            raise PaledotError(f"position_km {self.position_km!r} must be three finite numbers (km)")
+        object.__setattr__(self, "position_km", pos)
+        if self.velocity_km_s is not None:
+            vel = np.asarray(self.velocity_km_s, dtype=np.float64).reshape(-1)
+            if vel.shape != (3,) or not np.all(np.isfinite(vel)):
+                raise PaledotError(
+                    f"velocity_km_s {self.velocity_km_s!r} must be three finite numbers (km/s)"
+                )
+            object.__setattr__(self, "velocity_km_s", vel)
+        if not str(self.source).strip():
+            raise PaledotError("a FixedState needs source='...': say where its numbers come from")
+        object.__setattr__(self, "_epoch_et", as_epoch(self.epoch))
+        radius = self.center.mean_radius_km
+        if np.linalg.norm(pos) < radius:
+            raise PaledotError(
+                f"position {np.linalg.norm(pos):g} km from {self.center.title}'s centre is inside "
+                f"the body (radius {radius:g} km)"
+            )
+
+    @property
+    def central_body(self) -> Body:
+        return self.center
+
+    @property
+    def note(self) -> str:
+        motion = "moving in a straight line" if self.velocity_km_s is not None else "at a fixed offset"
+        return f"{self.name}: a given state relative to {self.center.title}, {motion}; source: {self.source}"
+
+    def state(self, ephemeris: Ephemeris, et: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """SSB position (N, 3) km and velocity (N, 3) km/s at ET epochs ``et``."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        resolved = ephemeris.resolve(self.center)
+        ephemeris.check_coverage(resolved.naif_id, et, label=self.center.title)
+        cpos, cvel = ephemeris.state(resolved.naif_id, et, velocity=True)
+        vel = self.velocity_km_s if self.velocity_km_s is not None else np.zeros(3)
+        return cpos + self.position_km + (et - self._epoch_et)[:, None] * vel, cvel + vel
+
+
+_MEX_NAMES = {"mars express", "mex", "mars-express", "marsexpress"}
+
+
 def as_observer(observer, ephemeris: Ephemeris):
-    """Accept an observer object, or a body name/NAIF id meaning that body's centre."""
+    """Accept an observer object, a body name/NAIF id (its centre), "mars express" (the Kepler
+    preset) or one of the text forms of :func:`parse_observer`."""
     if hasattr(observer, "state") and hasattr(observer, "name"):
         return observer
+    if isinstance(observer, str):
+        text = " ".join(observer.strip().lower().split())
+        if text in _MEX_NAMES:
+            from .orbits import mars_express
+
+            return mars_express()
+        if ":" in text.split(",")[0] and not text.startswith(("et:", "jd")):
+            from .observer_text import parse_observer
+
+            return parse_observer(observer, ephemeris)
     return BodyCentre.of(observer, ephemeris)
