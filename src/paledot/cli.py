@@ -6,6 +6,7 @@ Every error a user can cause ends in one line ``paledot: error: ...`` and exit s
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import sys
@@ -18,7 +19,7 @@ from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import observe
 from .tables import format_csv, format_table, geometry_to_json
-from .timescales import time_grid, to_et
+from .timescales import et_to_iso, time_grid, to_et
 
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
