@@ -171,3 +171,17 @@ def test_list_shows_scenarios_with_one_line_each(capsys):
     assert main(["reproduce", "--list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and any(line.startswith("mex-2023") for line in lines)
+
+
+def test_mex_2003_resolves_earth_from_published_cruise_figures(tmp_path):
+    result = reproduce("mex-2003", tmp_path / "mex-2003", progress=False)
+    f = result.findings
+    assert 165 < f.earth_diameter_px[0] < 180  # 75 km/px gives about 170 px (FU Berlin)
+    assert f.earth_range_km[0] == pytest.approx(8.0e6, rel=1e-3)  # the placement's own distance
+    by_id = {v.id: v for v in result.verdicts}
+    assert by_id["scale"].verdict == "holds"
+    assert by_id["earth-180-px"].verdict.startswith("off by")  # 180 px is more than 8 million km gives
+    assert {p.name for p in result.folder.iterdir()} >= {"montage.png", "report.html", "facts.md"}
+    with fits.open(next(result.folder.glob("frame-1-*.fits"))) as hdul:
+        lit = hdul[0].data > hdul[0].data.max() * 0.2
+        assert lit.sum() > 0.5 * math.pi * 80**2  # a resolved gibbous Earth, not a dot

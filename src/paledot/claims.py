@@ -36,6 +36,7 @@ class Findings:
     sun_elongation_deg: np.ndarray
     field_of_view_deg: float
     orbit_fraction: float
+    earth_moon_separation_deg: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,37 @@ def _moon_fainter(c: dict, f: Findings) -> tuple[str, str, str]:
     )
 
 
+def _size_px(c: dict, f: Findings) -> tuple[str, str, str]:
+    body = c.get("body", "earth")
+    sizes = {"earth": f.earth_diameter_px, "moon": f.moon_diameter_px}.get(body)
+    if sizes is None:
+        raise PaledotError(f"claim {c['id']!r}: body {body!r} must be earth or moon")
+    ours, said = float(np.mean(sizes)), float(c["value"])
+    rel = ours / said - 1
+    tol = float(c.get("tolerance", 0.03))
+    return (
+        f"{body.title()} {ours:.1f} px across",
+        "holds" if abs(rel) <= tol else f"off by {rel:+.1%}",
+        f"IAU equatorial diameter over range x pixel scale; the published {said:g} px "
+        f"{'agrees' if abs(rel) <= tol else 'does not agree'} within {tol:.0%}",
+    )
+
+
+def _separation_deg(c: dict, f: Findings) -> tuple[str, str, str]:
+    if f.earth_moon_separation_deg is None:
+        raise PaledotError(f"claim {c['id']!r}: no Earth-Moon separation was computed")
+    ours, said = float(np.mean(f.earth_moon_separation_deg)), float(c["value"])
+    tol = float(c.get("tolerance_deg", 0.1))
+    ok = abs(ours - said) <= tol
+    why = "angle between Earth's and the Moon's apparent directions"
+    if not ok and not f.observer_is_body_centre:
+        why += (
+            f" from the placed observer ({f.observer}); the Moon's offset depends on exactly where "
+            "the spacecraft was, which the published figures do not fix"
+        )
+    return f"{ours:.2f} deg", ("holds" if ok else f"off by {ours - said:+.2f} deg"), why
+
+
 CHECKERS = {
     "distance_range": _distance_range,
     "km_per_pixel": _km_per_pixel,
@@ -200,6 +232,8 @@ CHECKERS = {
     "observer_location": _observer_location,
     "dot_identity": _dot_identity,
     "moon_fainter": _moon_fainter,
+    "size_px": _size_px,
+    "separation_deg": _separation_deg,
 }
 
 
@@ -224,6 +258,8 @@ def orbit_fraction(moon_from_earth_km: np.ndarray) -> float:
     if v.shape[0] < 2:
         return 0.0
     n = np.cross(v[:-1], v[1:]).sum(axis=0)
+    if np.linalg.norm(n) == 0:  # one epoch (or the same one repeated): nothing swept
+        return 0.0
     n /= np.linalg.norm(n)
     flat = v - np.outer(v @ n, n)
     a, b = flat[:-1], flat[1:]

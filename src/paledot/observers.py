@@ -130,6 +130,49 @@ class FixedState:
 _MEX_NAMES = {"mars express", "mex", "mars-express", "marsexpress"}
 
 
+def place_by_sun_angle(
+    center: str | int | Body,
+    distance_km: float,
+    sun_angle_deg: float,
+    epoch,
+    side: str = "leading",
+    source: str = "",
+    name: str = "placed observer",
+    ephemeris: Ephemeris | None = None,
+) -> FixedState:
+    """A FixedState placed from the figures missions publish: a distance from a body and the
+    observer-body-Sun angle, in the body's orbital plane, ahead of it ("leading", toward its
+    heliocentric velocity) or behind it ("trailing"), at ``epoch``.
+
+    The angle is the body's phase angle seen by the observer (0 = the observer sees it full).
+    """
+    from .ephemeris import default_ephemeris
+    from .orbits import as_epoch
+
+    if side not in ("leading", "trailing"):
+        raise PaledotError(f"side {side!r} must be 'leading' or 'trailing'")
+    if not (np.isfinite(sun_angle_deg) and 0 <= sun_angle_deg <= 180):
+        raise PaledotError(f"sun angle {sun_angle_deg!r} must be between 0 and 180 degrees")
+    if not (np.isfinite(distance_km) and distance_km > 0):
+        raise PaledotError(f"distance {distance_km!r} km must be a positive number")
+    eph = ephemeris or default_ephemeris()
+    body = eph.resolve(center)
+    et = np.array([as_epoch(epoch)])
+    pos, vel = eph.state(body.naif_id, et)
+    sun, sun_vel = eph.state(10, et)
+    r, v = (pos - sun)[0], (vel - sun_vel)[0]
+    to_sun = -r / np.linalg.norm(r)
+    ahead = v - (v @ to_sun) * to_sun
+    ahead /= np.linalg.norm(ahead)
+    if side == "trailing":
+        ahead = -ahead
+    a = np.radians(sun_angle_deg)
+    offset = distance_km * (np.cos(a) * to_sun + np.sin(a) * ahead)
+    where = (f"{distance_km:,.0f} km from {body.body.title}, {sun_angle_deg:g} deg from the Sun as seen "
+             f"from it, {side} in its orbital plane")
+    return FixedState(body.body, offset, epoch=float(et[0]), source=f"{source} ({where})", name=name)
+
+
 def as_observer(observer, ephemeris: Ephemeris):
     """Accept an observer object, a body name/NAIF id (its centre), "mars express" (the Kepler
     preset) or one of the text forms of :func:`parse_observer`."""

@@ -79,7 +79,7 @@ def montage(
         panels.append(img)
     gap, top = 12, 70
     width = sum(p.width for p in panels) + gap * (len(panels) + 1)
-    height = max(p.height for p in panels) + top + gap + 34
+    height = max(p.height for p in panels) + top + gap + 60
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     draw.text((gap, 14), title, fill=TEXT, font=font(34))
@@ -88,14 +88,28 @@ def montage(
         sheet.paste(p, (x, top))
         x += p.width + gap
     cam = frames[0].camera
-    draw.text(
-        (gap, top + panels[0].height + 8),
+    caption = (
         f"Simulated {cam.title}, {crop_px} x {crop_px} px crops enlarged {scale}x (each square is one "
-        f"detector pixel); {stretch} stretch. Made with paledot from DE440 and published camera data.",
-        fill=DIM,
-        font=font(18),
+        f"detector pixel); {stretch} stretch. Made with paledot from DE440 and published camera data."
     )
+    _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, font(18), DIM)
     return sheet
+
+
+def _wrapped_text(draw: ImageDraw.ImageDraw, xy, text: str, max_width: float, fnt, fill) -> None:
+    """Draw text broken into lines that fit ``max_width`` pixels."""
+    x, y = xy
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and draw.textlength(trial, font=fnt) > max_width:
+            draw.text((x, y), line, fill=fill, font=fnt)
+            y += int(getattr(fnt, "size", 18)) + 4
+            line = word
+        else:
+            line = trial
+    if line:
+        draw.text((x, y), line, fill=fill, font=fnt)
 
 
 def sequence_gif(

@@ -122,10 +122,14 @@ def reproduce(
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
+    observer = _observer(sc, et)
+    pointings = sc.pointing if isinstance(sc.pointing, tuple) else (sc.pointing,) * len(et)
+    if len(pointings) != len(et):
+        raise PaledotError(f"scenario {sc.name!r} has {len(pointings)} pointings for {len(et)} epochs")
 
     # Geometry for the facts: apparent (LT+S) and geometric ranges, the Moon's orbit.
-    g = observe(sc.observer, list(sc.targets), et)
-    g_geo = observe(sc.observer, list(sc.targets), et, correction="NONE")
+    g = observe(observer, list(sc.targets), et)
+    g_geo = observe(observer, list(sc.targets), et, correction="NONE")
     notes += [n for n in g.notes if n not in notes]
     ie, im = g.index("earth"), g.index("moon")
     dense = np.linspace(et[0], et[-1], max(2, int((et[-1] - et[0]) / 3600) + 1))
@@ -137,7 +141,7 @@ def reproduce(
     findings = Findings(
         epochs_utc=tuple(utc),
         observer=g.observer,
-        observer_is_body_centre=isinstance(as_observer(sc.observer, default_ephemeris()), BodyCentre),
+        observer_is_body_centre=isinstance(as_observer(observer, default_ephemeris()), BodyCentre),
         earth_range_km=earth_range,
         earth_range_geometric_km=g_geo.range.to_value("km")[ie],
         km_per_px=earth_range * camera.pixel_scale_rad,
@@ -149,6 +153,7 @@ def reproduce(
         sun_elongation_deg=np.degrees(g.sun_elongation.to_value("rad")[ie]),
         field_of_view_deg=fov,
         orbit_fraction=orbit_fraction(moon_geo),
+        earth_moon_separation_deg=np.degrees(g.separation("earth", "moon").to_value("rad")),
     )
     verdicts = check_claims(sc.claims, findings)
     bar.step("geometry and claims")
@@ -160,10 +165,10 @@ def reproduce(
         for i, e in enumerate(et):
             scene = Scene(
                 float(e),
-                sc.observer,
+                observer,
                 list(sc.targets),
                 camera,
-                Pointing.parse(sc.pointing),
+                Pointing.parse(pointings[i]),
                 sc.exposure,
                 sc.auto_fraction,
                 seed=i,
@@ -174,7 +179,7 @@ def reproduce(
         for i, e in enumerate(seq_et):
             scene = Scene(
                 float(e),
-                sc.observer,
+                observer,
                 list(sc.targets),
                 camera,
                 Pointing("target", target="earth"),
@@ -187,28 +192,32 @@ def reproduce(
     notes += sorted({str(w.message) for w in caught if issubclass(w.category, RenderWarning)})
 
     # Orbit plot: the Moon around Earth as seen from the observer over one sidereal month.
-    orbit = sc.orbit or {"days": 27.321661, "step": "2h"}
-    step_s = 3600.0 * 2 if "step" not in orbit else to_step(orbit["step"])
-    month = np.arange(et[0], et[0] + orbit["days"] * 86400.0 + 1, step_s)
-    gm = observe(sc.observer, ["earth", "moon"], month).position.to_value("km")
-    offsets = _tangent_offsets(gm[0], gm[1])
-    obs_pos = g.position.to_value("km")
-    observed = _tangent_offsets(obs_pos[ie], obs_pos[im])
-    covered = (month >= et[0]) & (month <= et[-1])
-    earth_r_arcsec = math.degrees(g.angular_radius.to_value("rad")[ie].mean()) * 3600
-    orbit_png = orbit_plot(
-        offsets,
-        observed,
-        [_label(u)[:6] for u in utc],
-        covered,
-        findings.orbit_fraction,
-        earth_r_arcsec,
-        math.degrees(camera.pixel_scale_rad) * 3600,
-        f"The Moon around Earth seen from {g.observer.title()}, {_label(utc[0])[:11]} + one month",
-    )
+    orbit_png = b""
+    if sc.orbit:
+        step_s = to_step(sc.orbit.get("step", "2h"))
+        month = np.arange(et[0], et[0] + float(sc.orbit["days"]) * 86400.0 + 1, step_s)
+        gm = observe(observer, ["earth", "moon"], month).position.to_value("km")
+        offsets = _tangent_offsets(gm[0], gm[1])
+        obs_pos = g.position.to_value("km")
+        observed = _tangent_offsets(obs_pos[ie], obs_pos[im])
+        covered = (month >= et[0]) & (month <= et[-1])
+        earth_r_arcsec = math.degrees(g.angular_radius.to_value("rad")[ie].mean()) * 3600
+        orbit_png = orbit_plot(
+            offsets,
+            observed,
+            [_label(u)[:6] for u in utc],
+            covered,
+            findings.orbit_fraction,
+            earth_r_arcsec,
+            math.degrees(camera.pixel_scale_rad) * 3600,
+            f"The Moon around Earth seen from {g.observer.title()}, {_label(utc[0])[:11]} + one month",
+        )
     bar.step("orbit plot")
 
-    montage_img = montage(frames, [_label(u) for u in utc], sc.title)
+    panel_labels = [_label(u) for u in utc]
+    if len(set(pointings)) > 1:  # frames of one moment pointed at different bodies: say which
+        panel_labels = [f"{lab} - {p.title()}" for lab, p in zip(panel_labels, pointings, strict=True)]
+    montage_img = montage(frames, panel_labels, sc.title, stretch=sc.stretch)
     obs_marks = []
     for e_seq in seq_et:
         near = np.abs(et - e_seq) <= 3 * 3600
@@ -237,9 +246,16 @@ def reproduce(
     facts_md = facts_markdown(sc.title, findings, rows, verdicts, notes)
     montage_png = png_bytes(montage_img)
     images = [
-        ("The four frames, rebuilt: " + ", ".join(_label(u)[:6] for u in utc), montage_png, "image/png"),
-        ("The Moon's apparent orbit around Earth and the arc the frames span", orbit_png, "image/png"),
+        (
+            f"The {len(frames)} frames, rebuilt: " + ", ".join(_label(u)[:6] for u in utc),
+            montage_png,
+            "image/png",
+        ),
     ]
+    if orbit_png:
+        images.append(
+            ("The Moon's apparent orbit around Earth and the arc the frames span", orbit_png, "image/png")
+        )
     if gif:
         images.append(
             (
@@ -271,14 +287,16 @@ def reproduce(
             write_annotated_png(frame, tmp / f"{stem}-annotated.png")
             files.extend([f"{stem}.fits", f"{stem}.png", f"{stem}-annotated.png"])
         write_bytes(tmp, "montage.png", montage_png)
-        write_bytes(tmp, "orbit.png", orbit_png)
+        if orbit_png:
+            write_bytes(tmp, "orbit.png", orbit_png)
         if gif:
             write_bytes(tmp, "sequence.gif", gif)
         write_bytes(tmp, "geometry.csv", format_csv(g).encode())
         write_bytes(tmp, "facts.md", facts_md.encode())
         write_bytes(tmp, "report.html", html_text.encode())
         files.extend(
-            ["montage.png", "orbit.png"]
+            ["montage.png"]
+            + (["orbit.png"] if orbit_png else [])
             + (["sequence.gif"] if gif else [])
             + ["geometry.csv", "facts.md", "report.html"]
         )
@@ -286,6 +304,22 @@ def reproduce(
     replace_folder(folder, fill, overwrite=overwrite)
     bar.step("files written")
     return Result(folder, files, findings, verdicts, time.perf_counter() - t_start, notes)
+
+
+def _observer(sc: Scenario, et: np.ndarray):
+    """The scenario's observer: a name, or a placement from published figures at the first epoch."""
+    placement = dict(sc.observer_placement)
+    if not placement:
+        return sc.observer
+    kind = placement.pop("kind", None)
+    if kind != "sun_angle":
+        raise PaledotError(f"scenario {sc.name!r}: observer placement kind {kind!r} must be 'sun_angle'")
+    from .observers import place_by_sun_angle
+
+    try:
+        return place_by_sun_angle(epoch=f"ET:{float(et[0])!r}", name=sc.observer, **placement)
+    except TypeError as exc:
+        raise PaledotError(f"scenario {sc.name!r}: observer placement: {exc}") from None
 
 
 def to_step(text: str) -> float:

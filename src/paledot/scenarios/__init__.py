@@ -28,7 +28,9 @@ class Scenario:
     camera: str
     targets: tuple[str, ...]
     epochs: tuple[str, ...]
-    pointing: str = "midpoint"
+    pointing: str | tuple[str, ...] = "midpoint"
+    observer_placement: dict = field(default_factory=dict)
+    stretch: str = "asinh"
     exposure: str = "auto"
     auto_fraction: float = 0.7
     observer_note: str = ""
@@ -56,6 +58,10 @@ def _parse(text: str, origin: str) -> Scenario:
     doc["targets"] = tuple(doc["targets"])
     doc["epochs"] = tuple(doc["epochs"])
     doc["claims"] = tuple(doc.get("claims", ()))
+    if isinstance(doc.get("pointing"), list):
+        doc["pointing"] = tuple(doc["pointing"])
+        if len(doc["pointing"]) != len(doc["epochs"]):
+            raise PaledotError(f"scenario {origin!r}: give one pointing per epoch, or a single one")
     known = set(Scenario.__dataclass_fields__)
     unknown = set(doc) - known
     if unknown:
