@@ -327,3 +327,12 @@ def test_camera_from_ik_without_pixel_size_is_an_error(tmp_path):
 def test_camera_from_missing_ik_is_an_error(tmp_path):
     with pytest.raises(PaledotError, match="does not exist"):
         camera_from_ik(tmp_path / "absent.ti")
+
+
+def test_load_camera_reads_an_instrument_kernel_by_path(tmp_path):
+    """`--camera my.ti` works like a catalogue name: the IK's optics on a generic CCD."""
+    path = _write(tmp_path, IK_TEXT.replace("{pitch}", "12.0"), "user_cam.ti")
+    cam = load_camera(str(path))
+    assert cam.focal_length_mm == pytest.approx(2002.7) and cam.columns == 1024
+    with pytest.raises(PaledotError, match="does not exist"):
+        load_camera(str(tmp_path / "missing.ti"))

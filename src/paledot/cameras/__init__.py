@@ -138,9 +138,12 @@ def list_cameras() -> dict[str, str]:
 
 
 def load_camera(name_or_path: str | Path) -> Camera:
-    """A catalogue camera by name (``hrsc-src``) or a camera file by path."""
+    """A catalogue camera by name (``hrsc-src``), a camera file by path, or a SPICE instrument
+    kernel (``.ti``) whose optics fill in a generic CCD (see :func:`camera_from_ik`)."""
     text_name = str(name_or_path)
     path = Path(text_name)
+    if path.suffix.lower() in (".ti", ".tik"):  # a SPICE instrument kernel
+        return camera_from_ik(path)
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise PaledotError(f"camera file {text_name!r} does not exist")
