@@ -134,8 +134,13 @@ def _distance_value(c: dict, f: Findings) -> tuple[str, str, str]:
     said_km = float(c["value"]) * factor
     lo, hi = float(f.earth_range_km.min()), float(f.earth_range_km.max())
     in_unit = f"{lo / factor / 1e6:.1f}-{hi / factor / 1e6:.1f} million {unit}s"
+    said_text = (
+        f"{float(c['value']) / 1e6:g} million {unit}s"
+        if float(c["value"]) >= 1e6
+        else f"{float(c['value']):g} {unit}s"
+    )
     if lo * 0.99 <= said_km <= hi * 1.01:
-        return in_unit, "holds", f"{float(c['value']):,.4g} {unit}s lies inside the computed span"
+        return in_unit, "holds", f"{said_text} lies inside the computed span"
     for scale, word in ((1e6, "million"), (1e3, "thousand")):
         if lo * 0.99 <= said_km * scale <= hi * 1.01:
             return (

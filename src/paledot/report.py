@@ -295,7 +295,7 @@ _CSS = """body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto
 table{border-collapse:collapse;margin:1em 0;font-size:0.92em}
 th,td{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}
 th:first-child,td:first-child{text-align:left}
-.claims td{text-align:left} .src{color:#777;font-size:0.85em}
+.claims td,.claims th{text-align:left} .src{color:#777;font-size:0.85em}
 tr.holds .verdict{color:#17803d;font-weight:bold} tr.does .verdict{color:#b3261e;font-weight:bold}
 tr.looks .verdict,tr.off .verdict{color:#b35c00;font-weight:bold}
 figure{margin:1.5em 0} img{max-width:100%;border:1px solid #ddd;background:#000}
