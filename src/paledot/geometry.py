@@ -296,15 +296,8 @@ def observe(
     >>> bool(2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8)
     True
     """
-    eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction)
-    et = _as_et(t)
-    obs = as_observer(observer, eph)
-    if isinstance(targets, (str, int)):
-        targets = [targets]
-    resolved = [eph.resolve(x) for x in targets]
-    if not resolved:
-        raise PaledotError("no target given: name at least one body")
+    eph, et, obs, resolved = resolve_request(observer, targets, t, ephemeris)
     names = [r.name for r in resolved]
     if len(set(names)) != len(names):
         raise PaledotError(f"a target is named twice in {names}: name each target once")
@@ -332,6 +325,19 @@ def observe(
         notes=tuple(dict.fromkeys(x for x in notes if x)),
         _context=(eph, obs_pos, obs_vel, obs_id),
     )
+
+
+def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
+    """The common start of every per-epoch query: (ephemeris, ET array, observer, resolved targets)."""
+    eph = ephemeris or default_ephemeris()
+    et = _as_et(t)
+    obs = as_observer(observer, eph)
+    if isinstance(targets, (str, int)):
+        targets = [targets]
+    resolved = [eph.resolve(x) for x in targets]
+    if not resolved:
+        raise PaledotError("no target given: name at least one body")
+    return eph, et, obs, resolved
 
 
 def _as_et(t) -> np.ndarray:

@@ -35,7 +35,7 @@ from .bodies import Body, resolve_body
 from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
-from .geometry import _as_et, angle_between
+from .geometry import _as_et, angle_between, resolve_request
 from .observers import as_observer
 from .orientation import rotation_model
 from .vectors import cross, dot, norm
@@ -187,15 +187,8 @@ def occultation(
     >>> occ.state.shape
     (2, 1)
     """
-    eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction).replace("+S", "")
-    et = _as_et(t)
-    obs = as_observer(observer, eph)
-    if isinstance(targets, (str, int)):
-        targets = [targets]
-    resolved = [eph.resolve(x) for x in targets]
-    if not resolved:
-        raise PaledotError("no target given: name at least one body")
+    eph, et, obs, resolved = resolve_request(observer, targets, t, ephemeris)
     obs_pos, _ = obs.state(eph, et)
     notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
     n_t = len(resolved)
