@@ -132,9 +132,10 @@ def sequence_gif(
         c0 = min(max(c0, 0), frame.camera.columns - crop_px)
         # A fixed, hard stretch for every frame: Earth burns out so the Moon, ~100x fainter, shows.
         hi = frame.camera.full_well_e / frame.camera.gain_e_per_dn * 0.05 + frame.camera.bias_dn
-        grey = stretch_to_8bit(
-            frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px], stretch, lo=frame.camera.bias_dn, hi=hi
-        )
+        # Black below two sigma of read noise: the background stays dark (and the GIF compresses)
+        # while the Moon, tens of sigma above it, stays plain to see.
+        lo = frame.camera.bias_dn + 2 * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
+        grey = stretch_to_8bit(frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px], stretch, lo=lo, hi=hi)
         img = Image.fromarray(grey, mode="L").convert("RGB").resize((crop_px * 2, crop_px * 2), Image.NEAREST)
         draw = ImageDraw.Draw(img)
         draw.text((10, 8), label, fill=TEXT, font=font(22), stroke_width=2, stroke_fill=(0, 0, 0))
