@@ -104,3 +104,14 @@ def test_results_do_not_depend_on_batch_size(random_et):
         [observe("mars", ["earth", "moon"], et[i:i + 1]).position.to_value("km") for i in range(37)], axis=1
     )
     assert np.array_equal(whole, pieces) and np.array_equal(whole, single)
+
+
+@pytest.mark.parametrize("corr", ["LT+S", "CN", "CN+S"])
+def test_converged_light_time_does_not_depend_on_the_batch(random_et, corr):
+    """CN stops per epoch (SPKLTC's own test), so one-by-one and whole batches agree bit for bit."""
+    et = random_et[:23]
+    whole = observe("moon", ["earth", "sun"], et, correction=corr).position.to_value("km")
+    single = np.concatenate(
+        [observe("moon", ["earth", "sun"], et[i:i + 1], correction=corr).position.to_value("km")
+         for i in range(et.size)], axis=1)
+    assert np.array_equal(whole, single)

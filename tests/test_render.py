@@ -206,3 +206,25 @@ def test_target_behind_camera_is_warned():
 def test_bad_exposure(exposure):
     with pytest.raises(PaledotError, match="exposure"):
         render(Scene(MEX_TIMES[0], "mars", ["earth"], SRC, exposure=exposure))
+
+
+@pytest.mark.parametrize("diameter", [40.0, 3000.0])
+def test_body_cut_by_the_frame_edge_keeps_its_true_share_of_light(diameter):
+    """A uniform disk centred on the detector's left edge puts half its light on the detector, and
+    a disk larger than the frame is cast only where it can land, at bounded cost."""
+    axes = camera_axes(np.array([1.0, 0.0, 0.0]), 0.0)
+    dist = 1e9
+    radius = dist * math.sin(diameter / 2 * SRC.pixel_scale_rad)
+    # move the centre from the boresight column to column -0.5 (the detector's left edge)
+    shift = -(SRC.boresight_pixel[0] + 0.5) * SRC.pixel_scale_rad
+    center = dist * (axes[2] + axes[0] * math.tan(shift))
+    drawn = draw_body(SRC, axes, center, (radius,) * 3, (0, 90), None, SURFACE_LAWS["uniform"], None)
+    rows, cols = np.indices(drawn.stamp.shape)
+    on_detector = (cols + drawn.col0 >= 0) & (rows + drawn.row0 >= 0) & (rows + drawn.row0 < SRC.rows)
+    share = drawn.stamp[on_detector].sum()
+    expected = 0.5 if diameter < SRC.rows else None
+    if expected is not None:
+        assert share == pytest.approx(expected, rel=5e-3)
+    else:  # the frame sees a vertical strip of a huge disk: its area over the disk's area
+        assert 0 < share < 0.5
+        assert drawn.stamp.shape[0] <= SRC.rows + 10 and drawn.stamp.shape[1] <= SRC.columns + 10

@@ -82,15 +82,19 @@ def apparent_position(
     if corr == "NONE":
         return pos, lt
     iterations = _CN_MAX_ITER if corr.startswith("CN") else 1
+    active = np.arange(et.size)
     for _ in range(iterations):
-        epoch = et - lt
+        # Each epoch iterates until its own light time stops changing (SPKLTC's test: below 1e-17
+        # relative to the epoch), so a result never depends on which epochs share a batch.
+        idx = slice(None) if active.size == et.size else active  # plain slices while all move
+        epoch = et[idx] - lt[idx]
         ephemeris.check_coverage(target_id, epoch)
-        pos = ephemeris.position(target_id, epoch) - obs_pos
-        prev = lt
-        lt = norm(pos) / C_KM_S
-        # SPKLTC stops once the change is below 1e-17 relative to the epoch; later passes would
-        # not move anything beyond rounding, so stopping when all have converged is equivalent.
-        if np.all(np.abs(lt - prev) <= 1e-17 * np.maximum(1.0, np.abs(epoch))):
+        pos[idx] = ephemeris.position(target_id, epoch) - obs_pos[idx]
+        prev = lt[idx].copy()  # a slice would be a view, overwritten on the next line
+        lt[idx] = norm(pos[idx]) / C_KM_S
+        moving = np.abs(lt[idx] - prev) > 1e-17 * np.maximum(1.0, np.abs(epoch))
+        active = active[moving]
+        if active.size == 0:
             break
     if corr.endswith("+S"):
         if obs_vel is None:

@@ -58,8 +58,12 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["PIXCONV"] = ("0-based", "B*_X/Y: numpy column/row, pixel 0 at 0.0")
     for i, b in enumerate(frame.bodies, start=1):
         header[f"BODY{i}"] = b.name
-        header[f"B{i}_X"] = (round(b.column, 4), "predicted column (0-based)")
-        header[f"B{i}_Y"] = (round(b.row, 4), "predicted row (0-based)")
+        if np.isfinite(b.column) and np.isfinite(b.row):
+            header[f"B{i}_X"] = (round(b.column, 4), "predicted column (0-based)")
+            header[f"B{i}_Y"] = (round(b.row, 4), "predicted row (0-based)")
+        else:  # FITS headers cannot hold NaN
+            header[f"B{i}_X"] = ("none", "behind the camera: no pixel")
+            header[f"B{i}_Y"] = ("none", "behind the camera: no pixel")
         header[f"B{i}_E"] = (round(b.electrons, 1), "predicted electrons")
         header[f"B{i}_DPX"] = (round(b.diameter_px, 4), "diameter, pixels")
     for note in frame.meta.get("notes", []):

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 from astropy.wcs import WCS
@@ -268,83 +268,43 @@ class DrawnBody:
     center: tuple[float, float]
 
 
-def draw_body(
-    camera: Camera,
-    axes: np.ndarray,
-    center_km: np.ndarray,
-    radii_km: tuple[float, float, float],
-    pole_radec_deg: tuple[float, float],
-    sun_dir: np.ndarray | None,
-    law,
-    psf: np.ndarray | None,
-) -> DrawnBody | None:
-    """Relative light of one body on a pixel stamp, summing to 1 (before anything is cut off).
-
-    Returns None if no sunlit surface faces the camera. ``center_km`` is the apparent
-    observer-to-body vector in J2000; ``sun_dir`` the unit vector from the body to the Sun (None:
-    self-luminous, uniform).
-    """
+def _ray_cast(
+    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, cols, rows, samples_per_radius
+):
+    """Light (and sunlit coverage) at sample points (rows x cols, pixel coordinates), row tiles at a
+    time so memory stays bounded however many samples there are."""
     f_mm = camera.focal_length_mm
     pitch_mm = camera.pixel_pitch_um * 1e-3
     cx, cy = camera.boresight_pixel
-    cam = axes @ center_km
-    col_c, row_c, in_front = (float(x) for x in project(camera, axes, center_km))
-    if not in_front:
-        return None
-    dist = float(np.linalg.norm(center_km))
-    a = max(radii_km)
-    if a <= 0:
-        return None
-    r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
-    r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
-    osc = CONV_OVERSAMPLE
-    # Thin crescents need finer sampling for the same relative accuracy of their area.
-    lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
-    across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
-    col0 = math.floor(col_c - r_px) - 1
-    row0 = math.floor(row_c - r_px) - 1
-    ncol = math.ceil(col_c + r_px) + 2 - col0
-    nrow = math.ceil(row_c + r_px) + 2 - row0
-    # Fine cells (osc per pixel side) that the disk can touch; only those are ray-cast, k x k
-    # samples each, so a tiny disk gets very fine sampling at little cost.
-    j_lo = max(math.floor((col_c - r_px - col0 + 0.5) * osc) - 1, 0)
-    j_hi = min(math.ceil((col_c + r_px - col0 + 0.5) * osc) + 1, ncol * osc)
-    i_lo = max(math.floor((row_c - r_px - row0 + 0.5) * osc) - 1, 0)
-    i_hi = min(math.ceil((row_c + r_px - row0 + 0.5) * osc) + 1, nrow * osc)
-    k = max(1, math.ceil(across / (2 * r_px * osc)))
-    k = min(k, max(1, 2000 // max(j_hi - j_lo, i_hi - i_lo)))  # keep the sample grid bounded
-    os_ = osc * k
-    cols = col0 - 0.5 + (j_lo + (np.arange((j_hi - j_lo) * k) + 0.5) / k) / osc
-    rows = row0 - 0.5 + (i_lo + (np.arange((i_hi - i_lo) * k) + 0.5) / k) / osc
-    # Ray directions in camera coordinates for every sample (gnomonic inverse), then J2000.
-    x_mm = (cols - cx) * pitch_mm
-    y_mm = -(rows - cy) * pitch_mm
-    dirs_cam = np.empty((rows.size, cols.size, 3))
-    dirs_cam[..., 0] = x_mm[None, :]
-    dirs_cam[..., 1] = y_mm[:, None]
-    dirs_cam[..., 2] = f_mm
-    dirs = _unit(dirs_cam) @ axes  # (nrow*os, ncol*os, 3) J2000
-    # Intersect rays t*d with the ellipsoid centred at P: scale into the unit sphere.
     body = _body_frame(pole_radec_deg)
     inv_r = 1.0 / np.array([radii_km[0], radii_km[1], radii_km[2]])
     m = body * inv_r[:, None]  # maps J2000 km -> unit-sphere coordinates
-    md = dirs @ m.T
     mp = m @ center_km
-    b = md @ mp
-    aa = np.einsum("...i,...i->...", md, md)
-    # b^2 - aa (|mp|^2 - 1) written as aa - |md x mp|^2 (Lagrange's identity): no cancellation of
-    # two huge terms when the body is millions of radii away.
-    cross = np.cross(md, mp)
-    rho2 = np.einsum("...i,...i->...", cross, cross) / aa
-    # rho is the ray's distance from the centre in units where the body is a unit sphere: the limb
-    # is rho = 1. Samples within half a sample of the limb are covered in proportion (a linear
-    # ramp across one sample), so the edge is anti-aliased rather than stair-stepped.
-    limb_px = (1.0 - np.sqrt(rho2)) * r_px * os_
-    cover = np.clip(0.5 + limb_px, 0.0, 1.0)
-    touched = cover > 0
-    light = np.zeros(rho2.shape)
-    lit_cover = np.zeros(rho2.shape)
-    if touched.any():
+    x_mm = (cols - cx) * pitch_mm
+    light = np.zeros((rows.size, cols.size))
+    lit_cover = np.zeros((rows.size, cols.size))
+    tile = max(1, 1_000_000 // max(cols.size, 1))
+    for r0 in range(0, rows.size, tile):
+        y_mm = -(rows[r0 : r0 + tile] - cy) * pitch_mm
+        dirs_cam = np.empty((y_mm.size, cols.size, 3))
+        dirs_cam[..., 0] = x_mm[None, :]
+        dirs_cam[..., 1] = y_mm[:, None]
+        dirs_cam[..., 2] = f_mm
+        dirs = _unit(dirs_cam) @ axes  # J2000 ray directions
+        md = dirs @ m.T
+        b = md @ mp
+        aa = np.einsum("...i,...i->...", md, md)
+        # b^2 - aa (|mp|^2 - 1) written as aa (1 - rho^2) with rho^2 = |md x mp|^2 / aa (Lagrange's
+        # identity): no cancellation of two huge terms when the body is millions of radii away.
+        crs = np.cross(md, mp)
+        rho2 = np.einsum("...i,...i->...", crs, crs) / aa
+        # rho is the ray's distance from the centre in units where the body is a unit sphere: the
+        # limb is rho = 1. Samples within half a sample of the limb are covered in proportion (a
+        # linear ramp across one sample), so the edge is anti-aliased rather than stair-stepped.
+        cover = np.clip(0.5 + (1.0 - np.sqrt(rho2)) * samples_per_radius, 0.0, 1.0)
+        touched = cover > 0
+        if not touched.any():
+            continue
         disc = np.clip(aa[touched] * (1.0 - rho2[touched]), 0.0, None)
         t = (b[touched] - np.sqrt(disc)) / aa[touched]
         d_hit = dirs[touched]
@@ -356,24 +316,103 @@ def draw_body(
         else:
             mu0 = normal @ sun_dir
             value = np.where(mu0 > 0, law(np.clip(mu0, 0, None), mu), 0.0)
-        light[touched] = value * cover[touched]
-        lit_cover[touched] = np.where(value > 0, cover[touched], 0.0)
-    total = light.sum()
-    if total <= 0:
+        block = light[r0 : r0 + tile]
+        block[touched] = value * cover[touched]
+        lit_block = lit_cover[r0 : r0 + tile]
+        lit_block[touched] = np.where(value > 0, cover[touched], 0.0)
+    return light, lit_cover
+
+
+def draw_body(
+    camera: Camera,
+    axes: np.ndarray,
+    center_km: np.ndarray,
+    radii_km: tuple[float, float, float],
+    pole_radec_deg: tuple[float, float],
+    sun_dir: np.ndarray | None,
+    law,
+    psf: np.ndarray | None,
+) -> DrawnBody | None:
+    """One body's light on a pixel stamp, as a share of all the light it sends the camera.
+
+    The stamp sums to 1 when the whole body (and its PSF) lands on the detector, to less when part
+    falls outside. Returns None if no sunlit surface faces the camera or nothing lands near the
+    detector. ``center_km`` is the apparent observer-to-body vector in J2000; ``sun_dir`` the unit
+    vector from the body to the Sun (None: self-luminous, uniform).
+    """
+    cam = axes @ center_km
+    col_c, row_c, in_front = (float(x) for x in project(camera, axes, center_km))
+    if not in_front:
         return None
-    lit_area = float(lit_cover.sum() / os_**2)
+    dist = float(np.linalg.norm(center_km))
+    a = max(radii_km)
+    if a <= 0:
+        return None
+    r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
+    r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
+    osc = CONV_OVERSAMPLE
+    cast = partial(_ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law)
+    # Thin crescents need finer sampling for the same relative accuracy of their area.
+    lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
+    across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
+    pad = 0 if psf is None else (psf.shape[0] // osc - 1) // 2
+    # The stamp: the disk's box, cut to the detector plus the PSF's reach (light from further out
+    # cannot land on it), so a body far bigger than the frame costs no more than the frame.
+    margin = pad + 2
+    col0 = max(math.floor(col_c - r_px) - 1, -margin)
+    row0 = max(math.floor(row_c - r_px) - 1, -margin)
+    col1 = min(math.ceil(col_c + r_px) + 2, camera.columns + margin)
+    row1 = min(math.ceil(row_c + r_px) + 2, camera.rows + margin)
+    if col1 <= col0 or row1 <= row0:
+        return None
+    ncol, nrow = col1 - col0, row1 - row0
+    clipped = (
+        col0 > math.floor(col_c - r_px) - 1
+        or row0 > math.floor(row_c - r_px) - 1
+        or col1 < math.ceil(col_c + r_px) + 2
+        or row1 < math.ceil(row_c + r_px) + 2
+    )
+    # Fine cells (osc per pixel side) that the disk can touch; only those are ray-cast, k x k
+    # samples each, so a tiny disk gets very fine sampling at little cost.
+    j_lo = max(math.floor((col_c - r_px - col0 + 0.5) * osc) - 1, 0)
+    j_hi = min(math.ceil((col_c + r_px - col0 + 0.5) * osc) + 1, ncol * osc)
+    i_lo = max(math.floor((row_c - r_px - row0 + 0.5) * osc) - 1, 0)
+    i_hi = min(math.ceil((row_c + r_px - row0 + 0.5) * osc) + 1, nrow * osc)
+    if j_hi <= j_lo or i_hi <= i_lo:
+        return None
+    k = max(1, math.ceil(across / (2 * r_px * osc)))
+    k = min(k, max(1, 2000 // max(j_hi - j_lo, i_hi - i_lo)))  # keep the sample grid bounded
+    os_ = osc * k
+    cols = col0 - 0.5 + (j_lo + (np.arange((j_hi - j_lo) * k) + 0.5) / k) / osc
+    rows = row0 - 0.5 + (i_lo + (np.arange((i_hi - i_lo) * k) + 0.5) / k) / osc
+    light, lit_cover = cast(cols, rows, r_px * os_)
+    if clipped:
+        # The body's whole light, from a coarser cast over all of it (at most 400 samples across).
+        step = max(1.0 / os_, (2 * r_px + 2) / 400)
+        full_c = np.arange(col_c - r_px - 1, col_c + r_px + 1, step) + step / 2
+        full_r = np.arange(row_c - r_px - 1, row_c + r_px + 1, step) + step / 2
+        full_light, full_lit = cast(full_c, full_r, r_px / step)
+        whole = float(full_light.sum()) * step**2  # in pixel^2 x radiance
+        lit_area = float(full_lit.sum()) * step**2
+    else:
+        whole = float(light.sum()) / os_**2
+        lit_area = float(lit_cover.sum() / os_**2)
+    if whole <= 0 or light.sum() <= 0:
+        return None
     # Down to the convolution grid (k x k samples per fine cell), PSF there, then to pixels.
     fine = np.zeros((nrow * osc, ncol * osc))
     fine[i_lo:i_hi, j_lo:j_hi] = light.reshape(i_hi - i_lo, k, j_hi - j_lo, k).sum(axis=(1, 3))
     if psf is not None:
-        pad = (psf.shape[0] // osc - 1) // 2
         fine = np.pad(fine, pad * osc)
         fine = fftconvolve(fine, psf, mode="same")
         row0, col0 = row0 - pad, col0 - pad
         nrow, ncol = nrow + 2 * pad, ncol + 2 * pad
-    stamp = fine.reshape(nrow, osc, ncol, osc).sum(axis=(1, 3))
-    stamp = np.clip(stamp, 0.0, None)
-    return DrawnBody(stamp / stamp.sum(), row0, col0, lit_area, (col_c, row_c))
+    stamp = np.clip(fine.reshape(nrow, osc, ncol, osc).sum(axis=(1, 3)), 0.0, None)
+    if clipped:
+        stamp = stamp / os_**2 / whole
+    else:
+        stamp = stamp / stamp.sum()
+    return DrawnBody(stamp, row0, col0, lit_area, (col_c, row_c))
 
 
 # --- the whole frame --------------------------------------------------------------------------
