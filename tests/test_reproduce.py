@@ -185,3 +185,32 @@ def test_mex_2003_resolves_earth_from_published_cruise_figures(tmp_path):
     with fits.open(next(result.folder.glob("frame-1-*.fits"))) as hdul:
         lit = hdul[0].data > hdul[0].data.max() * 0.2
         assert lit.sum() > 0.5 * math.pi * 80**2  # a resolved gibbous Earth, not a dot
+
+
+def test_epoch_order_does_not_change_the_findings(tmp_path):
+    sc = load_scenario("mex-2023")
+    backwards = reproduce("mex-2023", tmp_path / "b", epochs=list(sc.epochs)[::-1], progress=False)
+    assert backwards.findings.orbit_fraction == pytest.approx(0.635, abs=0.01)
+    assert {v.id: v.verdict for v in backwards.verdicts}["half-orbit"] == "holds"
+    text = (tmp_path / "b" / "report.html").read_text()
+    assert "given by the user" in text and "sequence.gif" not in backwards.files
+
+
+def test_distance_claim_does_not_hold_for_the_wrong_epochs(tmp_path):
+    """Far from the published dates, the published distance span must not 'hold'."""
+    r = reproduce("mex-2023", tmp_path / "w", epochs=["2022-12-08", "2022-12-08T06:00"], progress=False)
+    verdict = {v.id: v for v in r.verdicts}["distance-range"]
+    assert verdict.verdict.startswith("off by") and "cannot explain" in verdict.why
+
+
+def test_out_below_a_file_is_refused_before_any_work(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["reproduce", "mex-2023", "--out", str(blocker / "sub"), "--quiet"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_mex_2003_refuses_user_epochs_with_one_line(capsys):
+    assert main(["reproduce", "mex-2003", "--time", "2003-07-02T22:00", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--time cannot replace them" in err

@@ -52,6 +52,22 @@ def atomic_write_text(path, text: str, overwrite: bool = False) -> Path:
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), overwrite)
 
 
+def check_folder_destination(folder: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse, before any work, an output folder that exists (unless ``overwrite``), is a file, or
+    sits below a file."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise PaledotError(f"cannot write into {str(folder)!r}: it is a file, not a folder")
+    if folder.exists() and not overwrite:
+        raise PaledotError(f"{str(folder)!r} already exists: pass --overwrite to replace it")
+    for parent in folder.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise PaledotError(f"cannot write into {str(folder)!r}: {str(parent)!r} is a file")
+            break
+    return folder
+
+
 def replace_folder(folder: str | os.PathLike, fill: Callable[[Path], None], overwrite: bool = False) -> Path:
     """Build a whole output folder in a temporary sibling, then swap it into place.
 

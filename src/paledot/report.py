@@ -173,6 +173,7 @@ def orbit_plot(
     earth_radius_arcsec: float,
     pixel_arcsec: float,
     title: str,
+    observed_label: str = "Moon at the frames' times",
 ) -> bytes:
     """The Moon's apparent path around Earth (east left, north up, arcsec), the observed positions
     and the arc between the first and last of them, as PNG bytes."""
@@ -201,7 +202,7 @@ def orbit_plot(
         s=60,
         color="black",
         zorder=6,
-        label="Moon at the ESA image times",
+        label=observed_label,
     )
     for (px, py), label in zip(observed_arcsec, observed_labels, strict=True):
         ax.annotate(label, (px, py), xytext=(7, 7), textcoords="offset points", fontsize=10)

@@ -24,7 +24,7 @@ from .errors import PaledotError
 from .frames import fits_hdul, write_annotated_png, write_png
 from .geometry import observe
 from .observers import BodyCentre, as_observer
-from .outputs import replace_folder
+from .outputs import check_folder_destination, replace_folder
 from .render import Pointing, RenderWarning, Scene, render
 from .report import (
     fact_rows,
@@ -112,20 +112,33 @@ def reproduce(
     if sc.needs:
         raise PaledotError(f"scenario {sc.name!r} cannot run yet: it needs {sc.needs}")
     folder = Path(out) if out else Path("paledot-out") / sc.name
-    if folder.exists() and not overwrite:
-        raise PaledotError(f"{str(folder)!r} already exists: pass --overwrite to replace it")
+    check_folder_destination(folder, overwrite)
     camera = load_camera(sc.camera)
-    epoch_texts = list(epochs) if epochs else list(sc.epochs)
-    et = to_et(epoch_texts)
-    seq = sc.sequence
+    user_epochs = bool(epochs)
+    if user_epochs and isinstance(sc.pointing, tuple):
+        raise PaledotError(
+            f"scenario {sc.name!r} points at a different body for each of its epochs, so --time "
+            "cannot replace them: copy the scenario file and edit its epochs and pointings"
+        )
+    et = to_et(list(epochs) if user_epochs else list(sc.epochs))
+    pointings = sc.pointing if isinstance(sc.pointing, tuple) else (sc.pointing,) * len(et)
+    if len(pointings) != len(et):
+        raise PaledotError(f"scenario {sc.name!r} has {len(pointings)} pointings for {len(et)} epochs")
+    order = np.argsort(et, kind="stable")  # facts and the orbit arc run forward in time
+    et, pointings = et[order], tuple(pointings[i] for i in order)
+    # The scenario's animation belongs to its own epochs; with other epochs there is none.
+    seq = {} if user_epochs else sc.sequence
     seq_et = time_grid(seq["start"], seq["stop"], seq.get("step", "6h")) if seq else np.array([])
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
+    epochs_source = "epochs given by the user (--time)" if user_epochs else sc.epochs_source
+    if user_epochs:
+        notes.append(
+            "epochs given by the user, not the scenario's published ones: the claims are "
+            "checked against these epochs"
+        )
     observer = _observer(sc, et)
-    pointings = sc.pointing if isinstance(sc.pointing, tuple) else (sc.pointing,) * len(et)
-    if len(pointings) != len(et):
-        raise PaledotError(f"scenario {sc.name!r} has {len(pointings)} pointings for {len(et)} epochs")
 
     # Geometry for the facts: apparent (LT+S) and geometric ranges, the Moon's orbit.
     g = observe(observer, list(sc.targets), et)
@@ -211,6 +224,7 @@ def reproduce(
             earth_r_arcsec,
             math.degrees(camera.pixel_scale_rad) * 3600,
             f"The Moon around Earth seen from {g.observer.title()}, {_label(utc[0])[:11]} + one month",
+            "Moon at the given times" if user_epochs else "Moon at the published image times",
         )
     bar.step("orbit plot")
 
@@ -221,7 +235,7 @@ def reproduce(
     obs_marks = []
     for e_seq in seq_et:
         near = np.abs(et - e_seq) <= 3 * 3600
-        obs_marks.append(f"ESA image: {_label(utc[int(np.argmax(near))])}" if near.any() else None)
+        obs_marks.append(f"image: {_label(utc[int(np.argmax(near))])}" if near.any() else None)
     gif = (
         sequence_gif(
             gif_frames,
@@ -259,7 +273,7 @@ def reproduce(
     if gif:
         images.append(
             (
-                "The Moon moving around Earth, a frame every 6 hours; ESA's image times framed in orange",
+                "The Moon moving around Earth, a frame every 6 hours; the published image times framed in orange",
                 gif,
                 "image/gif",
             )
@@ -272,7 +286,7 @@ def reproduce(
         verdicts,
         images,
         notes,
-        f"{sc.credit}. Epochs: {sc.epochs_source}.",
+        f"{sc.credit}. Epochs: {epochs_source}.",
     )
 
     files: list[str] = []
