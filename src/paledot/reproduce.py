@@ -273,7 +273,7 @@ def reproduce(
     if gif:
         images.append(
             (
-                "The Moon moving around Earth, a frame every 6 hours; the published image times framed in orange",
+                "The Moon moving around Earth, a frame every 6 hours; published image times framed in orange",
                 gif,
                 "image/gif",
             )
