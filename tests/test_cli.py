@@ -105,13 +105,45 @@ def test_json_round_trips_and_has_pairs(capsys):
     assert doc["notes"]  # the barycentre caveat travels with the data
 
 
-def test_chunked_output_equals_unchunked(capsys):
-    argv = BASE + ["--format", "csv", "--start", "2023-05-15", "--stop", "2023-05-20", "--step", "6h"]
+@pytest.mark.parametrize("fmt", ["csv", "table", "json"])
+@pytest.mark.parametrize("corr", ["LT+S", "CN"])
+def test_chunked_output_equals_unchunked(capsys, fmt, corr):
+    argv = ["geometry", "--observer", "moon", "--target", "earth", "--target", "sun", "--format", fmt,
+            "--correction", corr, "--start", "2023-05-15", "--stop", "2023-05-20", "--step", "37min"]
     _, whole, _ = run(argv, capsys)
     _, chunked, _ = run(argv + ["--chunk", "5"], capsys)
-    assert whole == chunked and whole.count("\n") == 1 + 21
+    _, single, _ = run(argv + ["--chunk", "1"], capsys)
+    assert whole == chunked == single
+    if fmt == "csv":
+        assert whole.count("\n") == 1 + 2 * 195
 
 
-def test_bad_chunk_is_refused(capsys):
-    code, _, err = run(BASE + ["--start", "2023-05-15", "--stop", "2023-05-20", "--chunk", "0"], capsys)
-    assert code == 2 and "--chunk 0 must be a positive" in err
+def test_chunk_streams_a_grid_too_big_to_hold(capsys):
+    """A 3-billion-epoch grid with --chunk starts streaming at once (only the first lines are read)."""
+    import itertools
+
+    from paledot import cli
+
+    args = cli._parser().parse_args(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1s",
+                                            "--chunk", "1000", "--format", "csv"])
+    first = next(itertools.islice(cli._epoch_chunks(args), 1))
+    assert first.size == 1000
+
+
+def test_absurd_step_is_refused_even_with_chunk(capsys):
+    code, _, err = run(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1e-300s",
+                               "--chunk", "10"], capsys)
+    assert code == 2 and "more than 1e+12 epochs" in err
+
+
+def test_json_refuses_more_than_it_can_hold(capsys):
+    code, _, err = run(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1min",
+                               "--chunk", "1000", "--format", "json"], capsys)
+    assert code == 2 and "use --format csv" in err
+
+
+@pytest.mark.parametrize("epochs", [["--start", "2023-05-15", "--stop", "2023-05-20"], ["--time", "2023-05-15"]])
+def test_bad_chunk_is_refused(capsys, epochs):
+    for bad in ("0", "-5"):
+        code, _, err = run(BASE + epochs + ["--chunk", bad], capsys)
+        assert code == 2 and f"--chunk {bad} must be a positive" in err

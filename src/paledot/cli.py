@@ -10,6 +10,7 @@ import csv
 import json
 import math
 import sys
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import observe
 from .tables import format_csv, format_table, geometry_to_json
-from .timescales import et_to_iso, time_grid, to_et
+from .timescales import et_to_iso, grid_spec, to_et
 
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
@@ -95,28 +96,42 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --- geometry ---------------------------------------------------------------------------------
-def _epochs(args) -> np.ndarray:
+#: JSON is built whole in memory; past this many epochs, CSV (which streams) is the format to use.
+MAX_EPOCHS_JSON = 1_000_000
+
+
+def _epoch_chunks(args) -> Iterator[np.ndarray]:
+    """The requested epochs in pieces of ``--chunk`` (all at once without it), built lazily."""
     if args.time and (args.start or args.stop):
         raise PaledotError("give either --time or --start/--stop, not both")
-    if args.time:
-        return to_et(args.time)
-    if not (args.start and args.stop):
-        raise PaledotError("give --time, or both --start and --stop")
     if args.chunk is not None and args.chunk <= 0:
         raise PaledotError(f"--chunk {args.chunk} must be a positive number of epochs")
-    limit = None if args.chunk else MAX_EPOCHS_UNCHUNKED
-    return time_grid(args.start, args.stop, args.step, max_epochs=limit)
+    if args.time:
+        et = to_et(args.time)
+        first, seconds, count = 0.0, 0.0, et.size
+    elif args.start and args.stop:
+        limit = None if args.chunk else MAX_EPOCHS_UNCHUNKED
+        first, seconds, count = grid_spec(args.start, args.stop, args.step, max_epochs=limit)
+        et = None
+    else:
+        raise PaledotError("give --time, or both --start and --stop")
+    if args.format == "json" and count > MAX_EPOCHS_JSON:
+        raise PaledotError(
+            f"{count:,} epochs is too many for JSON, which is written whole: use --format csv, which streams"
+        )
+    chunk = args.chunk or count
+    for lo in range(0, count, chunk):
+        hi = min(lo + chunk, count)
+        yield et[lo:hi] if et is not None else first + seconds * np.arange(lo, hi, dtype=np.float64)
 
 
 def _cmd_geometry(args) -> int:
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
-    et = _epochs(args)
-    chunk = args.chunk or et.size
     first = True
     out = sys.stdout
     json_parts: list[dict] = []
-    for lo in range(0, et.size, chunk):
-        g = observe(args.observer, args.target, et[lo:lo + chunk], args.correction, eph)
+    for et in _epoch_chunks(args):
+        g = observe(args.observer, args.target, et, args.correction, eph)
         if args.format == "table":
             out.write(format_table(g, header=first))
         elif args.format == "csv":

@@ -112,7 +112,12 @@ def format_table(g: Geometry, header: bool = True) -> str:
             f"{'lt min':>7} {'RA deg':>9} {'Dec deg':>8} {'diam as':>8} {'phase':>6} "
             f"{'lit %':>6} {'elong':>6}"
         )
-    for r in _rows(g):
+    # Each epoch's pair lines follow its target lines, so chunked output reads like whole output.
+    pairs_by_epoch: dict[float, list[dict]] = {}
+    for p in _pair_rows(g):
+        pairs_by_epoch.setdefault(p["et"], []).append(p)
+    rows = list(_rows(g))
+    for k, r in enumerate(rows):
         lines.append(
             f"{r['utc'][:19].replace('T', ' '):<19}  {r['target']:<8} {r['range_km']:>15,.0f} "
             f"{r['range_km'] / AU_KM:>10.6f} {r['range_km'] / MILE_KM / 1e6:>9.3f} "
@@ -120,16 +125,14 @@ def format_table(g: Geometry, header: bool = True) -> str:
             f"{r['angular_diameter_arcsec']:>8.3f} {r['phase_angle_deg']:>6.1f} "
             f"{100 * r['illuminated_fraction']:>6.1f} {r['sun_elongation_deg']:>6.1f}"
         )
-    pairs = list(_pair_rows(g))
-    if pairs:
-        if header:
-            lines.append("")
-            lines.append(f"{'UTC':<19}  {'pair':<17} {'sep arcsec':>13} {'PA deg':>8}")
-        for p in pairs:
-            lines.append(
-                f"{p['utc'][:19].replace('T', ' '):<19}  {p['target_a'] + '-' + p['target_b']:<17} "
-                f"{p['separation_arcsec']:>13.2f} {p['position_angle_deg']:>8.2f}"
-            )
+        last_of_epoch = k + 1 == len(rows) or rows[k + 1]["et"] != r["et"]
+        if last_of_epoch:
+            for p in pairs_by_epoch.get(r["et"], []):
+                pair = p["target_a"] + "-" + p["target_b"]
+                lines.append(
+                    f"{'':<19}  {pair:<17} separation {p['separation_arcsec']:>9.2f} arcsec, "
+                    f"position angle {p['position_angle_deg']:>7.2f} deg"
+                )
     return "\n".join(lines) + "\n"
 
 

@@ -195,11 +195,13 @@ def parse_step(step: str) -> float:
     return seconds
 
 
-def time_grid(start, stop, step: str | float, max_epochs: int | None = None) -> np.ndarray:
-    """ET epochs from ``start`` to ``stop`` inclusive every ``step`` (string like '6h' or seconds).
+#: No grid, streamed or not, may hold more epochs than this (a year at 30 microseconds).
+MAX_GRID_EPOCHS = 10**12
 
-    The grid is uniform in TDB seconds; over a leap second a UTC label moves by one second.
-    """
+
+def grid_spec(start, stop, step: str | float, max_epochs: int | None = None) -> tuple[float, float, int]:
+    """(first ET, step in seconds, number of epochs) of the grid from ``start`` to ``stop`` inclusive,
+    checked but not built, so a caller can stream it in pieces."""
     start_et = to_et(start)
     stop_et = to_et(stop)
     if start_et.size != 1 or stop_et.size != 1:
@@ -209,14 +211,27 @@ def time_grid(start, stop, step: str | float, max_epochs: int | None = None) -> 
         raise TimeParseError(f"step {step!r} must be positive (like 1d, 6h or 30min)")
     span = float(stop_et[0] - start_et[0])
     if span < 0:
-        raise TimeParseError(
-            f"stop ({stop}) is before start ({start}): give a stop later than the start"
-        )
+        raise TimeParseError(f"stop ({stop}) is before start ({start}): give a stop later than the start")
     # TDB-TT varies by microseconds between two UTC dates: allow for it so "to stop" includes stop.
-    count = int(np.floor(span / seconds + 1e-6)) + 1
+    steps = span / seconds + 1e-6
+    if not np.isfinite(steps) or steps >= MAX_GRID_EPOCHS:
+        raise TimeParseError(
+            f"a step of {step} from {start} to {stop} gives more than {MAX_GRID_EPOCHS:.0e} epochs: "
+            "use a larger step"
+        )
+    count = int(np.floor(steps)) + 1
     if max_epochs is not None and count > max_epochs:
         raise TimeParseError(
             f"{count:,} epochs from {start} to {stop} every {step} is more than {max_epochs:,}: "
             "use a larger step, or --chunk N to stream the work in pieces"
         )
-    return start_et[0] + seconds * np.arange(count, dtype=np.float64)
+    return float(start_et[0]), seconds, count
+
+
+def time_grid(start, stop, step: str | float, max_epochs: int | None = None) -> np.ndarray:
+    """ET epochs from ``start`` to ``stop`` inclusive every ``step`` (string like '6h' or seconds).
+
+    The grid is uniform in TDB seconds; over a leap second a UTC label moves by one second.
+    """
+    first, seconds, count = grid_spec(start, stop, step, max_epochs)
+    return first + seconds * np.arange(count, dtype=np.float64)
