@@ -142,7 +142,9 @@ def test_json_refuses_more_than_it_can_hold(capsys):
     assert code == 2 and "use --format csv" in err
 
 
-@pytest.mark.parametrize("epochs", [["--start", "2023-05-15", "--stop", "2023-05-20"], ["--time", "2023-05-15"]])
+@pytest.mark.parametrize(
+    "epochs", [["--start", "2023-05-15", "--stop", "2023-05-20"], ["--time", "2023-05-15"]]
+)
 def test_bad_chunk_is_refused(capsys, epochs):
     for bad in ("0", "-5"):
         code, _, err = run(BASE + epochs + ["--chunk", bad], capsys)
