@@ -244,7 +244,14 @@ def check_claims(claims, findings: Findings) -> list[Verdict]:
         kind = c.get("kind")
         if kind not in CHECKERS:
             raise PaledotError(f"claim {c.get('id')!r}: unknown kind {kind!r}; known: {', '.join(CHECKERS)}")
-        computed, verdict, why = CHECKERS[kind](c, findings)
+        try:
+            computed, verdict, why = CHECKERS[kind](c, findings)
+        except KeyError as exc:
+            raise PaledotError(f"claim {c.get('id')!r} ({kind}) lacks the field {exc.args[0]!r}") from None
+        except (TypeError, ValueError) as exc:
+            raise PaledotError(
+                f"claim {c.get('id')!r} ({kind}) has a value of the wrong kind: {exc}"
+            ) from None
         out.append(Verdict(c["id"], c["claim"], c.get("source", ""), computed, verdict, why))
     return out
 

@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator
 
@@ -153,8 +154,8 @@ def _cmd_geometry(args) -> int:
 def _cmd_render(args) -> int:
     import warnings
 
-    from .frames import STRETCHES, write_annotated_png, write_fits, write_png
-    from .outputs import check_destination
+    from .frames import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
+    from .outputs import atomic_write_group, check_destination
     from .render import Pointing, RenderWarning, Scene, render
 
     if args.stretch not in STRETCHES:
@@ -162,6 +163,10 @@ def _cmd_render(args) -> int:
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
     for path in outputs:  # refuse before any work, so nothing is half done
         check_destination(path, args.overwrite)
+    if len({os.path.realpath(p) for p in outputs}) != len(outputs):
+        raise PaledotError("--out, --png and --annotated name the same file: give each its own path")
+    if args.seed < 0:
+        raise PaledotError(f"--seed {args.seed} must be zero or a positive whole number")
     if args.exposure.lower() == "auto":
         exposure: str | float = "auto"
     else:
@@ -181,11 +186,12 @@ def _cmd_render(args) -> int:
     for w in caught:
         if issubclass(w.category, RenderWarning):
             print(f"paledot: warning: {w.message}", file=sys.stderr)
-    write_fits(frame, args.out, kind=args.fits_kind, overwrite=args.overwrite)
+    items = [(args.out, fits_bytes(frame, args.fits_kind))]
     if args.png:
-        write_png(frame, args.png, args.stretch, overwrite=args.overwrite)
+        items.append((args.png, png_bytes(frame, args.stretch)))
     if args.annotated:
-        write_annotated_png(frame, args.annotated, args.stretch, overwrite=args.overwrite)
+        items.append((args.annotated, annotated_png_bytes(frame, args.stretch)))
+    atomic_write_group(items, overwrite=args.overwrite)  # all of them, or none
     cam = frame.camera
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
           f"exposure {frame.exposure_s * 1e3:.4g} ms")
@@ -193,7 +199,8 @@ def _cmd_render(args) -> int:
         where = f"column {b.column:.2f}, row {b.row:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
-              f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-, SNR {b.snr:.1f}")
+              f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
+              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}")
     print("wrote " + ", ".join(outputs))
     return 0
 

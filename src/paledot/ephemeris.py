@@ -42,7 +42,13 @@ class _Segment:
 
     def _load(self) -> None:
         if self._coef is None:
-            init_jd, intlen_days, coef = self._jpl.load_array()
+            try:
+                init_jd, intlen_days, coef = self._jpl.load_array()
+            except Exception as exc:  # jplephem fails in several ways on a truncated file
+                raise KernelError(
+                    f"cannot read the data of segment {self.center} -> {self.target} in {self.path!r} "
+                    f"(truncated or corrupt?): {exc}"
+                ) from None
             # jplephem gives (component, record, coefficient); evaluation gathers whole records,
             # so store each record contiguously.
             self._coef = np.ascontiguousarray(np.transpose(coef, (1, 2, 0)))
@@ -205,7 +211,12 @@ class Ephemeris:
             from .timescales import et_to_iso, et_to_time
 
             bad = lo if (lo < start or not np.isfinite(lo)) else hi
-            bad_text = f"{et_to_iso(bad)[0]} UTC" if np.isfinite(bad) else str(bad)
+            from .timescales import MAX_ABS_ET
+
+            if np.isfinite(bad) and abs(bad) <= MAX_ABS_ET:
+                bad_text = f"{et_to_iso(bad)[0]} UTC"
+            else:
+                bad_text = f"ET {bad:.6g} s"
             if label is None:
                 label = resolve_body(naif_id).title if naif_id in _known_ids() else f"NAIF {naif_id}"
             span = et_to_time(np.array([start, stop])).iso

@@ -89,6 +89,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
                 b.peak_electrons,
                 b.snr,
                 b.in_frame,
+                b.saturated,
             )
             for b in frame.bodies
         ],
@@ -108,6 +109,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
             "peak_electrons",
             "snr",
             "in_frame",
+            "saturated",
         ),
     )
     # electrons carry no FITS unit string astropy can write back; the column names say it.
@@ -125,12 +127,16 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     return fits.HDUList([primary, bodies_hdu])
 
 
+def fits_bytes(frame: Frame, kind: str = "dn") -> bytes:
+    """The frame as the bytes of a FITS file."""
+    buf = io.BytesIO()
+    fits_hdul(frame, kind).writeto(buf)
+    return buf.getvalue()
+
+
 def write_fits(frame: Frame, path, kind: str = "dn", overwrite: bool = False) -> Path:
     """Write the frame as FITS, atomically; refuses an existing file unless ``overwrite``."""
-    hdul = fits_hdul(frame, kind)
-    buf = io.BytesIO()
-    hdul.writeto(buf)
-    return atomic_write_bytes(path, buf.getvalue(), overwrite)
+    return atomic_write_bytes(path, fits_bytes(frame, kind), overwrite)
 
 
 def read_fits(path) -> tuple[np.ndarray, fits.Header, WCS]:
@@ -186,10 +192,15 @@ def _provenance(frame: Frame) -> dict[str, str]:
     }
 
 
+def png_bytes(frame: Frame, stretch: str = "asinh") -> bytes:
+    """The recorded DN as the bytes of an 8-bit greyscale PNG with a stretch (not resampled)."""
+    img = Image.fromarray(stretch_to_8bit(frame.dn, stretch), mode="L")
+    return _png_bytes(img, _provenance(frame))
+
+
 def write_png(frame: Frame, path, stretch: str = "asinh", overwrite: bool = False) -> Path:
     """The recorded DN as an 8-bit greyscale PNG with a stretch (full detector, not resampled)."""
-    img = Image.fromarray(stretch_to_8bit(frame.dn, stretch), mode="L")
-    return atomic_write_bytes(path, _png_bytes(img, _provenance(frame)), overwrite)
+    return atomic_write_bytes(path, png_bytes(frame, stretch), overwrite)
 
 
 def font(size: int) -> ImageFont.ImageFont:
@@ -237,6 +248,11 @@ def annotated_image(
         ty = y + ring + 4 if y + ring + size + 6 < img.height else y - ring - size - 6
         draw.text((tx, ty), label, fill=colour, font=fnt, stroke_width=2, stroke_fill=(0, 0, 0))
     return img
+
+
+def annotated_png_bytes(frame: Frame, stretch: str = "asinh", crop=None, scale: int = 1) -> bytes:
+    """The annotated picture as PNG bytes."""
+    return _png_bytes(annotated_image(frame, stretch, crop, scale), _provenance(frame))
 
 
 def write_annotated_png(

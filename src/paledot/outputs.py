@@ -29,6 +29,42 @@ def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
     return path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish_mode(path: Path, directory: bool = False) -> None:
+    """Give a finished temp file (or folder) the permissions a plain open() would have: mkstemp and
+    mkdtemp make them private, which is right while writing and wrong once published."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
+def atomic_write_group(items: list[tuple[str | os.PathLike, bytes]], overwrite: bool = False) -> list[Path]:
+    """Write several files all or nothing: every one goes to a temp file first, and only when all
+    are complete are they renamed into place. Refuses duplicate destinations."""
+    paths = [check_destination(p, overwrite) for p, _ in items]
+    resolved = [p.resolve() for p in paths]
+    if len(set(resolved)) != len(resolved):
+        raise PaledotError("two outputs name the same file: give each output its own path")
+    temps: list[Path] = []
+    try:
+        for path, (_, data) in zip(paths, items, strict=True):
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            temps.append(Path(tmp))
+            _publish_mode(Path(tmp))
+        for tmp, path in zip(temps, paths, strict=True):
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    return paths
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], overwrite: bool = False) -> Path:
     """Call ``write(tmp_path)`` to fill a temporary file, then rename it to ``path``."""
     path = check_destination(path, overwrite)
@@ -37,6 +73,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], None], overwri
     tmp_path = Path(tmp)
     try:
         write(tmp_path)
+        _publish_mode(tmp_path)
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -82,6 +119,7 @@ def replace_folder(folder: str | os.PathLike, fill: Callable[[Path], None], over
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".part", dir=parent))
     try:
         fill(tmp)
+        _publish_mode(tmp, directory=True)
         if folder.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=parent))
             os.replace(folder, old / "x")

@@ -70,6 +70,10 @@ def moon_v_mean_distance(phase_deg: np.ndarray) -> np.ndarray:
     return -12.73 + 0.026 * a + 4.0e-9 * a**4
 
 
+#: Largest phase angle (deg) at which each published phase curve is used (NAIF id -> deg).
+PHASE_CURVE_LIMIT_DEG = {399: 170.0, 301: 150.0}
+
+
 def apparent_magnitude(naif_id: int, sun_distance_km, observer_distance_km, phase_rad) -> np.ndarray:
     """Apparent V magnitude of a body at the given distances (km) and phase angle (rad).
 
@@ -84,10 +88,10 @@ def apparent_magnitude(naif_id: int, sun_distance_km, observer_distance_km, phas
         return SUN_V_1AU + 5 * np.log10(d / AU_KM)
     if naif_id == 399:
         v = earth_v(a) + 5 * np.log10((r / AU_KM) * (d / AU_KM))
-        return np.where(a <= 170, v, np.nan)
+        return np.where(a <= PHASE_CURVE_LIMIT_DEG[399], v, np.nan)
     if naif_id == 301:
         v = moon_v_mean_distance(a) + 5 * np.log10((r / AU_KM) * (d / MOON_MEAN_DISTANCE_KM))
-        return np.where(a <= 150, v, np.nan)
+        return np.where(a <= PHASE_CURVE_LIMIT_DEG[301], v, np.nan)
     return np.full(np.broadcast(r, d, a).shape, np.nan)
 
 

@@ -35,13 +35,15 @@ from .cameras import Camera, load_camera
 from .ephemeris import Ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
-from .photometry import photon_rate_from_magnitude, surface_law
+from .photometry import PHASE_CURVE_LIMIT_DEG, photon_rate_from_magnitude, surface_law
 from .timescales import to_et
 
 #: Fine-grid cells per pixel side on which the PSF convolution is done (odd, so cells centre).
 CONV_OVERSAMPLE = 5
 #: A body's diameter should span at least this many ray-cast samples.
 MIN_SAMPLES_ACROSS = 100
+#: Longest exposure paledot accepts, s (a day: far past any camera, short of overflowing noise draws).
+MAX_EXPOSURE_S = 86400.0
 
 
 class RenderWarning(UserWarning):
@@ -138,6 +140,7 @@ class BodyImage:
     in_frame: bool
     peak_electrons: float = 0.0
     snr: float = float("nan")
+    saturated: bool = False
 
 
 @dataclass
@@ -462,8 +465,10 @@ def render(scene: Scene) -> Frame:
     et = to_et(scene.time) if not isinstance(scene.time, (float, np.floating)) else np.array([scene.time])
     if et.size != 1:
         raise PaledotError("a scene renders one epoch: give a single time")
-    if not (0 < scene.auto_fraction <= 1):
-        raise PaledotError(f"auto exposure fraction {scene.auto_fraction} must be in (0, 1]")
+    if not (isinstance(scene.auto_fraction, (int, float)) and 0 < scene.auto_fraction <= 1):
+        raise PaledotError(f"auto exposure fraction {scene.auto_fraction!r} must be in (0, 1]")
+    if scene.seed is not None and (not isinstance(scene.seed, (int, np.integer)) or scene.seed < 0):
+        raise PaledotError(f"seed {scene.seed!r} must be zero or a positive whole number")
     g = observe(scene.observer, scene.targets, et, scene.correction, scene.ephemeris)
     warn: list[str] = []
     pos = g.position.to_value("km")[:, 0, :]
@@ -511,7 +516,14 @@ def render(scene: Scene) -> Frame:
         if i not in drawable:
             continue
         if not np.isfinite(flux_rate[i]):
-            warn.append(f"{r.name}: paledot has no phase curve for it, so it is not drawn")
+            limit = PHASE_CURVE_LIMIT_DEG.get(r.body.naif_id)
+            if limit is not None:
+                warn.append(
+                    f"{r.name} is at phase {info.phase_deg:.0f} deg, past where its published phase "
+                    f"curve holds ({limit:g} deg): a thin crescent paledot does not draw"
+                )
+            else:
+                warn.append(f"{r.name}: paledot has no phase curve for it, so it is not drawn")
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
@@ -530,7 +542,8 @@ def render(scene: Scene) -> Frame:
     rng = np.random.default_rng(scene.seed)
     dark = camera.dark_current_e_per_s * exposure
     if scene.noise:
-        electrons = rng.poisson(expected + dark).astype(np.float32)
+        # Anything far above full well saturates anyway; the cap keeps Poisson draws in range.
+        electrons = rng.poisson(np.minimum(expected + dark, 1e3 * camera.full_well_e)).astype(np.float32)
         electrons += rng.standard_normal(electrons.shape, dtype=np.float32) * np.float32(camera.read_noise_e)
     else:
         electrons = (expected + dark).astype(np.float32)
@@ -541,7 +554,10 @@ def render(scene: Scene) -> Frame:
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
         if inside.size and inside.sum() > 0:
-            bodies[i].snr = _snr(inside * flux_rate[i] * exposure, camera, dark)
+            signal = inside * flux_rate[i] * exposure
+            bodies[i].saturated = bool(signal.max() + dark > camera.full_well_e)
+            # what the detector can record: nothing above full well
+            bodies[i].snr = _snr(np.minimum(signal, camera.full_well_e), camera, dark)
     for text in warn:
         warnings.warn(text, RenderWarning, stacklevel=2)
     meta = {
@@ -593,8 +609,10 @@ def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
             exposure = float(scene.exposure)
         except (TypeError, ValueError):
             raise PaledotError(f"exposure {scene.exposure!r} must be 'auto' or seconds") from None
-        if not math.isfinite(exposure) or exposure <= 0:
-            raise PaledotError(f"exposure {scene.exposure!r} must be a positive number of seconds")
+        if not math.isfinite(exposure) or exposure <= 0 or exposure > MAX_EXPOSURE_S:
+            raise PaledotError(
+                f"exposure {scene.exposure!r} must be positive, at most {MAX_EXPOSURE_S:g} seconds"
+            )
         if not (camera.exposure_min_s <= exposure <= camera.exposure_max_s):
             warn.append(
                 f"exposure {exposure * 1e3:g} ms is outside {camera.name}'s range "

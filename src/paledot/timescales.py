@@ -25,6 +25,9 @@ from .errors import TimeParseError
 J2000_JD = 2451545.0
 #: Seconds in a day.
 DAY_S = 86400.0
+#: The span of years any input may name (far wider than any ephemeris): Julian dates and ET.
+MIN_JD, MAX_JD = 625_000.0, 4_300_000.0
+MAX_ABS_ET = (MAX_JD - J2000_JD) * DAY_S
 
 _ISO = re.compile(
     r"^\s*(?P<date>[+-]?\d{4}-\d{2}-\d{2})"
@@ -49,8 +52,9 @@ _STEP_UNITS = {
 def _quiet_time(*args, **kwargs) -> Time:
     """Build an astropy Time with downloads off and ERFA's 'dubious year' warnings silenced.
 
-    ERFA warns for UTC outside its leap-second table (before 1960 and a few years ahead); there
-    UTC is taken as TAI minus the nearest tabulated offset, which is the usual convention.
+    ERFA warns for UTC outside its leap-second table. Before 1960 UTC has no defined offset and
+    ERFA takes TAI - UTC = 0 (SPICE's str2et keeps its 1972 value of 10 s, so the two differ by
+    about 10 s there); after the table's last entry the last offset is kept.
     """
     with iers.conf.set_temp("auto_download", False), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -74,7 +78,8 @@ def _parse_string(text: str) -> tuple[str, object]:
         if m.group("h") is not None:
             hh, mm = int(m.group("h")), int(m.group("m"))
             ss = m.group("s") or "00"
-            if hh > 23 or mm > 59 or float(ss) >= 61:
+            leap = hh == 23 and mm == 59  # only a leap second may read :60
+            if hh > 23 or mm > 59 or float(ss) >= (61 if leap else 60):
                 raise TimeParseError(f"cannot read time {text!r}: hour, minute or second out of range")
             iso += f"T{m.group('h')}:{m.group('m')}:{ss}"
         return "utc", iso
@@ -148,9 +153,21 @@ def to_et(times) -> np.ndarray:
             raise TimeParseError(f"cannot read time {bad!r}: {_HINT}") from exc
         out[utc_idx] = _tdb_seconds(t)
     if jd_idx:
-        out[jd_idx] = _tdb_seconds(_quiet_time(np.asarray(jd_val), format="jd", scale="utc"))
+        jd = np.asarray(jd_val)
+        bad = jd[(jd < MIN_JD) | (jd > MAX_JD) | ~np.isfinite(jd)]
+        if bad.size:
+            raise TimeParseError(
+                f"Julian date {bad[0]!r} is outside the years paledot reads ({MIN_JD:g} to {MAX_JD:g})"
+            )
+        out[jd_idx] = _tdb_seconds(_quiet_time(jd, format="jd", scale="utc"))
     if not np.all(np.isfinite(out)):
         raise TimeParseError("a time is not a finite number (NaN or infinity)")
+    far = np.abs(out) > MAX_ABS_ET
+    if far.any():
+        raise TimeParseError(
+            f"ET {out[far][0]:.6g} s is outside the years paledot reads (about -3000 to +7000): "
+            "no ephemeris covers it"
+        )
     return out
 
 

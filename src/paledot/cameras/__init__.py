@@ -27,11 +27,11 @@ from ..errors import PaledotError
 _SPEC: dict[str, tuple[str, float, float, bool]] = {
     "focal_length_mm": ("mm", 0.0, 1e6, True),
     "pixel_pitch_um": ("um", 0.0, 1e4, True),
-    "columns": ("px", 0.0, 1e6, True),
-    "rows": ("px", 0.0, 1e6, True),
+    "columns": ("px", 0.0, 16384, True),
+    "rows": ("px", 0.0, 16384, True),
     "aperture_mm": ("mm", 0.0, 1e5, True),
     "obscuration": ("fraction of aperture diameter", -1e-12, 0.99, False),
-    "psf_fwhm_px": ("px", -1e-12, 1e3, False),
+    "psf_fwhm_px": ("px", -1e-12, 20.0, False),
     "bandpass_center_nm": ("nm", 100.0, 30000.0, True),
     "bandpass_width_nm": ("nm", 0.0, 30000.0, True),
     "throughput": ("fraction (optics x QE)", 0.0, 1.0, True),
@@ -88,6 +88,11 @@ class Camera:
                     f"camera {self.name!r}: {name} = {value!r} is outside the allowed range "
                     f"({'>' if lo >= 0 else '>='} {max(lo, 0):g} and <= {hi:g} {unit})"
                 )
+        if self.bias_dn >= self.max_dn:
+            raise PaledotError(
+                f"camera {self.name!r}: bias_dn {self.bias_dn:g} leaves no room below the "
+                f"{int(self.bit_depth)}-bit maximum {self.max_dn}"
+            )
         if self.exposure_min_s > self.exposure_max_s:
             raise PaledotError(
                 f"camera {self.name!r}: exposure_min_s {self.exposure_min_s} exceeds "
@@ -147,13 +152,20 @@ def load_camera(name_or_path: str | Path) -> Camera:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise PaledotError(f"camera file {text_name!r} does not exist")
-        return _from_text(path.read_text(), text_name)
+        return _from_text(_read_text(path), text_name)
     key = re.sub(r"[\s_]+", "-", text_name.strip().lower())
     entry = _catalogue_dir().joinpath(f"{key}.toml")
     if not entry.is_file():
         known = ", ".join(list_cameras())
         raise PaledotError(f"unknown camera {text_name!r}: known cameras are {known}")
     return _from_text(entry.read_text(), entry.name)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PaledotError(f"camera file {str(path)!r} is not a text (UTF-8 TOML) file") from None
 
 
 def _from_text(text: str, origin: str) -> Camera:

@@ -55,6 +55,7 @@ def _parse(text: str, origin: str) -> Scenario:
     missing = [k for k in _REQUIRED if k not in doc]
     if missing:
         raise PaledotError(f"scenario {origin!r} is missing {', '.join(missing)}")
+    _check_types(doc, origin)
     doc["targets"] = tuple(doc["targets"])
     doc["epochs"] = tuple(doc["epochs"])
     doc["claims"] = tuple(doc.get("claims", ()))
@@ -67,6 +68,36 @@ def _parse(text: str, origin: str) -> Scenario:
     if unknown:
         raise PaledotError(f"scenario {origin!r} has unknown fields: {', '.join(sorted(unknown))}")
     return Scenario(**doc)
+
+
+def _check_types(doc: dict, origin: str) -> None:
+    """One-line errors for values of the wrong kind, before anything uses them."""
+
+    def bad(field_name: str, want: str):
+        raise PaledotError(f"scenario {origin!r}: {field_name} = {doc.get(field_name)!r} must be {want}")
+
+    for key in ("name", "title", "summary", "observer", "camera", "exposure"):
+        if key in doc and not isinstance(doc[key], str):
+            bad(key, "text")
+    for key in ("targets", "epochs"):
+        if not (isinstance(doc[key], list) and doc[key] and all(isinstance(x, str) for x in doc[key])):
+            bad(key, "a non-empty list of text")
+    frac = doc.get("auto_fraction", 0.7)
+    if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 < frac <= 1:
+        bad("auto_fraction", "a number in (0, 1]")
+    for key in ("sequence", "orbit", "observer_placement", "facts"):
+        if key in doc and not isinstance(doc[key], dict):
+            bad(key, "a table")
+    crop = doc.get("sequence", {}).get("crop_px", 360)
+    if isinstance(crop, bool) or not isinstance(crop, int) or not 32 <= crop <= 1024:
+        raise PaledotError(f"scenario {origin!r}: sequence.crop_px = {crop!r} must be a whole number 32-1024")
+    claims = doc.get("claims", [])
+    if not isinstance(claims, list) or not all(isinstance(c, dict) for c in claims):
+        bad("claims", "a list of [[claims]] tables")
+    for c in claims:
+        for key in ("id", "claim", "kind"):
+            if not isinstance(c.get(key), str):
+                raise PaledotError(f"scenario {origin!r}: a claim lacks the text field {key!r}")
 
 
 def list_scenarios() -> dict[str, Scenario]:
@@ -85,7 +116,11 @@ def load_scenario(name_or_path: str) -> Scenario:
     if path.suffix == ".toml":
         if not path.is_file():
             raise PaledotError(f"scenario file {name_or_path!r} does not exist")
-        return _parse(path.read_text(), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PaledotError(f"scenario file {name_or_path!r} is not a text (UTF-8 TOML) file") from None
+        return _parse(text, str(path))
     known = list_scenarios()
     if name_or_path not in known:
         raise PaledotError(f"unknown scenario {name_or_path!r}: known scenarios are {', '.join(known)}")
