@@ -104,7 +104,11 @@ def test_claim_without_its_value(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "field,value,needle",
-    [("columns", "200000", "columns"), ("bias_dn", "20000", "bias_dn"), ("psf_fwhm_px", "1000", "psf_fwhm_px")],
+    [
+        ("columns", "200000", "columns"),
+        ("bias_dn", "20000", "bias_dn"),
+        ("psf_fwhm_px", "1000", "psf_fwhm_px"),
+    ],
 )
 def test_absurd_camera_parameters(tmp_path, capsys, field, value, needle):
     from importlib.resources import files
