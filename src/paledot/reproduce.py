@@ -25,7 +25,7 @@ from .frames import fits_hdul, write_annotated_png, write_png
 from .geometry import observe
 from .observers import BodyCentre, as_observer
 from .outputs import check_folder_destination, replace_folder
-from .render import Pointing, RenderWarning, Scene, render
+from .render import Frame, Pointing, RenderWarning, Scene, render
 from .report import (
     fact_rows,
     facts_markdown,
@@ -172,35 +172,19 @@ def reproduce(
     bar.step("geometry and claims")
 
     # The frames as the camera would record them.
-    frames = []
+    def shot(epoch: float, pointing: Pointing, seed: int) -> Frame:
+        scene = Scene(epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed)
+        return render(scene)
+
+    frames: list[Frame] = []
+    gif_frames: list[Frame] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RenderWarning)
         for i, e in enumerate(et):
-            scene = Scene(
-                float(e),
-                observer,
-                list(sc.targets),
-                camera,
-                Pointing.parse(pointings[i]),
-                sc.exposure,
-                sc.auto_fraction,
-                seed=i,
-            )
-            frames.append(render(scene))
+            frames.append(shot(float(e), Pointing.parse(pointings[i]), seed=i))
             bar.step(f"frame {utc[i][:16]}")
-        gif_frames = []
         for i, e in enumerate(seq_et):
-            scene = Scene(
-                float(e),
-                observer,
-                list(sc.targets),
-                camera,
-                Pointing("target", target="earth"),
-                sc.exposure,
-                sc.auto_fraction,
-                seed=1000 + i,
-            )
-            gif_frames.append(render(scene))
+            gif_frames.append(shot(float(e), Pointing("target", target="earth"), seed=1000 + i))
             bar.step("animation")
     notes += sorted({str(w.message) for w in caught if issubclass(w.category, RenderWarning)})
 
