@@ -173,7 +173,9 @@ def reproduce(
 
     # The frames as the camera would record them.
     def shot(epoch: float, pointing: Pointing, seed: int) -> Frame:
-        scene = Scene(epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed)
+        scene = Scene(
+            epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed
+        )
         return render(scene)
 
     frames: list[Frame] = []
