@@ -212,14 +212,22 @@ def font(size: int) -> ImageFont.ImageFont:
 
 
 def annotated_image(
-    frame: Frame, stretch: str = "asinh", crop: tuple[int, int, int, int] | None = None, scale: int = 1
+    frame: Frame,
+    stretch: str = "asinh",
+    crop: tuple[int, int, int, int] | None = None,
+    scale: int = 1,
+    white_fraction: float = 1.0,
+    black_sigma: float = 0.0,
 ) -> Image.Image:
     """An RGB picture of the frame with each body ringed and labelled.
 
     ``crop`` is (row0, col0, rows, cols) in frame pixels; ``scale`` enlarges by whole pixels
-    (nearest neighbour) so small dots stay honest squares.
+    (nearest neighbour) so small dots stay honest squares; ``white_fraction`` of the brightest
+    pixel maps to white (below 1, the brightest body burns out so faint ones show); black is the
+    median plus ``black_sigma`` read-noise sigmas (above 0, the sky's noise goes black).
     """
-    grey = stretch_to_8bit(frame.dn, stretch)
+    lo = float(np.median(frame.dn)) + black_sigma * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
+    grey = stretch_to_8bit(frame.dn, stretch, lo=lo, hi=float(frame.dn.max()) * white_fraction)
     r0, c0 = 0, 0
     if crop is not None:
         r0, c0, h, w = crop

@@ -46,6 +46,7 @@ def montage(
     crop_px: int = 200,
     scale: int = 3,
     stretch: str = "asinh",
+    white_fraction: float = 1.0,
 ) -> Image.Image:
     """The frames side by side, each cropped around its bodies' midpoint, dated, with a scale bar
     in km and pixels and each body ringed and named."""
@@ -57,7 +58,14 @@ def montage(
         r0, c0 = int(round(cy - crop_px / 2)), int(round(cx - crop_px / 2))
         r0 = min(max(r0, 0), frame.camera.rows - crop_px)
         c0 = min(max(c0, 0), frame.camera.columns - crop_px)
-        img = annotated_image(frame, stretch, crop=(r0, c0, crop_px, crop_px), scale=scale)
+        img = annotated_image(
+            frame,
+            stretch,
+            crop=(r0, c0, crop_px, crop_px),
+            scale=scale,
+            white_fraction=white_fraction,
+            black_sigma=2.0 if white_fraction < 1 else 0.0,
+        )
         draw = ImageDraw.Draw(img)
         size = max(16, img.width // 28)
         draw.text((10, 8), label, fill=TEXT, font=font(size), stroke_width=2, stroke_fill=(0, 0, 0))
@@ -90,7 +98,14 @@ def montage(
     cam = frames[0].camera
     caption = (
         f"Simulated {cam.title}, {crop_px} x {crop_px} px crops enlarged {scale}x (each square is one "
-        f"detector pixel); {stretch} stretch. Made with paledot from DE440 and published camera data."
+        f"detector pixel); {stretch} stretch"
+        + (
+            f", white at {white_fraction:.0%} of the brightest pixel so the Moon shows (Earth burns out), "
+            "black 2 sigma above the sky"
+            if white_fraction < 1
+            else ""
+        )
+        + ". Made with paledot from DE440 and published camera data."
     )
     _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, font(18), DIM)
     return sheet

@@ -217,7 +217,9 @@ def reproduce(
     panel_labels = [_label(u) for u in utc]
     if len(set(pointings)) > 1:  # frames of one moment pointed at different bodies: say which
         panel_labels = [f"{lab} - {p.title()}" for lab, p in zip(panel_labels, pointings, strict=True)]
-    montage_img = montage(frames, panel_labels, sc.title, stretch=sc.stretch)
+    montage_img = montage(
+        frames, panel_labels, sc.title, stretch=sc.stretch, white_fraction=sc.white_fraction
+    )
     obs_marks = []
     for e_seq in seq_et:
         near = np.abs(et - e_seq) <= 3 * 3600

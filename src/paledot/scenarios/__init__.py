@@ -31,6 +31,7 @@ class Scenario:
     pointing: str | tuple[str, ...] = "midpoint"
     observer_placement: dict = field(default_factory=dict)
     stretch: str = "asinh"
+    white_fraction: float = 1.0
     exposure: str = "auto"
     auto_fraction: float = 0.7
     observer_note: str = ""
