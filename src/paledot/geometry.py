@@ -35,6 +35,17 @@ from .vectors import cross, dot, norm
 SUN_ID = 10
 
 
+def target_row(targets: tuple[ResolvedBody, ...], target: str | int, where: str) -> int:
+    """Row of ``target`` (a name, as given or canonical, or a NAIF id) among resolved targets."""
+    for i, r in enumerate(targets):
+        if target in (r.name, r.naif_id, r.body.naif_id) or (
+            isinstance(target, str) and target.strip().lower() == r.name
+        ):
+            return i
+    names = ", ".join(r.name for r in targets)
+    raise PaledotError(f"target {target!r} is not in {where}: it has {names}")
+
+
 def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle (rad) between vectors on the last axis, accurate at 0 and pi."""
     return np.arctan2(norm(cross(a, b)), dot(a, b))
@@ -122,14 +133,7 @@ class Geometry:
         """Row of a target, by name (as given or canonical), position or NAIF id."""
         if isinstance(target, int) and 0 <= target < len(self.targets) and target < 10:
             return target
-        for i, r in enumerate(self.targets):
-            if target in (r.name, r.naif_id, r.body.naif_id) or (
-                isinstance(target, str) and target.strip().lower() == r.name
-            ):
-                return i
-        raise PaledotError(
-            f"target {target!r} is not in this geometry: it has {', '.join(self.target_names)}"
-        )
+        return target_row(self.targets, target, "this geometry")
 
     # --- per-target quantities ------------------------------------------------------------
     @property

@@ -35,7 +35,7 @@ from .bodies import Body, resolve_body
 from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
-from .geometry import _as_et, angle_between, resolve_request
+from .geometry import _as_et, angle_between, resolve_request, target_row
 from .observers import as_observer
 from .orientation import rotation_model
 from .vectors import cross, dot, norm
@@ -115,12 +115,8 @@ class Occultation:
         return tuple(r.name for r in self.targets)
 
     def index(self, target: str | int) -> int:
-        for i, r in enumerate(self.targets):
-            if target in (r.name, r.naif_id, r.body.naif_id) or (
-                isinstance(target, str) and target.strip().lower() == r.name
-            ):
-                return i
-        raise PaledotError(f"target {target!r} is not here: there are {', '.join(self.target_names)}")
+        """Row of a target, by name or NAIF id."""
+        return target_row(self.targets, target, "this occultation result")
 
     @property
     def limb_height(self) -> u.Quantity:
