@@ -66,4 +66,4 @@ def test_earth_magnitude_matches_skyfield_from_mars():
 
 
 def test_no_phase_curve_is_nan_not_a_guess():
-    assert np.isnan(apparent_magnitude(499, AU_KM, AU_KM, 0.3))
+    assert np.isnan(apparent_magnitude(5, AU_KM, AU_KM, 0.3))  # a barycentre reflects nothing

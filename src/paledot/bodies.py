@@ -1,7 +1,8 @@
 """The body catalogue: names, NAIF ids and triaxial radii of the Sun, planets, Pluto and the Moon.
 
 Radii are the IAU WG on Cartographic Coordinates and Rotational Elements values as carried in NAIF's
-generic text PCK ``pck00011.tpc`` (``BODYnnn_RADII``, km; a = b equatorial, c polar). This module
+generic text PCK ``pck00011.tpc`` (``BODYnnn_RADII``, km; a = b equatorial, c polar), except the
+Sun's: the IAU 2015 Resolution B3 nominal solar radius, 695,700 km (pck00011 still has 696,000). This module
 only names things; it never reads an ephemeris.
 """
 
@@ -58,9 +59,9 @@ class Body:
         return self.name.title().replace("Barycenter", "barycentre")
 
 
-# pck00011.tpc, BODYnnn_RADII (km).
+# pck00011.tpc, BODYnnn_RADII (km); the Sun: IAU 2015 Resolution B3 nominal radius.
 _PCK00011_RADII: dict[int, tuple[float, float, float]] = {
-    10: (696000.0, 696000.0, 696000.0),
+    10: (695700.0, 695700.0, 695700.0),
     199: (2440.53, 2440.53, 2438.26),
     299: (6051.8, 6051.8, 6051.8),
     399: (6378.1366, 6378.1366, 6356.7519),

@@ -204,7 +204,9 @@ class Geometry:
 
         rows = [
             apparent_magnitude(r.body.naif_id, self.heliocentric_distance.to_value("km")[i],
-                               self.range.to_value("km")[i], self._phase[i])
+                               self.range.to_value("km")[i], self._phase[i],
+                               target_to_sun=self._illumination[2][i],
+                               target_to_observer=-self._position[i], et=self.t)
             for i, r in enumerate(self.targets)
         ]
         return np.array(rows) * u.mag
