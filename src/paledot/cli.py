@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--annotated", help="also write a PNG with Earth and Moon ringed and labelled")
     r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
     r.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    r.add_argument("--no-stars", action="store_true", help="leave out the catalogue stars")
+    r.add_argument("--star-mag-limit", help="draw stars brighter than this V (default: those that register)")
+    r.add_argument("--skip-unmodelled", action="store_true",
+                   help="leave out targets paledot has no brightness model for (default: an error)")
     r.set_defaults(func=_cmd_render)
 
     c = sub.add_parser("cameras", help="list the camera catalogue")
@@ -157,6 +161,7 @@ def _cmd_render(args) -> int:
     from .frames import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
     from .outputs import atomic_write_group, check_destination
     from .render import Pointing, RenderWarning, Scene, render
+    from .stars import check_mag_limit
 
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
@@ -179,7 +184,9 @@ def _cmd_render(args) -> int:
     eph = Ephemeris(args.ephemeris) if args.ephemeris else None
     scene = Scene(args.time, args.observer, args.target, args.camera,
                   Pointing.parse(args.pointing, args.roll), exposure, args.auto_fraction, args.seed,
-                  args.correction, eph, noise=not args.no_noise)
+                  args.correction, eph, noise=not args.no_noise, stars=not args.no_stars,
+                  star_mag_limit=check_mag_limit(args.star_mag_limit),
+                  skip_unmodelled=args.skip_unmodelled)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RenderWarning)
         frame = render(scene)
@@ -201,6 +208,8 @@ def _cmd_render(args) -> int:
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
               f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}")
+    if frame.stars is not None:
+        print(f"  stars: {len(frame.stars)} drawn (V <= {frame.stars.v_limit:.1f})")
     print("wrote " + ", ".join(outputs))
     return 0
 

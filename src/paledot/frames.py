@@ -124,7 +124,12 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         table[col].unit = unit
     bodies_hdu = fits.table_to_hdu(table)
     bodies_hdu.name = "BODIES"
-    return fits.HDUList([primary, bodies_hdu])
+    hdus = [primary, bodies_hdu]
+    if frame.stars is not None:  # the catalogue stars drawn (x, y 0-based like the bodies)
+        stars_hdu = fits.table_to_hdu(frame.stars.to_table())
+        stars_hdu.name = "STARS"
+        hdus.append(stars_hdu)
+    return fits.HDUList(hdus)
 
 
 def fits_bytes(frame: Frame, kind: str = "dn") -> bytes:

@@ -35,7 +35,8 @@ from .cameras import Camera, load_camera
 from .ephemeris import Ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
-from .photometry import PHASE_CURVE_LIMIT_DEG, photon_rate_from_magnitude, surface_law
+from .photometry import PHASE_CURVE_LIMIT_DEG, has_photometry, photon_rate_from_magnitude, surface_law
+from .stars import check_mag_limit
 from .timescales import to_et
 
 #: Fine-grid cells per pixel side on which the PSF convolution is done (odd, so cells centre).
@@ -160,6 +161,8 @@ class Frame:
     exposure_s: float
     bodies: list[BodyImage]
     meta: dict = field(default_factory=dict)
+    #: The catalogue stars drawn (a :class:`paledot.stars.StarField`), None when stars were off.
+    stars: object | None = None
 
     def body(self, name: str) -> BodyImage:
         for b in self.bodies:
@@ -174,6 +177,9 @@ class Scene:
 
     ``exposure`` is ``"auto"`` or seconds; ``auto_fraction`` the share of full well the brightest
     body's peak pixel should reach under ``auto``. ``seed`` fixes the noise (same seed, same bytes).
+    ``stars`` draws the catalogue stars that register in the exposure (or those brighter than
+    ``star_mag_limit``, V); a target paledot has no brightness model for is an error unless
+    ``skip_unmodelled``, which leaves it out with a warning.
     """
 
     time: object
@@ -189,6 +195,9 @@ class Scene:
     noise: bool = True
     psf: bool = True
     laws: dict[str, str] | None = None
+    stars: bool = True
+    star_mag_limit: float | None = None
+    skip_unmodelled: bool = False
 
 
 # --- PSF --------------------------------------------------------------------------------------
@@ -469,11 +478,14 @@ def render(scene: Scene) -> Frame:
         raise PaledotError(f"auto exposure fraction {scene.auto_fraction!r} must be in (0, 1]")
     if scene.seed is not None and (not isinstance(scene.seed, (int, np.integer)) or scene.seed < 0):
         raise PaledotError(f"seed {scene.seed!r} must be zero or a positive whole number")
+    star_limit = check_mag_limit(scene.star_mag_limit)
     g = observe(scene.observer, scene.targets, et, scene.correction, scene.ephemeris)
     warn: list[str] = []
+    _check_photometry(g, scene.skip_unmodelled, warn)
     pos = g.position.to_value("km")[:, 0, :]
     mags = g.magnitude.to_value("mag")[:, 0]
-    drawable = [i for i, r in enumerate(g.targets) if max(r.body.radii_km) > 0]
+    drawable = [i for i, r in enumerate(g.targets)
+                if max(r.body.radii_km) > 0 and has_photometry(r.body.naif_id)]
     axes = camera_axes(_boresight(scene.pointing, g, drawable), math.radians(scene.pointing.roll_deg))
     wcs = build_wcs(camera, axes)
     psf = psf_kernel(camera) if scene.psf else None
@@ -522,8 +534,6 @@ def render(scene: Scene) -> Frame:
                     f"{r.name} is at phase {info.phase_deg:.0f} deg, past where its published phase "
                     f"curve holds ({limit:g} deg): a thin crescent paledot does not draw"
                 )
-            else:
-                warn.append(f"{r.name}: paledot has no phase curve for it, so it is not drawn")
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
@@ -534,6 +544,7 @@ def render(scene: Scene) -> Frame:
         stamps[i] = (drawn.stamp, drawn.row0, drawn.col0)
         _add_stamp(rate, drawn.stamp * flux_rate[i], drawn.row0, drawn.col0)
     exposure = _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn)
+    star_field = _draw_stars(scene, star_limit, rate, camera, axes, g, exposure, psf, warn)
     expected = rate * exposure
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
@@ -581,7 +592,41 @@ def render(scene: Scene) -> Frame:
         exposure_s=exposure,
         bodies=bodies,
         meta=meta,
+        stars=star_field,
     )
+
+
+def _check_photometry(g: Geometry, skip: bool, warn: list[str]) -> None:
+    """A target paledot cannot say the brightness of is an error, or (``skip``) a warning."""
+    for r in g.targets:
+        if has_photometry(r.body.naif_id):
+            continue
+        why = "a barycentre reflects no light" if max(r.body.radii_km) == 0 else "no brightness model"
+        if not skip:
+            raise PaledotError(
+                f"cannot draw {r.name!r}: {why}; name a body paledot models (the Sun, Mercury to "
+                "Pluto, the Moon) or skip it (skip_unmodelled=True, --skip-unmodelled)"
+            )
+        warn.append(f"{r.name}: {why}, so it is not drawn (skipped as asked)")
+
+
+def _draw_stars(scene, limit, rate, camera, axes, g, exposure, psf, warn):
+    """The catalogue stars into the electron-rate image, before noise (None when off or missing)."""
+    if not scene.stars:
+        return None
+    from .stars import draw_stars, load_catalogue
+
+    try:
+        load_catalogue()
+    except PaledotError as exc:
+        if limit is not None:  # asked for stars explicitly
+            raise
+        warn.append(f"no stars drawn: {exc}")
+        return None
+    _, obs_pos, obs_vel, _ = g._context
+    vel = obs_vel[0] if g.correction.endswith("+S") else None
+    return draw_stars(rate, camera, axes, float(g.t[0]), obs_pos[0], vel, exposure, psf,
+                      CONV_OVERSAMPLE, limit)
 
 
 def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:
