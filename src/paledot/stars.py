@@ -7,7 +7,9 @@ Catalogue: Hipparcos, the new reduction (van Leeuwen 2007, A&A 474, 653; CDS I/3
 - V from Hp: V - Hp as a function of colour, Bessell 2000 (PASP 112, 961) table 2 (given in BT-VT
   for B-G main-sequence stars and K-M giants), with B-V = 0.85 (BT-VT) (ESA 1997, The Hipparcos and
   Tycho Catalogues, vol. 1 sect. 1.3). Good to about 0.02 mag for B-V < 1; redder than B-V = 1.06
-  the correction is held at its last tabulated value, so M stars can be off by a few tenths.
+  the correction is held at its last tabulated value, so M stars can be off by a few tenths. The
+  handful of stars brighter than V ~ 0.5 carry Hp values that are themselves off (Sirius: Hp -1.09
+  for V -1.46; Canopus -0.55 for -0.72): they come out 0.1-0.4 mag too faint.
 - Flux in a camera's band: the star's V sets its flux density at 545 nm; the shape across the band
   is a black body at the colour temperature of its B-V (Ballesteros 2012, EPL 97, 34008), taken
   relative to the Sun's (5772 K, the same black body :mod:`photometry` uses) so a star of solar
