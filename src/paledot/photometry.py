@@ -22,6 +22,8 @@ Resolved surface laws (used only for how flux spreads over the disk; totals come
 magnitudes, so each law is scaled to the geometric albedo the magnitude implies, see
 :func:`geometric_albedo`): Lambert (radiance ~ cos i) for Earth, Venus and the giant planets,
 Lommel-Seeliger (~ cos i / (cos i + cos e)) for the Moon, Mercury, Mars, Pluto and airless bodies.
+Saturn's rings are in its magnitude but not in its drawn shape: their light is spread over the
+globe's disk (Saturn is a few pixels across in the cameras paledot models).
 This module never touches pixels or files.
 """
 

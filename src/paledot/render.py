@@ -13,6 +13,9 @@ The path, for one epoch:
 5. Photometry sets each body's total electron rate; an exposure ("auto" puts the brightest body's
    peak at a chosen fraction of full well); dark current, photon noise, read noise, full-well
    saturation, gain, bias and quantisation to the camera's bit depth.
+6. Catalogue stars (``paledot.stars``) that register in that exposure join the electron-rate image
+   as point sources through the same PSF, before the detector stage.
+A target without a brightness model (a barycentre) is an error unless ``skip_unmodelled``.
 
 Pixel convention (DESIGN.md): numpy (row, column), pixel (0, 0) centred at (0.0, 0.0); the boresight
 at the detector centre; image up = decreasing row = camera +Y; with north up, east is on the left.
