@@ -628,8 +628,12 @@ def _draw_stars(scene, limit, rate, camera, axes, g, exposure, psf, warn):
         return None
     _, obs_pos, obs_vel, _ = g._context
     vel = obs_vel[0] if g.correction.endswith("+S") else None
+    # Stars behind a target's disk are hidden (bodies are far nearer than any star).
+    radii = g.angular_radius.to_value("rad")[:, 0]
+    occulters = [(g.position.to_value("km")[i, 0], float(radii[i]))
+                 for i in range(len(g.targets)) if radii[i] > 0]
     return draw_stars(rate, camera, axes, float(g.t[0]), obs_pos[0], vel, exposure, psf,
-                      CONV_OVERSAMPLE, limit)
+                      CONV_OVERSAMPLE, limit, occulters)
 
 
 def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:

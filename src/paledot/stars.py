@@ -300,11 +300,14 @@ def draw_stars(
     psf: np.ndarray | None,
     osc: int,
     v_limit: float | None = None,
+    occulters: list[tuple[np.ndarray, float]] = (),
 ) -> StarField:
     """Add the catalogue stars in the field to ``image`` (electrons per second per pixel) and say
     which: apparent places seen from the observer, projected with the frame's camera ``axes``.
 
-    ``v_limit`` defaults to :func:`registering_limit` for this camera and exposure."""
+    ``v_limit`` defaults to :func:`registering_limit` for this camera and exposure. A star behind
+    one of the ``occulters`` ((apparent vector, angular radius rad) of the bodies in the frame) is
+    hidden and not listed."""
     from .render import project
 
     cat = load_catalogue()
@@ -316,6 +319,9 @@ def draw_stars(
     dirs = apparent_directions(cat, idx, et, observer_pos_km, observer_vel_km_s)
     col, row, front = project(camera, axes, dirs)
     on = front & (col > -3) & (col < camera.columns + 2) & (row > -3) & (row < camera.rows + 2)
+    for centre, radius_rad in occulters:
+        c = np.asarray(centre, dtype=float) / np.linalg.norm(centre)
+        on &= dirs @ c < math.cos(radius_rad)
     idx, dirs, col, row = idx[on], dirs[on], col[on], row[on]
     rate = band_photon_rate(cat.v[idx], cat.b_v[idx], camera.bandpass_center_nm, camera.bandpass_width_nm)
     rate = rate * camera.collecting_area_m2 * camera.throughput  # e-/s
