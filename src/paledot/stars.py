@@ -158,14 +158,20 @@ def _band_over_v(temperature_k: np.ndarray, center_nm: float, width_nm: float) -
     return np.trapezoid(photons, lam, axis=-1) / planck(_V_EFFECTIVE_NM * 1e-9)[..., 0]
 
 
-def band_photon_rate(v_mag, b_v, center_nm: float, width_nm: float) -> np.ndarray:
-    """Photons s^-1 m^-2 in a top-hat band from stars of V magnitude ``v_mag`` and colour ``b_v``."""
+@lru_cache(maxsize=64)
+def _solar_colour_band(center_nm: float, width_nm: float) -> tuple[float, float]:
+    """(photons s^-1 m^-2 of a V = 0 body of solar colour, the Sun's band-to-V ratio) for a band."""
     from .photometry import SUN_TEFF_K, photon_rate_from_magnitude
 
-    ratio = _band_over_v(colour_temperature(b_v), center_nm, width_nm) / _band_over_v(
-        np.array(SUN_TEFF_K), center_nm, width_nm
-    )
-    return photon_rate_from_magnitude(v_mag, center_nm, width_nm) * ratio
+    v0 = float(photon_rate_from_magnitude(0.0, center_nm, width_nm))
+    return v0, float(_band_over_v(np.array(SUN_TEFF_K), center_nm, width_nm))
+
+
+def band_photon_rate(v_mag, b_v, center_nm: float, width_nm: float) -> np.ndarray:
+    """Photons s^-1 m^-2 in a top-hat band from stars of V magnitude ``v_mag`` and colour ``b_v``."""
+    v0, sun = _solar_colour_band(float(center_nm), float(width_nm))
+    ratio = _band_over_v(colour_temperature(b_v), center_nm, width_nm) / sun
+    return v0 * 10 ** (-0.4 * np.asarray(v_mag, dtype=float)) * ratio
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -188,13 +194,21 @@ def _psf_stamps_cached(kernel_key: tuple, kernel_bytes: bytes, osc: int) -> tupl
     return table, centre
 
 
+_LAST_STAMPS: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
+
+
 def _psf_stamps(psf: np.ndarray | None, osc: int) -> tuple[np.ndarray, int, int]:
     """Pixel stamps of a point source centred on each fine cell of the central pixel:
     (table[osc, osc, S, S], index of the central pixel in a stamp, osc)."""
     if psf is None:
         return np.ones((1, 1, 1, 1)), 0, 1
+    hit = _LAST_STAMPS.get(osc)
+    if hit is not None and hit[0] is psf:  # render's kernels are cached, read-only arrays
+        return hit[1], hit[2], osc
     kernel = np.ascontiguousarray(psf, dtype=np.float64)
     table, centre = _psf_stamps_cached(kernel.shape, kernel.tobytes(), osc)
+    if not psf.flags.writeable:
+        _LAST_STAMPS[osc] = (psf, table, centre)
     return table, centre, osc
 
 
