@@ -52,7 +52,11 @@ def mercury_v1(phase_deg) -> np.ndarray:
 
 def venus_v1(phase_deg) -> np.ndarray:
     """Venus V(1, a): eq. 3 below 163.7 deg, eq. 4 from 163.7 deg (the forward-scattering crescent
-    brightens again there), Mallama & Hilton 2018."""
+    brightens again there), Mallama & Hilton 2018.
+
+    >>> print(f"{float(venus_v1(0.0)):.3f} {float(venus_v1(170.0)):.2f}")
+    -4.384 -0.71
+    """
     a = np.asarray(phase_deg, dtype=float)
     small = -4.384 + _poly(a, (-1.044e-03, 3.687e-04, -2.814e-06, 8.938e-09))
     large = 236.05828 - 2.81914 * a + 8.39034e-03 * a**2
