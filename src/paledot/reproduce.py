@@ -167,7 +167,12 @@ def reproduce(
         field_of_view_deg=fov,
         orbit_fraction=orbit_fraction(moon_geo),
         earth_moon_separation_deg=np.degrees(g.separation("earth", "moon").to_value("rad")),
+        **_physics_findings(observer, g, et, camera),
     )
+    if sc.facts:
+        from .claims_physics import check_published_figures
+
+        check_published_figures(sc.name, sc.facts, findings)
     verdicts = check_claims(sc.claims, findings)
     bar.step("geometry and claims")
 
@@ -322,6 +327,24 @@ def _observer(sc: Scenario, et: np.ndarray):
         return place_by_sun_angle(epoch=f"ET:{float(et[0])!r}", name=sc.observer, **placement)
     except TypeError as exc:
         raise PaledotError(f"scenario {sc.name!r}: observer placement: {exc}") from None
+
+
+def _physics_findings(observer, g, et: np.ndarray, camera) -> dict:
+    """The extra numbers the physics claim checks need (phases, Sun distances, Earth's place)."""
+    ie, im = g.index("earth"), g.index("moon")
+    sun = observe(observer, ["sun"], et)
+    phase = np.degrees(g.phase_angle.to_value("rad"))
+    helio = g.heliocentric_distance.to_value("km")
+    return dict(
+        earth_phase_deg=phase[ie],
+        moon_phase_deg=phase[im],
+        moon_range_km=g.range.to_value("km")[im],
+        sun_range_km=sun.range.to_value("km")[0],
+        earth_sun_km=helio[ie],
+        moon_sun_km=helio[im],
+        earth_radec_deg=np.stack([g.ra.to_value("deg")[ie], g.dec.to_value("deg")[ie]], axis=-1),
+        pixel_scale_rad=camera.pixel_scale_rad,
+    )
 
 
 def to_step(text: str) -> float:
