@@ -182,11 +182,17 @@ def _moon_in_field(c: dict, f: Findings) -> tuple[str, str, str]:
 def _apart_in_frame(c: dict, f: Findings) -> tuple[str, str, str]:
     sep_px = math.radians(float(np.mean(_need(f, "earth_moon_separation_deg")))) / _need(f, "pixel_scale_rad")
     need = 0.5 * (float(np.mean(f.earth_diameter_px)) + float(np.mean(f.moon_diameter_px))) + 2.0
-    ok = sep_px > need
+    if str(c.get("expect", "apart")) == "touching":  # "a protrusion", "one blob"
+        ok = sep_px <= need + 2.0
+        why = ("a protrusion rather than two dots: the centres are within a blur width (2 px) of "
+               "the distance at which the two images would separate")
+    else:
+        ok = sep_px > need
+        why = "two dots are seen apart when their centres are further apart than their radii plus the blur"
     return (
         f"centres {sep_px:.1f} px apart; disks and a 2 px blur need {need:.1f}",
         "holds" if ok else "does not hold",
-        "two dots are seen apart when their centres are further apart than their radii plus the blur",
+        why,
     )
 
 

@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     d.set_defaults(func=_cmd_demo)
     _add_observer_commands(sub)
+    __import__("paledot.cli_gallery").cli_gallery.add_commands(sub)
     return p
 
 
