@@ -239,7 +239,6 @@ each scenario's report.</p>
 def build_gallery(out: str | Path | None = None, overwrite: bool = False, progress: bool = True,
                   stream=None, names: list[str] | None = None) -> GalleryResult:
     """Run every scenario (or ``names``) and write the gallery folder (see the module text)."""
-    from .errors import PaledotError
     from .reproduce import reproduce
 
     t0 = time.perf_counter()
@@ -247,10 +246,9 @@ def build_gallery(out: str | Path | None = None, overwrite: bool = False, progre
     check_folder_destination(folder, overwrite)
     known = list_scenarios()
     if names:
-        missing = [n for n in names if n not in known]
-        if missing:
-            raise PaledotError(f"unknown scenario {missing[0]!r}: known scenarios are {', '.join(known)}")
-        chosen = [known[n] for n in names]
+        from .scenarios import load_scenario
+
+        chosen = [load_scenario(n) for n in names]  # unknown names: one line, with suggestions
     else:
         chosen = [sc for sc in known.values() if not sc.needs]
     chosen.sort(key=_first_epoch)
