@@ -39,6 +39,14 @@ def rounding_half_width(value: float) -> float:
     return 0.5 * 10.0**k
 
 
+def _words(x: float, unit: str) -> str:
+    """A distance in words: 6.05538e9 km -> '6.055 billion km'."""
+    for scale, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(x) >= scale:
+            return f"{x / scale:,.4g} {word} {unit}s" if unit == "mile" else f"{x / scale:,.4g} {word} {unit}"
+    return f"{x:,.4g} {unit}"
+
+
 def _need(f: Findings, name: str):
     value = getattr(f, name)
     if value is None:
@@ -62,16 +70,17 @@ def _distance_rounded(c: dict, f: Findings) -> tuple[str, str, str]:
     slack = half + allowance_km / UNITS_KM[unit]
     diff = ours - said
     what = "to Earth" if frm == "earth" else "to the Sun"
-    computed = f"{ours:,.6g} {unit} {what} ({ours_km:,.0f} km)"
+    computed = f"{_words(ours, unit)} {what}" + ("" if unit == "km" else f" ({ours_km:,.0f} km)")
     extra = f" plus {allowance_km:,.0f} km for the observer stand-in" if allowance_km else ""
     if abs(diff) <= slack:
-        return computed, "holds", f"{said:,.6g} {unit} +/- {half:,.3g} (its rounding){extra} covers it"
+        why = f"{_words(said, unit)} +/- {_words(half, unit)} (its rounding){extra} covers it"
+        return computed, "holds", why
     return (
         computed,
         f"off by {diff / said:+.1%}",
-        f"the published {said:,.6g} {unit} can only mean {said - half:,.6g}-{said + half:,.6g} "
-        f"(its rounding){extra}; the computed distance differs by {abs(diff):,.4g} {unit}, more "
-        "than that",
+        f"the published {_words(said, unit)} can only mean {_words(said - half, unit)} to "
+        f"{_words(said + half, unit)} (its rounding){extra}; the computed distance differs by "
+        f"{_words(abs(diff), unit)}, more than that",
     )
 
 

@@ -183,7 +183,7 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
             "<tr>"
             f"<td><a href='{e(sc.name)}/report.html'><img class='thumb' alt='{e(sc.name)}' "
             f"src='{_data_uri(png_bytes(thumb), 'image/png')}'></a></td>"
-            f"<td><a href='{e(sc.name)}/report.html'>{e(sc.title)}</a>"
+            f"<td class='pic'><a href='{e(sc.name)}/report.html'>{e(sc.title)}</a>"
             f"<div class='src'>{e(en.camera)}</div></td>"
             f"<td>{e(f.epochs_utc[0][:16].replace('T', ' '))}</td>"
             f"<td>{dist:,.0f}</td>"
@@ -214,6 +214,7 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
 <style>
 {_CSS}
 img.thumb{{width:120px;height:120px;image-rendering:pixelated}}
+td.pic{{text-align:left}} tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
 </style></head><body>
 <h1>Looks back at Earth</h1>
 <p>{len(entries)} pictures of Earth taken from other worlds and from deep space, each rebuilt from
