@@ -176,3 +176,26 @@ def test_placement_contradicting_its_own_published_figures_is_refused(tmp_path):
 def test_every_scenario_has_sources_and_a_computable_observer():
     for sc in list_scenarios().values():
         assert sc.epochs_source.strip() and all(c["source"].strip() for c in sc.claims)
+
+
+def test_mgs_2003_at_the_published_hour_shows_the_described_face_of_earth(tmp_path):
+    """MSSS: at 13:00 GMT, clouds over northern South America near the crescent's centre-right,
+    Central America and the Gulf of Mexico, North America at the top: each seen and sunlit."""
+    from paledot.reproduce import reproduce
+
+    v = {x.id: x for x in reproduce("mgs-2003", tmp_path / "m", progress=False).verdicts}
+    for key in ("gulf-of-mexico", "south-america-clouds", "north-america-clouds"):
+        assert v[key].verdict == "holds", v[key].computed
+
+
+def test_mro_2016_noon_would_put_australia_in_night(tmp_path):
+    """Why the scenario's hour is 06:00: at 12:00 UTC the published 'Australia in the middle'
+    cannot hold (Australia is past the terminator)."""
+    from dataclasses import replace
+
+    from paledot.reproduce import reproduce
+
+    sc = load_scenario("mro-2016")
+    noon = replace(sc, epochs=("2016-11-20T12:00",))
+    v = {x.id: x for x in reproduce(noon, tmp_path / "n", progress=False).verdicts}
+    assert v["australia-centre"].verdict == "does not hold" and "night" in v["australia-centre"].why

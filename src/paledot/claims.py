@@ -46,6 +46,7 @@ class Findings:
     moon_sun_km: np.ndarray | None = None
     earth_radec_deg: np.ndarray | None = None
     pixel_scale_rad: float | None = None
+    earth_fixed_observer_sun: np.ndarray | None = None  # (N, 2, 3) unit vectors, Earth-fixed frame
 
 
 @dataclass(frozen=True)

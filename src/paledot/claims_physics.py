@@ -285,6 +285,30 @@ def check_published_figures(name: str, facts: dict, f: Findings, limit: float = 
             )
 
 
+def _feature_facing(c: dict, f: Findings) -> tuple[str, str, str]:
+    """A named place (east longitude, latitude, degrees) on the sunlit, visible part of Earth, and
+    how far it is from the middle of that lit part (the bisector of the observer and Sun
+    directions): 'at the centre' claims need it within ``central_deg`` (default 35)."""
+    dirs = _need(f, "earth_fixed_observer_sun")[0]
+    lon, lat = math.radians(float(c["lon"])), math.radians(float(c["lat"]))
+    p = np.array([math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)])
+    emission = math.degrees(math.acos(np.clip(p @ dirs[0], -1, 1)))
+    incidence = math.degrees(math.acos(np.clip(p @ dirs[1], -1, 1)))
+    mid = dirs[0] + dirs[1]
+    mid /= np.linalg.norm(mid)
+    off = math.degrees(math.acos(np.clip(p @ mid, -1, 1)))
+    sub_lon = math.degrees(math.atan2(dirs[0][1], dirs[0][0]))
+    sub_lat = math.degrees(math.asin(dirs[0][2]))
+    place = c.get("place", "the place")
+    computed = (f"{place}: {off:.0f} deg from the lit disk's middle; emission {emission:.0f} deg, "
+                f"incidence {incidence:.0f} deg (sub-observer point {sub_lon:.0f}E {sub_lat:.0f}N)")
+    ok = emission < 90 and incidence < 90 and off <= float(c.get("central_deg", 35))
+    why = "Earth's IAU rotation at the light's emission epoch; both angles under 90 deg means seen and sunlit"
+    if not ok and (emission >= 90 or incidence >= 90):
+        why += f"; {place} was {'on the far side' if emission >= 90 else 'in night'} at this epoch"
+    return computed, "holds" if ok else "does not hold", why
+
+
 CHECKERS.update(
     {
         "distance_rounded": _distance_rounded,
@@ -299,5 +323,6 @@ CHECKERS.update(
         "constellation": _constellation,
         "naked_eye_pair": _naked_eye_pair,
         "times_earth_moon_distance": _times_earth_moon,
+        "feature_facing": _feature_facing,
     }
 )

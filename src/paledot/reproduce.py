@@ -344,7 +344,21 @@ def _physics_findings(observer, g, et: np.ndarray, camera) -> dict:
         moon_sun_km=helio[im],
         earth_radec_deg=np.stack([g.ra.to_value("deg")[ie], g.dec.to_value("deg")[ie]], axis=-1),
         pixel_scale_rad=camera.pixel_scale_rad,
+        earth_fixed_observer_sun=_earth_fixed_directions(g, et),
     )
+
+
+def _earth_fixed_directions(g, et: np.ndarray) -> np.ndarray:
+    """Unit vectors from Earth's centre to the observer and to the Sun, in Earth's body-fixed
+    frame (IAU rotation) at the emission epoch: (N, 2, 3)."""
+    from .orientation import rotation_model
+
+    ie = g.index("earth")
+    to_obs = -g.position.to_value("km")[ie]
+    to_sun = g.sun_from_target.to_value("km")[ie]
+    m, _ = rotation_model("earth").matrix(et - g.light_time.to_value("s")[ie])
+    both = np.stack([np.einsum("nij,nj->ni", m, to_obs), np.einsum("nij,nj->ni", m, to_sun)], axis=1)
+    return both / np.linalg.norm(both, axis=-1, keepdims=True)
 
 
 def to_step(text: str) -> float:
