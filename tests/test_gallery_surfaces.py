@@ -50,3 +50,14 @@ def test_surface_moves_light_within_the_disk_but_keeps_its_total_and_says_so():
     assert any(c.startswith("CLOUDS: none drawn") for c in comments)
     assert any(c.startswith("SURFACE: Earth map") for c in comments)
     assert "no clouds are drawn" in EARTH_NOTE  # the caption's wording
+
+
+def test_without_the_map_earth_is_uniform_and_the_notes_say_why(monkeypatch):
+    from paledot import surfaces
+
+    def missing():
+        raise surfaces.PaledotError("no map")
+
+    monkeypatch.setattr(surfaces, "_earth_map", missing)
+    assert surfaces.surface_for("earth", 0.0) is None
+    assert "not installed" in surfaces.notes()[0] and surfaces.notes(header=True)[1] == "CLOUDS: none drawn"

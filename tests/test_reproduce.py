@@ -185,7 +185,8 @@ def test_mex_2003_resolves_earth_from_published_cruise_figures(tmp_path):
     assert by_id["earth-180-px"].verdict.startswith("off by")  # 180 px is more than 8 million km gives
     assert {p.name for p in result.folder.iterdir()} >= {"montage.png", "report.html", "facts.md"}
     with fits.open(next(result.folder.glob("frame-1-*.fits"))) as hdul:
-        lit = hdul[0].data > hdul[0].data.max() * 0.2
+        # 2% of the peak: with the Blue Marble surface, dark oceans sit far below bright ice
+        lit = hdul[0].data > hdul[0].data.max() * 0.02
         assert lit.sum() > 0.5 * math.pi * 80**2  # a resolved gibbous Earth, not a dot
 
 

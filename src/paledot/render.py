@@ -36,7 +36,7 @@ from .ephemeris import Ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
 from .photometry import PHASE_CURVE_LIMIT_DEG, photon_rate_from_magnitude, surface_law
-from .surfaces import HEADER_NOTES as SURFACE_HEADER_NOTES
+from .surfaces import notes as surface_notes
 from .surfaces import surface_for
 from .timescales import to_et
 
@@ -576,7 +576,7 @@ def render(scene: Scene) -> Frame:
         "observer": g.observer,
         "correction": g.correction,
         "ephemeris": list(g.ephemeris_files),
-        "notes": list(g.notes) + (list(SURFACE_HEADER_NOTES) if scene.surfaces else []),
+        "notes": list(g.notes) + (list(surface_notes(header=True)) if scene.surfaces else []),
         "warnings": warn,
         "seed": scene.seed,
         "pointing": scene.pointing,

