@@ -231,7 +231,7 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
 <html lang="en"><head><meta charset="utf-8"><title>paledot gallery: looks back at Earth</title>
 <style>
 {_CSS}
-img.thumb{{width:120px;height:120px;image-rendering:pixelated}}
+img.thumb{{width:120px;height:120px;max-width:none;image-rendering:pixelated}}
 td.pic{{text-align:left}} tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
 </style></head><body>
 <h1>Looks back at Earth</h1>
