@@ -158,7 +158,8 @@ PLACEMENTS = {
         "boundary of Libra and Scorpius",
         "the hour (12:00 UTC) is assumed; the Sun angle (15 deg, trailing) is the one that puts Earth "
         "on the published Libra-Scorpius boundary at 183 million km, which sets MESSENGER 0.36 au "
-        "from the Sun, inside Mercury's orbit as published",
+        "from the Sun, within Mercury's range (0.31-0.47 au); a retelling's 'under 1/3 au' is off "
+        "by 9% and flagged in the claims",
     ),
     "juno": (
         "2011-08-26T12:00", 9.66e6, 100.0, "leading",
