@@ -227,8 +227,10 @@ def reproduce(
     panel_labels = [_label(u) for u in utc]
     if len(set(pointings)) > 1:  # frames of one moment pointed at different bodies: say which
         panel_labels = [f"{lab} - {p.title()}" for lab, p in zip(panel_labels, pointings, strict=True)]
+    crop_px, zoom = _montage_crop(frames)
     montage_img = montage(
-        frames, panel_labels, sc.title, stretch=sc.stretch, white_fraction=sc.white_fraction
+        frames, panel_labels, sc.title, crop_px=crop_px, scale=zoom, stretch=sc.stretch,
+        white_fraction=sc.white_fraction,
     )
     obs_marks = []
     for e_seq in seq_et:
@@ -332,6 +334,22 @@ def _observer(sc: Scenario, et: np.ndarray):
         return place_by_sun_angle(epoch=f"ET:{float(et[0])!r}", name=sc.observer, **placement)
     except TypeError as exc:
         raise PaledotError(f"scenario {sc.name!r}: observer placement: {exc}") from None
+
+
+def _montage_crop(frames: list[Frame]) -> tuple[int, int]:
+    """Crop (camera px) and zoom for the montage: 200 px at 3x, or, when Earth and Moon both land
+    in a frame but further apart, a crop that holds both (up to 720 px) at the zoom that keeps a
+    panel near 600 px wide."""
+    widest = 0.0
+    for f_ in frames:
+        inside = [b for b in f_.bodies if b.in_frame]
+        for a in inside:
+            for b in inside:
+                widest = max(widest, abs(a.column - b.column), abs(a.row - b.row))
+    if widest + 60 <= 200:
+        return 200, 3
+    crop = int(min(720, math.ceil(widest * 1.15 + 60)))
+    return crop, max(1, 600 // crop)
 
 
 def _physics_findings(observer, g, et: np.ndarray, camera) -> dict:
