@@ -162,11 +162,13 @@ PLACEMENTS = {
         "by 9% and flagged in the claims",
     ),
     "juno": (
-        "2011-08-26T12:00", 9.66e6, 100.0, "leading",
+        "2011-08-26T12:00", 9.66e6, 110.0, "leading",
         "NASA/JPL release 'Jupiter-bound Juno captures Earth and Moon' (2011-08-30): 2011-08-26, "
-        "about 6 million miles (9.66 million km) from Earth",
-        "the hour (12:00 UTC) and the Sun angle (100 deg: Juno ahead of Earth and a little "
-        "outward three weeks after launch into a 2-year orbit beyond Mars) are assumed, not published",
+        "about 6 million miles (9.66 million km) from Earth; launch 2011-08-05",
+        "the hour (12:00 UTC) is assumed; the Sun angle (110 deg, leading) is modelled: a departure "
+        "along Earth's orbital velocity (Juno left Earth at the perihelion of its 2-year loop beyond "
+        "Mars) propagated 21 days about the Sun at the speed that gives the published distance "
+        "(5.46 km/s); Earth's own pull after launch is ignored",
     ),
     "osiris-rex": (
         "2017-10-02T12:00", 5.1e6, 3.6, "leading",
