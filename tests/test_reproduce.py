@@ -170,7 +170,9 @@ def test_unknown_scenario_lists_the_known_ones(capsys):
 def test_list_shows_scenarios_with_one_line_each(capsys):
     assert main(["reproduce", "--list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and any(line.startswith("mex-2023") for line in lines)
+    from paledot.scenarios import list_scenarios
+
+    assert len(lines) == len(list_scenarios()) and any(line.startswith("mex-2023") for line in lines)
 
 
 def test_mex_2003_resolves_earth_from_published_cruise_figures(tmp_path):
@@ -183,7 +185,8 @@ def test_mex_2003_resolves_earth_from_published_cruise_figures(tmp_path):
     assert by_id["earth-180-px"].verdict.startswith("off by")  # 180 px is more than 8 million km gives
     assert {p.name for p in result.folder.iterdir()} >= {"montage.png", "report.html", "facts.md"}
     with fits.open(next(result.folder.glob("frame-1-*.fits"))) as hdul:
-        lit = hdul[0].data > hdul[0].data.max() * 0.2
+        # 2% of the peak: with the Blue Marble surface, dark oceans sit far below bright ice
+        lit = hdul[0].data > hdul[0].data.max() * 0.02
         assert lit.sum() > 0.5 * math.pi * 80**2  # a resolved gibbous Earth, not a dot
 
 

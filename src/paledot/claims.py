@@ -37,6 +37,16 @@ class Findings:
     field_of_view_deg: float
     orbit_fraction: float
     earth_moon_separation_deg: np.ndarray | None = None
+    # Added for the gallery's physics checks (paledot.claims_physics); None where not computed.
+    earth_phase_deg: np.ndarray | None = None
+    moon_phase_deg: np.ndarray | None = None
+    moon_range_km: np.ndarray | None = None
+    sun_range_km: np.ndarray | None = None
+    earth_sun_km: np.ndarray | None = None
+    moon_sun_km: np.ndarray | None = None
+    earth_radec_deg: np.ndarray | None = None
+    pixel_scale_rad: float | None = None
+    earth_fixed_observer_sun: np.ndarray | None = None  # (N, 2, 3) unit vectors, Earth-fixed frame
 
 
 @dataclass(frozen=True)
@@ -239,6 +249,8 @@ CHECKERS = {
 
 def check_claims(claims, findings: Findings) -> list[Verdict]:
     """A verdict for every claim; an unknown kind is an error naming the known ones."""
+    from . import claims_physics  # noqa: F401  (registers the physics checkers)
+
     out = []
     for c in claims:
         kind = c.get("kind")

@@ -97,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     d.set_defaults(func=_cmd_demo)
     _add_observer_commands(sub)
+    __import__("paledot.cli_gallery").cli_gallery.add_commands(sub)
     return p
 
 
@@ -232,7 +233,7 @@ def _cmd_reproduce(args) -> int:
     if args.list or not args.scenario:
         for name, sc in list_scenarios().items():
             status = f"  [needs {sc.needs.split(':')[0]}]" if sc.needs else ""
-            print(f"{name:<10} {sc.summary}{status}")
+            print(f"{name:<17} {sc.summary}{status}")
         return 0
     result = reproduce(args.scenario, args.out, epochs=args.time, overwrite=args.overwrite,
                        progress=not args.quiet)

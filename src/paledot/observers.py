@@ -184,6 +184,11 @@ def as_observer(observer, ephemeris: Ephemeris):
             from .orbits import mars_express
 
             return mars_express()
+        from .probes import probe_observer
+
+        probe = probe_observer(text, ephemeris)
+        if probe is not None:
+            return probe
         if ":" in text.split(",")[0] and not text.startswith(("et:", "jd")):
             from .observer_text import parse_observer
 

@@ -40,6 +40,8 @@ from .errors import PaledotError
 from .geometry import Geometry, observe, radec
 from .photometry import PHASE_CURVE_LIMIT_DEG, has_photometry, photon_rate_from_magnitude, surface_law
 from .stars import check_mag_limit
+from .surfaces import notes as surface_notes
+from .surfaces import surface_for
 from .timescales import to_et
 
 #: Fine-grid cells per pixel side on which the PSF convolution is done (odd, so cells centre).
@@ -201,6 +203,7 @@ class Scene:
     stars: bool = True
     star_mag_limit: float | None = None
     skip_unmodelled: bool = False
+    surfaces: bool = False  # draw Earth's surface from a shipped map (paledot.surfaces)
 
 
 # --- PSF --------------------------------------------------------------------------------------
@@ -284,7 +287,8 @@ class DrawnBody:
 
 
 def _ray_cast(
-    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, cols, rows, samples_per_radius
+    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, cols, rows, samples_per_radius,
+    albedo=None,
 ):
     """Light (and sunlit coverage) at sample points (rows x cols, pixel coordinates), row tiles at a
     time so memory stays bounded however many samples there are."""
@@ -331,6 +335,8 @@ def _ray_cast(
         else:
             mu0 = normal @ sun_dir
             value = np.where(mu0 > 0, law(np.clip(mu0, 0, None), mu), 0.0)
+        if albedo is not None:  # a surface map: relative albedo at each hit point
+            value = value * albedo(normal)
         block = light[r0 : r0 + tile]
         block[touched] = value * cover[touched]
         lit_block = lit_cover[r0 : r0 + tile]
@@ -347,6 +353,7 @@ def draw_body(
     sun_dir: np.ndarray | None,
     law,
     psf: np.ndarray | None,
+    albedo=None,
 ) -> DrawnBody | None:
     """One body's light on a pixel stamp, as a share of all the light it sends the camera.
 
@@ -366,7 +373,8 @@ def draw_body(
     r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
     r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
     osc = CONV_OVERSAMPLE
-    cast = partial(_ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law)
+    cast = partial(_ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law,
+                   albedo=albedo)
     # Thin crescents need finer sampling for the same relative accuracy of their area.
     lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
     across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
@@ -540,7 +548,11 @@ def render(scene: Scene) -> Frame:
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
-        drawn = draw_body(camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf)
+        albedo = None
+        if scene.surfaces:
+            albedo = surface_for(r.name, float(et[0]) - float(g.light_time.to_value("s")[i, 0]))
+        drawn = draw_body(camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf,
+                          albedo=albedo)
         if drawn is None:
             continue
         drawn_bodies[i] = drawn
@@ -578,7 +590,7 @@ def render(scene: Scene) -> Frame:
         "observer": g.observer,
         "correction": g.correction,
         "ephemeris": list(g.ephemeris_files),
-        "notes": list(g.notes),
+        "notes": list(g.notes) + (list(surface_notes(header=True)) if scene.surfaces else []),
         "warnings": warn,
         "seed": scene.seed,
         "pointing": scene.pointing,

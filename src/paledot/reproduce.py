@@ -132,6 +132,10 @@ def reproduce(
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
+    if sc.surfaces:
+        from .surfaces import notes as surface_notes
+
+        notes.extend(surface_notes())
     epochs_source = "epochs given by the user (--time)" if user_epochs else sc.epochs_source
     if user_epochs:
         notes.append(
@@ -167,14 +171,20 @@ def reproduce(
         field_of_view_deg=fov,
         orbit_fraction=orbit_fraction(moon_geo),
         earth_moon_separation_deg=np.degrees(g.separation("earth", "moon").to_value("rad")),
+        **_physics_findings(observer, g, et, camera),
     )
+    if sc.facts:
+        from .claims_physics import check_published_figures
+
+        check_published_figures(sc.name, sc.facts, findings)
     verdicts = check_claims(sc.claims, findings)
     bar.step("geometry and claims")
 
     # The frames as the camera would record them.
     def shot(epoch: float, pointing: Pointing, seed: int) -> Frame:
         scene = Scene(
-            epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed
+            epoch, observer, list(sc.targets), camera, pointing, sc.exposure, sc.auto_fraction, seed,
+            surfaces=sc.surfaces,
         )
         return render(scene)
 
@@ -217,8 +227,10 @@ def reproduce(
     panel_labels = [_label(u) for u in utc]
     if len(set(pointings)) > 1:  # frames of one moment pointed at different bodies: say which
         panel_labels = [f"{lab} - {p.title()}" for lab, p in zip(panel_labels, pointings, strict=True)]
+    crop_px, zoom = _montage_crop(frames)
     montage_img = montage(
-        frames, panel_labels, sc.title, stretch=sc.stretch, white_fraction=sc.white_fraction
+        frames, panel_labels, sc.title, crop_px=crop_px, scale=zoom, stretch=sc.stretch,
+        white_fraction=sc.white_fraction,
     )
     obs_marks = []
     for e_seq in seq_et:
@@ -322,6 +334,54 @@ def _observer(sc: Scenario, et: np.ndarray):
         return place_by_sun_angle(epoch=f"ET:{float(et[0])!r}", name=sc.observer, **placement)
     except TypeError as exc:
         raise PaledotError(f"scenario {sc.name!r}: observer placement: {exc}") from None
+
+
+def _montage_crop(frames: list[Frame]) -> tuple[int, int]:
+    """Crop (camera px) and zoom for the montage: 200 px at 3x, or, when Earth and Moon both land
+    in a frame but further apart, a crop that holds both (up to 720 px) at the zoom that keeps a
+    panel near 600 px wide."""
+    widest = 0.0
+    for f_ in frames:
+        inside = [b for b in f_.bodies if b.in_frame]
+        for a in inside:
+            for b in inside:
+                widest = max(widest, abs(a.column - b.column), abs(a.row - b.row))
+    if widest + 60 <= 200:
+        return 200, 3
+    crop = int(min(720, math.ceil(widest * 1.15 + 60)))
+    return crop, max(1, 600 // crop)
+
+
+def _physics_findings(observer, g, et: np.ndarray, camera) -> dict:
+    """The extra numbers the physics claim checks need (phases, Sun distances, Earth's place)."""
+    ie, im = g.index("earth"), g.index("moon")
+    sun = observe(observer, ["sun"], et)
+    phase = np.degrees(g.phase_angle.to_value("rad"))
+    helio = g.heliocentric_distance.to_value("km")
+    return dict(
+        earth_phase_deg=phase[ie],
+        moon_phase_deg=phase[im],
+        moon_range_km=g.range.to_value("km")[im],
+        sun_range_km=sun.range.to_value("km")[0],
+        earth_sun_km=helio[ie],
+        moon_sun_km=helio[im],
+        earth_radec_deg=np.stack([g.ra.to_value("deg")[ie], g.dec.to_value("deg")[ie]], axis=-1),
+        pixel_scale_rad=camera.pixel_scale_rad,
+        earth_fixed_observer_sun=_earth_fixed_directions(g, et),
+    )
+
+
+def _earth_fixed_directions(g, et: np.ndarray) -> np.ndarray:
+    """Unit vectors from Earth's centre to the observer and to the Sun, in Earth's body-fixed
+    frame (IAU rotation) at the emission epoch: (N, 2, 3)."""
+    from .orientation import rotation_model
+
+    ie = g.index("earth")
+    to_obs = -g.position.to_value("km")[ie]
+    to_sun = g.sun_from_target.to_value("km")[ie]
+    m, _ = rotation_model("earth").matrix(et - g.light_time.to_value("s")[ie])
+    both = np.stack([np.einsum("nij,nj->ni", m, to_obs), np.einsum("nij,nj->ni", m, to_sun)], axis=1)
+    return both / np.linalg.norm(both, axis=-1, keepdims=True)
 
 
 def to_step(text: str) -> float:

@@ -42,6 +42,7 @@ class Scenario:
     claims: tuple[dict, ...] = ()
     needs: str = ""
     facts: dict = field(default_factory=dict)
+    surfaces: bool = False  # draw Earth's surface from a shipped map (needs paledot[surfaces])
 
 
 def _dir():
@@ -99,6 +100,16 @@ def _check_types(doc: dict, origin: str) -> None:
         for key in ("id", "claim", "kind"):
             if not isinstance(c.get(key), str):
                 raise PaledotError(f"scenario {origin!r}: a claim lacks the text field {key!r}")
+        if not (isinstance(c.get("source"), str) and c["source"].strip()):
+            raise PaledotError(
+                f"scenario {origin!r}: claim {c['id']!r} has no source: say where the published "
+                "claim comes from (source = \"...\")"
+            )
+    if not str(doc.get("epochs_source", "")).strip():
+        raise PaledotError(f"scenario {origin!r} has no epochs_source: say where its epochs come from")
+    placement = doc.get("observer_placement", {})
+    if placement and not str(placement.get("source", "")).strip():
+        raise PaledotError(f"scenario {origin!r}: observer_placement has no source")
 
 
 def list_scenarios() -> dict[str, Scenario]:
@@ -124,5 +135,11 @@ def load_scenario(name_or_path: str) -> Scenario:
         return _parse(text, str(path))
     known = list_scenarios()
     if name_or_path not in known:
-        raise PaledotError(f"unknown scenario {name_or_path!r}: known scenarios are {', '.join(known)}")
+        import difflib
+
+        close = difflib.get_close_matches(name_or_path, list(known), n=3, cutoff=0.5)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise PaledotError(
+            f"unknown scenario {name_or_path!r}: {hint}known scenarios are {', '.join(known)}"
+        )
     return known[name_or_path]
