@@ -67,7 +67,7 @@ def test_cli_geometry_takes_mars_express(capsys):
 def test_earth_is_seen_on_every_orbit_whatever_the_unknown_node(when):
     """The real node of the 2023 orbit is not published: for every node (every 45 deg) Earth is
     still clear of Mars for most of each orbit, so the claim does not rest on the nominal phase."""
-    from paledot.orbits import KeplerOrbit
+    from paledot.observers.orbits import KeplerOrbit
 
     centre = to_et(when)[0]
     hidden_somewhere = 0

@@ -15,13 +15,20 @@ from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import KernelError, OutOfRangeError, PaledotError, TimeParseError, UnknownBodyError
 from .geometry import Geometry, observe
-from .observers import BodyCentre, FixedState
+from .observers import (
+    BodyCentre,
+    FixedState,
+    KeplerOrbit,
+    SpiceSpacecraft,
+    SurfaceSite,
+    TrajectoryFile,
+    as_observer,
+    mars_express,
+    place_by_sun_angle,
+    sky,
+)
 from .occultation import exclusion, occultation
-from .orbits import KeplerOrbit, mars_express
-from .sites import SurfaceSite, sky
-from .spacecraft import SpiceSpacecraft
 from .timescales import et_to_iso, time_grid, to_et
-from .trajectory import TrajectoryFile
 from .visibility import visible_spans
 
 try:
@@ -35,5 +42,5 @@ __all__ = [
     "et_to_iso", "observe", "resolve_body", "time_grid", "to_et", "__version__",
     # observers beyond a planet's centre (issue 5)
     "FixedState", "KeplerOrbit", "SpiceSpacecraft", "SurfaceSite", "TrajectoryFile", "exclusion",
-    "mars_express", "occultation", "sky", "visible_spans",
+    "as_observer", "mars_express", "occultation", "place_by_sun_angle", "sky", "visible_spans",
 ]

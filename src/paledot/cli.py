@@ -257,7 +257,7 @@ def _cmd_demo(args) -> int:
 
 # --- observers: visibility (issue 5) ---------------------------------------------------------------
 OBSERVER_HELP = ("body name or NAIF id; 'mars express' (Kepler preset); or kepler:..., site:..., "
-                 "spice:..., file:..., fixed:... (see paledot.observer_text)")
+                 "spice:..., file:..., fixed:... (see paledot.observers.text)")
 
 
 def _add_observer_commands(sub) -> None:

@@ -29,7 +29,7 @@ from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
 from .observers import as_observer
-from .timescales import et_to_iso, et_to_time, to_et
+from .timescales import as_et, et_to_iso, et_to_time
 from .vectors import cross, dot, norm
 
 SUN_ID = 10
@@ -334,7 +334,7 @@ def observe(
 def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
     """The common start of every per-epoch query: (ephemeris, ET array, observer, resolved targets)."""
     eph = ephemeris or default_ephemeris()
-    et = _as_et(t)
+    et = as_et(t)
     obs = as_observer(observer, eph)
     if isinstance(targets, (str, int)):
         targets = [targets]
@@ -342,14 +342,3 @@ def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
     if not resolved:
         raise PaledotError("no target given: name at least one body")
     return eph, et, obs, resolved
-
-
-def _as_et(t) -> np.ndarray:
-    if isinstance(t, np.ndarray) and t.dtype.kind in "fi":
-        et = np.atleast_1d(t.astype(np.float64))
-        if not np.all(np.isfinite(et)):
-            raise PaledotError("an epoch is NaN or infinite: every ET must be a finite number")
-        return et
-    if isinstance(t, (float, int)) and not isinstance(t, bool):
-        return _as_et(np.array([t], dtype=np.float64))
-    return to_et(t)

@@ -35,9 +35,10 @@ from .bodies import Body, resolve_body
 from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
-from .geometry import _as_et, angle_between, resolve_request, target_row
+from .geometry import angle_between, resolve_request, target_row
 from .observers import as_observer
 from .orientation import rotation_model
+from .timescales import as_et
 from .vectors import cross, dot, norm
 
 VISIBLE, PARTIAL, FULL = 0, 1, 2
@@ -239,14 +240,14 @@ def exclusion(
     >>> sorted(out)
     ['mars', 'sun']
     """
-    from .orbits import as_radians
+    from .angles import as_radians
 
     cone = as_radians(half_angle, "half_angle")
     if not 0 < cone < np.pi:
         raise PaledotError(f"half_angle {half_angle!r} must be between 0 and 180 degrees")
     eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction)
-    et = _as_et(t)
+    et = as_et(t)
     obs = as_observer(observer, eph)
     obs_pos, obs_vel = obs.state(eph, et)
     aim = eph.resolve(boresight)

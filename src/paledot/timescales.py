@@ -180,6 +180,37 @@ def _first_bad_iso(isos: list[str]) -> str:
     return isos[0]
 
 
+def scaled_to_et(values, fmt: str, scale: str) -> np.ndarray:
+    """ET seconds from values astropy reads in format ``fmt`` and time scale ``scale`` (e.g. the
+    epochs of a trajectory file in its own time system); ValueError if astropy cannot read them."""
+    return _tdb_seconds(_quiet_time(values, format=fmt, scale=scale))
+
+
+def as_et(t) -> np.ndarray:
+    """Epochs for the library's functions as a 1-D ET array: a float array is ET seconds already;
+    anything else goes through :func:`to_et`."""
+    if isinstance(t, np.ndarray) and t.dtype.kind in "fi":
+        et = np.atleast_1d(t.astype(np.float64))
+        if not np.all(np.isfinite(et)):
+            raise TimeParseError("an epoch is NaN or infinite: every ET must be a finite number")
+        return et
+    if isinstance(t, (float, int)) and not isinstance(t, bool):
+        return as_et(np.array([t], dtype=np.float64))
+    return to_et(t)
+
+
+def as_epoch(value, what: str = "epoch") -> float:
+    """One epoch as ET seconds: a number is ET already, anything else goes through ``to_et``."""
+    if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
+        if not np.isfinite(value):
+            raise TimeParseError(f"{what} {value!r} must be finite")
+        return float(value)
+    et = to_et(value)
+    if et.size != 1:
+        raise TimeParseError(f"{what} must be a single time, got {et.size}")
+    return float(et[0])
+
+
 def et_to_time(et) -> Time:
     """ET seconds (array) to an astropy Time in the TDB scale, exact to double-double."""
     et = np.atleast_1d(np.asarray(et, dtype=np.float64))

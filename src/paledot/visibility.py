@@ -117,7 +117,7 @@ def visible_spans(
     """
     eph = ephemeris or default_ephemeris()
     obs = as_observer(observer, eph)
-    from .orbits import as_epoch
+    from .timescales import as_epoch
 
     t0, t1 = as_epoch(start, "start"), as_epoch(stop, "stop")
     seconds = parse_step(step) if isinstance(step, str) else float(step)

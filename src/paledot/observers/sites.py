@@ -26,12 +26,14 @@ from dataclasses import dataclass
 import astropy.units as u
 import numpy as np
 
-from .bodies import Body, resolve_body
-from .corrections import apparent_position, normalise_correction
-from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
-from .errors import PaledotError
-from .orientation import rotation_model
-from .vectors import dot, norm
+from ..angles import as_radians
+from ..bodies import Body, resolve_body
+from ..corrections import apparent_position, normalise_correction
+from ..ephemeris import Ephemeris, ResolvedBody, default_ephemeris
+from ..errors import PaledotError
+from ..orientation import rotation_model
+from ..timescales import as_et
+from ..vectors import dot, norm
 
 LATITUDE_KINDS = ("planetographic", "planetocentric")
 #: No real surface lies this far below a body's reference ellipsoid (Earth's deepest trench is
@@ -50,8 +52,6 @@ class SurfaceSite:
 
     def __init__(self, body: str | int | Body, lat, lon, alt_km: float = 0.0, *,
                  latitude: str = "planetographic", name: str | None = None):
-        from .orbits import as_radians
-
         self.body = resolve_body(body)
         self.model = rotation_model(self.body)
         if self.body.is_barycenter:
@@ -180,11 +180,9 @@ def sky(site: SurfaceSite, targets, t, correction: str = "LT+S",
     >>> s.elevation.shape, s.sun_up.shape
     ((1, 1), (1,))
     """
-    from .geometry import _as_et
-
     eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction)
-    et = _as_et(t)
+    et = as_et(t)
     if isinstance(targets, (str, int)):
         targets = [targets]
     resolved = [eph.resolve(x) for x in targets]
