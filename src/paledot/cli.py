@@ -21,7 +21,10 @@ from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import observe
 from .tables import format_csv, format_table, geometry_to_json
-from .timescales import et_to_iso, grid_spec, to_et
+from .timescales import et_to_iso, grid, to_et
+
+TIME_HELP = ("Times: ISO UTC 2023-05-15T14:08, with a UTC offset 2023-05-15T16:08+02:00, day of year "
+             "2023-135T14:08, JD2460080.5, MJD60080.5 (UTC; JDTDB/MJDTDB for TDB), ET:<s past J2000>, now")
 
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
@@ -43,10 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
     g.add_argument("--target", action="append", required=True,
                    help="body name or NAIF id; repeat for several (earth, moon, sun ...)")
-    g.add_argument("--time", action="append", help="an epoch (ISO UTC, JD..., ET:...); repeatable")
-    g.add_argument("--start", help="first epoch of a grid")
-    g.add_argument("--stop", help="last epoch of a grid (inclusive)")
-    g.add_argument("--step", default="1d", help="grid step: 1d, 6h, 30min, 10s (default 1d)")
+    g.add_argument("--time", action="append", help="an epoch; repeatable. " + TIME_HELP)
+    g.add_argument("--start", help="first epoch of a grid (any form --time takes)")
+    g.add_argument("--stop", help="last epoch of a grid, included if the grid lands on it")
+    g.add_argument("--step", default="1d",
+                   help="grid step: 1d, 6h, 30min, 10s (default 1d); steps count UTC as JPL Horizons "
+                        "does, so a daily grid stays on the same UTC time across leap seconds")
     g.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
     g.add_argument("--format", default="table", choices=("table", "csv", "json"))
@@ -58,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render the frame a camera would record")
     r.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
     r.add_argument("--camera", required=True, help="catalogue name (see 'paledot cameras') or a .toml file")
-    r.add_argument("--time", required=True, help="the epoch (ISO UTC, JD..., ET:...)")
+    r.add_argument("--time", required=True, help="the epoch. " + TIME_HELP)
     r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
     r.add_argument("--pointing", default="midpoint", help="midpoint (default), a target, or RA,DEC deg")
     r.add_argument("--roll", type=float, default=0.0, help="image up from north toward east, deg")
@@ -109,11 +114,11 @@ def _epoch_chunks(args) -> Iterator[np.ndarray]:
         raise PaledotError(f"--chunk {args.chunk} must be a positive number of epochs")
     if args.time:
         et = to_et(args.time)
-        first, seconds, count = 0.0, 0.0, et.size
+        count = et.size
     elif args.start and args.stop:
         limit = None if args.chunk else MAX_EPOCHS_UNCHUNKED
-        first, seconds, count = grid_spec(args.start, args.stop, args.step, max_epochs=limit)
-        et = None
+        steps = grid(args.start, args.stop, args.step, max_epochs=limit)
+        et, count = None, steps.count
     else:
         raise PaledotError("give --time, or both --start and --stop")
     if args.format == "json" and count > MAX_EPOCHS_JSON:
@@ -123,7 +128,7 @@ def _epoch_chunks(args) -> Iterator[np.ndarray]:
     chunk = args.chunk or count
     for lo in range(0, count, chunk):
         hi = min(lo + chunk, count)
-        yield et[lo:hi] if et is not None else first + seconds * np.arange(lo, hi, dtype=np.float64)
+        yield et[lo:hi] if et is not None else steps.et(lo, hi)
 
 
 def _cmd_geometry(args) -> int:
@@ -303,8 +308,8 @@ def _cmd_visibility(args) -> int:
     obs = as_observer(args.observer, eph)
     results = []
     for lo, hi, centre in _visibility_windows(args):
-        vis = visible_spans(obs, args.target, lo, hi, args.step, args.correction, eph, args.occulter,
-                            whole=not args.centre_only)
+        vis = visible_spans(obs, args.target, f"ET:{lo!r}", f"ET:{hi!r}", args.step, args.correction, eph,
+                            args.occulter, whole=not args.centre_only)
         at = None
         if centre is not None:
             occ = occultation(obs, [args.target], np.array([centre]), args.correction, eph, args.occulter)

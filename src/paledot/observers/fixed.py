@@ -34,7 +34,7 @@ class FixedState:
     center: Body | str | int
     position_km: np.ndarray
     velocity_km_s: np.ndarray | None = None
-    epoch: float | str = 0.0
+    epoch: object = "ET:0"
     source: str = ""
     name: str = "fixed state"
     _epoch_et: float = field(default=0.0, init=False, repr=False)
@@ -120,4 +120,5 @@ def place_by_sun_angle(
     offset = distance_km * (np.cos(a) * to_sun + np.sin(a) * ahead)
     where = (f"{distance_km:,.0f} km from {body.body.title}, {sun_angle_deg:g} deg from the Sun as seen "
              f"from it, {side} in its orbital plane")
-    return FixedState(body.body, offset, epoch=float(et[0]), source=f"{source} ({where})", name=name)
+    return FixedState(body.body, offset, epoch=f"ET:{float(et[0])!r}", source=f"{source} ({where})",
+                      name=name)

@@ -133,7 +133,7 @@ def parse_observer(text: str, ephemeris=None):
     if not {"x", "y", "z"} <= set(kw):
         raise PaledotError("a fixed observer needs x=, y=, z= (km, J2000, relative to the body)")
     vel = [kw[k] for k in ("vx", "vy", "vz")] if {"vx", "vy", "vz"} <= set(kw) else None
-    return FixedState(first or "sun", [kw["x"], kw["y"], kw["z"]], vel, kw.get("epoch", 0.0),
+    return FixedState(first or "sun", [kw["x"], kw["y"], kw["z"]], vel, kw.get("epoch", "ET:0"),
                       source=kw.get("source", ""), name=kw.get("name", "fixed state"))
 
 
