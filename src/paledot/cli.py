@@ -20,7 +20,6 @@ from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import observe
-from .tables import format_csv, format_table, geometry_to_json
 from .timescales import et_to_iso, grid, to_et
 
 TIME_HELP = ("Times: ISO UTC 2023-05-15T14:08, with a UTC offset 2023-05-15T16:08+02:00, day of year "
@@ -54,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                         "does, so a daily grid stays on the same UTC time across leap seconds")
     g.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
-    g.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    g.add_argument("--format", default="table", choices=("table", "csv", "json", "ecsv"),
+                   help="table for people (notes on stderr); csv (notes as # lines), json or ecsv "
+                        "(astropy's: units and metadata kept) for machines")
     g.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440")
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
@@ -131,25 +132,42 @@ def _epoch_chunks(args) -> Iterator[np.ndarray]:
         yield et[lo:hi] if et is not None else steps.et(lo, hi)
 
 
+def _now_notes(args) -> list[str]:
+    """A note stamping what 'now' meant, when a time was given as now."""
+    given = [*(args.time or []), args.start or "", args.stop or ""]
+    if not any(str(x).strip().lower() == "now" for x in given):
+        return []
+    return [f"'now' was {et_to_iso(to_et('now'), 3)[0]} UTC (the system clock when the command ran)"]
+
+
 def _cmd_geometry(args) -> int:
+    from .tables import format_table, geometry_to_json, write_csv, write_ecsv
+
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
+    extra = _now_notes(args)
     first = True
     out = sys.stdout
-    json_parts: list[dict] = []
+    parts = []
     for et in _epoch_chunks(args):
         g = observe(args.observer, args.target, et, args.correction, eph)
         if args.format == "table":
+            if first:
+                for note in (*g.notes, *extra):
+                    print(f"note: {note}", file=sys.stderr)
             out.write(format_table(g, header=first))
         elif args.format == "csv":
-            out.write(format_csv(g, header=first))
+            write_csv(g, out, header=first, extra_notes=extra)
+        elif args.format == "ecsv":
+            write_ecsv(g, out, header=first, extra_notes=extra)
         else:
-            json_parts.append(geometry_to_json(g))
+            parts.append(g)
         first = False
     if args.format == "json":
-        merged = json_parts[0]
-        for part in json_parts[1:]:
-            merged["rows"].extend(part["rows"])
-            merged["pairs"].extend(part["pairs"])
+        merged = geometry_to_json(parts[0], extra)
+        for g in parts[1:]:
+            more = geometry_to_json(g)
+            merged["rows"].extend(more["rows"])
+            merged["pairs"].extend(more["pairs"])
         json.dump(merged, out, indent=1)
         out.write("\n")
     return 0

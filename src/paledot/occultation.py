@@ -35,11 +35,11 @@ from .bodies import Body, resolve_body
 from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
-from .geometry import angle_between, resolve_request, target_row
 from .observers import as_observer
 from .orientation import rotation_model
+from .request import resolve_request, target_row
 from .timescales import as_et
-from .vectors import cross, dot, norm
+from .vectors import angle_between, cross, dot, norm
 
 VISIBLE, PARTIAL, FULL = 0, 1, 2
 STATE_NAMES = ("visible", "partial", "full")
