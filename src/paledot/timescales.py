@@ -103,7 +103,7 @@ def _leap_table() -> tuple[np.ndarray, np.ndarray]:
     return u, np.asarray(table["tai_utc"], dtype=np.float64)
 
 
-def _dtdb(tt: np.ndarray) -> np.ndarray:
+def tdb_minus_tt(tt: np.ndarray) -> np.ndarray:
     """TDB - TT (s) at TT seconds past J2000 (ERFA's series at the geocentre).
 
     The series costs microseconds per epoch; for long arrays it is evaluated hourly and
@@ -134,14 +134,14 @@ def utc_seconds_to_et(u) -> np.ndarray:
     starts, offsets = _leap_table()
     dat = offsets[np.searchsorted(starts, u, side="right") - 1]
     tt = u + dat + _TT_MINUS_TAI
-    return tt + _dtdb(tt)
+    return tt + tdb_minus_tt(tt)
 
 
 def et_to_utc_seconds(et) -> tuple[np.ndarray, np.ndarray]:
     """(u, leap): UTC of ET epochs as leap-second-free seconds past 2000-01-01T12:00:00 UTC, and a
     mask of the epochs that fall inside a leap second (their u is that of the next midnight)."""
     et = np.atleast_1d(np.asarray(et, dtype=np.float64))
-    tai = et - _dtdb(et) - _TT_MINUS_TAI  # TDB - TT taken at TDB: astropy does the same
+    tai = et - tdb_minus_tt(et) - _TT_MINUS_TAI  # TDB - TT taken at TDB: astropy does the same
     starts, offsets = _leap_table()
     tai_starts = starts + offsets
     k = np.searchsorted(tai_starts, tai, side="right") - 1

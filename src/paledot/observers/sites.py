@@ -12,9 +12,9 @@ of Mars is west-positive: give -west as east). Ellipsoid: pck00011 radii (``bodi
 The local vertical is the ellipsoid normal through the site itself (its geodetic vertical, as
 SPICE's AZLCPO takes it) for both kinds; azimuth is
 measured from north through east; elevation is geometric (no refraction). The Sun is "up" when its
-upper limb is above that horizon. Rotation: ``orientation`` (IAU WGCCRE models); for Earth that is
-the IAU low-precision model, which ignores nutation and UT1, so Earth sites are good to a few
-tenths of a degree, not better.
+upper limb is above that horizon. Rotation: for Earth the full IERS rotation (``paledot.earth``:
+IAU 2006/2000A, UT1, polar motion; within centimetres of astropy's ``EarthLocation``); for other
+bodies their IAU WGCCRE model (``orientation``). A body without a rotation model cannot carry a site.
 
 Vectors km, J2000; epochs ET; angles rad inside. This module never plans observations.
 """
@@ -40,6 +40,7 @@ LATITUDE_KINDS = ("planetographic", "planetocentric")
 #: 11 km down; Mars's Hellas floor about 8 km): a lower altitude is a typing error.
 MIN_ALTITUDE_KM = -20.0
 SUN_ID = 10
+EARTH_ID = 399
 
 
 class SurfaceSite:
@@ -54,6 +55,7 @@ class SurfaceSite:
                  latitude: str = "planetographic", name: str | None = None):
         self.body = resolve_body(body)
         self.model = rotation_model(self.body)
+        self._orientation_note = ""
         if self.body.is_barycenter:
             raise PaledotError(f"{self.body.title} is a barycentre, not a surface: name the body itself")
         kind = str(latitude).strip().lower()
@@ -98,13 +100,29 @@ class SurfaceSite:
 
     @property
     def note(self) -> str:
-        return (f"{self.name}: {self.kind} latitude {np.degrees(self.lat):.6f} deg, east longitude "
+        turn = ("IAU 2006/2000A precession-nutation, UT1 and polar motion from astropy's IERS tables"
+                if self.body.naif_id == EARTH_ID else self.model.source)
+        text = (f"{self.name}: {self.kind} latitude {np.degrees(self.lat):.6f} deg, east longitude "
                 f"{np.degrees(self.lon):.6f} deg, altitude {self.alt_km:g} km on {self.body.title} "
-                f"(pck00011 ellipsoid, {self.model.source})")
+                f"(pck00011 ellipsoid; {turn})")
+        return text + (f"; {self._orientation_note}" if self._orientation_note else "")
+
+    def rotation(self, et, rate: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """J2000 -> body-fixed matrices (N, 3, 3) (and their rates, 1/s): for Earth the full IERS
+        rotation (``paledot.earth``), for other bodies their IAU model."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        if self.body.naif_id != EARTH_ID:
+            return self.model.matrix(et, rate=rate)
+        from ..earth import earth_matrix
+
+        m, dm, note = earth_matrix(et, rate=rate)
+        if note:
+            self._orientation_note = note
+        return m, dm
 
     def local_frame(self, ephemeris: Ephemeris, et) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(east, north, up) unit vectors, each (N, 3) in J2000, at ET epochs ``et``."""
-        m, _ = self.model.matrix(np.atleast_1d(np.asarray(et, dtype=np.float64)))
+        m, _ = self.rotation(et)
         enu = np.einsum("nij,ki->knj", m, self._enu)  # M^T applied to each body-fixed axis
         return enu[0], enu[1], enu[2]
 
@@ -114,7 +132,7 @@ class SurfaceSite:
         resolved = ephemeris.resolve(self.body)
         ephemeris.check_coverage(resolved.naif_id, et, label=self.body.title)
         cpos, cvel = ephemeris.state(resolved.naif_id, et, velocity=True)
-        m, dm = self.model.matrix(et, rate=True)
+        m, dm = self.rotation(et, rate=True)
         r = self.body_fixed_km
         return cpos + np.einsum("nji,j->ni", m, r), cvel + np.einsum("nji,j->ni", dm, r)
 
