@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .bodies import Body, resolve_body
 from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
@@ -31,10 +29,20 @@ from .occultation import exclusion, occultation
 from .timescales import et_to_iso, time_grid, to_et
 from .visibility import visible_spans
 
-try:
-    __version__ = version("paledot")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+src"
+
+def __getattr__(name: str):
+    """``__version__`` read from the installed metadata on first use (importlib.metadata is slow
+    to import, and most commands never need it)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("paledot")
+        except PackageNotFoundError:  # running from a source tree
+            value = "0.0.0+src"
+        globals()["__version__"] = value
+        return value
+    raise AttributeError(f"module 'paledot' has no attribute {name!r}")
 
 __all__ = [
     "Body", "BodyCentre", "CORRECTIONS", "Ephemeris", "Geometry", "KernelError",

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import __version__
 from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
@@ -25,8 +24,24 @@ from .timescales import et_to_iso, grid, to_et
 TIME_HELP = ("Times: ISO UTC 2023-05-15T14:08, with a UTC offset 2023-05-15T16:08+02:00, day of year "
              "2023-135T14:08, JD2460080.5, MJD60080.5 (UTC; JDTDB/MJDTDB for TDB), ET:<s past J2000>, now")
 
+#: Epochs per piece when streaming CSV, ECSV or the table without --chunk.
+STREAM_EPOCHS = 100_000
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"paledot {_version()}")
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paledot", description="Plan, simulate and measure pictures of Earth and Moon "
                 "taken from other worlds.")
-    p.add_argument("--version", action="version", version=f"paledot {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -126,7 +141,8 @@ def _epoch_chunks(args) -> Iterator[np.ndarray]:
         raise PaledotError(
             f"{count:,} epochs is too many for JSON, which is written whole: use --format csv, which streams"
         )
-    chunk = args.chunk or count
+    # Without --chunk, stream in pieces anyway: memory stays bounded and the output is the same.
+    chunk = args.chunk or (count if args.format == "json" else min(count, STREAM_EPOCHS))
     for lo in range(0, count, chunk):
         hi = min(lo + chunk, count)
         yield et[lo:hi] if et is not None else steps.et(lo, hi)
@@ -356,7 +372,7 @@ def _visibility_json(vis, at) -> dict:
     from .occultation import STATE_NAMES
 
     doc = {
-        "paledot": __version__, "observer": vis.observer, "target": vis.target,
+        "paledot": _version(), "observer": vis.observer, "target": vis.target,
         "occulter": vis.occulter, "whole_disk": vis.whole, "notes": list(vis.notes),
         "start_et": vis.start, "stop_et": vis.stop,
         "spans": [{"start_utc": et_to_iso(a, 1)[0], "stop_utc": et_to_iso(b, 1)[0],

@@ -27,8 +27,8 @@ Vectors km, J2000; angles rad; epochs ET. This module never renders or plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 
 from .bodies import Body, resolve_body
@@ -40,6 +40,10 @@ from .orientation import rotation_model
 from .request import resolve_request, target_row
 from .timescales import as_et
 from .vectors import angle_between, cross, dot, norm
+
+if TYPE_CHECKING:
+    import astropy.units as u
+
 
 VISIBLE, PARTIAL, FULL = 0, 1, 2
 STATE_NAMES = ("visible", "partial", "full")
@@ -122,11 +126,15 @@ class Occultation:
     @property
     def limb_height(self) -> u.Quantity:
         """Angle of each target's centre above the occulter's limb (negative: behind the disk), rad."""
+        import astropy.units as u
+
         return self._height * u.rad
 
     @property
     def target_radius(self) -> u.Quantity:
         """Angular radius of each target (equatorial radius), rad."""
+        import astropy.units as u
+
         return self._target_radius * u.rad
 
     @property

@@ -19,6 +19,7 @@ import numpy as np
 from .columns import Column, columns, flat
 from .photometry import AU_KM
 from .timescales import et_to_iso
+from .vectors import radec
 
 #: The international mile, km.
 MILE_KM = 1.609344
@@ -129,7 +130,7 @@ def format_table(g, header: bool = True) -> str:
         )
     utc = et_to_iso(g.t)
     rng, rr, lt = np.linalg.norm(g._position, axis=-1), g._range_rate, g._light_time
-    ra, dec = g.ra.to_value("deg"), g.dec.to_value("deg")
+    ra, dec = (np.degrees(x) for x in radec(g._position))
     diam = 2 * np.degrees(g._angular_radius) * 3600
     phase, elong = np.degrees(g._phase), np.degrees(g._sun_elongation)
     lit = 50 * (1 + np.cos(g._phase))

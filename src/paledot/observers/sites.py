@@ -22,8 +22,8 @@ Vectors km, J2000; epochs ET; angles rad inside. This module never plans observa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 
 from ..angles import as_radians
@@ -34,6 +34,10 @@ from ..errors import PaledotError
 from ..orientation import rotation_model
 from ..timescales import as_et
 from ..vectors import dot, norm
+
+if TYPE_CHECKING:
+    import astropy.units as u
+
 
 LATITUDE_KINDS = ("planetographic", "planetocentric")
 #: No real surface lies this far below a body's reference ellipsoid (Earth's deepest trench is
@@ -172,16 +176,22 @@ class Sky:
     @property
     def elevation(self) -> u.Quantity:
         """Geometric elevation above the site's horizon plane, rad, (T, N)."""
+        import astropy.units as u
+
         return self._elevation * u.rad
 
     @property
     def azimuth(self) -> u.Quantity:
         """Azimuth from north through east, rad in [0, 2 pi), (T, N)."""
+        import astropy.units as u
+
         return self._azimuth * u.rad
 
     @property
     def sun_elevation(self) -> u.Quantity:
         """Elevation of the Sun's centre, rad, (N,)."""
+        import astropy.units as u
+
         return self._sun_elevation * u.rad
 
     @property
