@@ -190,6 +190,11 @@ class Scene:
     psf: bool = True
     laws: dict[str, str] | None = None
 
+    def __post_init__(self):
+        # "earth", "midpoint" or "RA,DEC" read as the command line reads them
+        if isinstance(self.pointing, str):
+            self.pointing = Pointing.parse(self.pointing)
+
 
 # --- PSF --------------------------------------------------------------------------------------
 def _airy(theta_rad: np.ndarray, diameter_m: float, wavelength_m: float, obscuration: float):
