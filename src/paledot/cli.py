@@ -73,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
                         "does, so a daily grid stays on the same UTC time across leap seconds")
     g.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
+    g.add_argument("--deflection", action="store_true",
+                   help="also bend light by the Sun's gravity, to match JPL Horizons' apparent places "
+                        "near the Sun (off by default, as in SPICE); not with --correction NONE")
     g.add_argument("--format", default="table", choices=("table", "csv", "json", "ecsv"),
                    help="table for people (notes on stderr); csv (notes as # lines), json or ecsv "
                         "(astropy's: units and metadata kept) for machines")
@@ -199,7 +202,7 @@ def _cmd_geometry(args) -> int:
 
         bar = progress_bar(count, "geometry", not args.quiet, unit="epoch")
     for et in chunks:
-        g = observe(args.observer, args.target, et, args.correction, eph)
+        g = observe(args.observer, args.target, et, args.correction, eph, deflection=args.deflection)
         if args.format == "table":
             if first:
                 for note in (*g.notes, *extra):

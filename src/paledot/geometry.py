@@ -466,6 +466,7 @@ def observe(
     t,
     correction: str = "LT+S",
     ephemeris: Ephemeris | None = None,
+    deflection: bool = False,
 ) -> Geometry:
     """Apparent geometry of ``targets`` from ``observer`` at epochs ``t``.
 
@@ -476,12 +477,17 @@ def observe(
     t: ET seconds (float array) or times :func:`~paledot.timescales.to_et` reads.
     correction: ``NONE``, ``LT``, ``LT+S`` (default), ``CN`` or ``CN+S``, as in SPICE.
     ephemeris: kernels to use; DE440 by default.
+    deflection: also bend the light by the Sun's gravity (as JPL Horizons and astropy do; SPICE
+        does not, so the default is off); needs a light-time correction.
 
     >>> g = observe("mars", ["earth", "moon"], ["2023-05-15T14:08"])
     >>> bool(2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8)
     True
     """
     corr = normalise_correction(correction)
+    if deflection and corr == "NONE":
+        raise PaledotError("light deflection needs a light-time correction: use LT, LT+S, CN or CN+S "
+                           "with deflection, not NONE")
     eph, et, obs, resolved = resolve_request(observer, targets, t, ephemeris)
     names = [r.name for r in resolved]
     if len(set(names)) != len(names):
@@ -498,9 +504,11 @@ def observe(
     for i, r in enumerate(resolved):
         for b in _blocks(n):
             position[i, b], light_time[i, b] = apparent_position(eph, r.naif_id, et[b], obs_pos[b],
-                                                                 obs_vel[b], corr)
+                                                                 obs_vel[b], corr, deflection)
 
     notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
+    if deflection:
+        notes.append("directions bent by the Sun's gravity (as Horizons and astropy; SPICE does not)")
     return Geometry(
         t=et,
         observer=obs.name,
@@ -511,4 +519,5 @@ def observe(
         _light_time=light_time,
         notes=tuple(dict.fromkeys(x for x in notes if x)),
         _context=(eph, obs_pos, obs_vel, obs),
+        deflection=bool(deflection),
     )
