@@ -183,3 +183,15 @@ def test_cli_now_is_stamped(capsys):
     assert main(["geometry", "--observer", "mars", "--target", "earth", "--time", "now",
                  "--format", "csv"]) == 0
     assert "# note: 'now' was " in capsys.readouterr().out
+
+
+def test_site_columns_equal_sky_and_follow_deflection():
+    from paledot import SurfaceSite, sky
+
+    t = ["2023-05-15T22:00", "2023-11-18T12:00"]  # the second near Mars's conjunction
+    g = observe("site:earth,lat=52,lon=13.4", ["moon", "mars"], t)
+    s = sky(SurfaceSite("earth", 52, 13.4), ["moon", "mars"], t)
+    assert np.array_equal(g.sky.elevation, s.elevation) and np.array_equal(g.sky.sun_up, s.sun_up)
+    bent = observe("site:earth,lat=52,lon=13.4", ["moon", "mars"], t, deflection=True)
+    shift = np.abs(bent.sky.elevation - g.sky.elevation).to_value("arcsec")
+    assert shift[1, 1] > 0.1 and shift[0, 0] < 0.01  # Mars near the Sun moves; the Moon hardly

@@ -364,14 +364,36 @@ class Geometry:
 
     @cached_property
     def sky(self):
-        """From a surface site: a :class:`~paledot.observers.sites.Sky` (azimuth, elevation,
-        Sun up) for the targets; None for other observers."""
-        from .observers.sites import SurfaceSite, sky
+        """From a surface site: a :class:`~paledot.observers.sites.Sky` (azimuth, elevation, Sun
+        up) of the targets' apparent directions (this geometry's own, deflection included); None
+        for other observers."""
+        from .observers.sites import Sky, SurfaceSite
 
-        if not isinstance(self._obs, SurfaceSite):
+        obs = self._obs
+        if not isinstance(obs, SurfaceSite):
             return None
-        return sky(self._obs, [r.naif_id for r in self.targets], self.t, self.correction,
-                   self._context[0])
+        eph, obs_pos, obs_vel, _ = self._context
+        east, north, up = obs.local_frame(eph, self.t)
+        ids = [r.naif_id for r in self.targets]
+        if SUN_ID in ids:
+            sun = self._position[ids.index(SUN_ID)]
+        else:
+            sun = np.empty((self.t.size, 3))
+            for b in _blocks(self.t.size):
+                sun[b] = apparent_position(eph, SUN_ID, self.t[b], obs_pos[b], obs_vel[b], self.correction,
+                                           self.deflection)[0]
+
+        def horizontal(vec):
+            unit = vec / norm(vec)[..., None]
+            el = np.arcsin(np.clip(dot(unit, up), -1.0, 1.0))
+            return el, np.mod(np.arctan2(dot(unit, east), dot(unit, north)), 2 * np.pi)
+
+        el, az = horizontal(self._position)
+        sun_el, _ = horizontal(sun)
+        from .bodies import resolve_body
+
+        sun_radius = np.arcsin(resolve_body("sun").equatorial_radius_km / norm(sun))
+        return Sky(self.t, obs.name, self.targets, self.correction, el, az, sun_el, sun_radius)
 
     # --- pairs ----------------------------------------------------------------------------
     def _separation(self, i: int, j: int) -> np.ndarray:
