@@ -97,3 +97,14 @@ def test_version_is_read_lazily(capsys):
     with pytest.raises(SystemExit):
         main(["--version"])
     assert capsys.readouterr().out.startswith("paledot ")
+
+
+def test_scene_exposure_takes_a_quantity():
+    import astropy.units as u
+
+    from paledot import PaledotError
+
+    assert Scene("2023-05-21T03:10", "mars", ["earth"], "hrsc-src", exposure=3.024 * u.ms).exposure == \
+        pytest.approx(0.003024)
+    with pytest.raises(PaledotError, match="not a time"):
+        Scene("2023-05-21T03:10", "mars", ["earth"], "hrsc-src", exposure=3 * u.m)

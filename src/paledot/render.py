@@ -172,8 +172,9 @@ class Frame:
 class Scene:
     """What to render: when, from where, which targets, with which camera, pointed how.
 
-    ``exposure`` is ``"auto"`` or seconds; ``auto_fraction`` the share of full well the brightest
-    body's peak pixel should reach under ``auto``. ``seed`` fixes the noise (same seed, same bytes).
+    ``exposure`` is ``"auto"``, seconds or an astropy Quantity of time; ``auto_fraction`` the share
+    of full well the brightest body's peak pixel should reach under ``auto``. ``seed`` fixes the
+    noise (same seed, same bytes).
     """
 
     time: object
@@ -194,6 +195,13 @@ class Scene:
         # "earth", "midpoint" or "RA,DEC" read as the command line reads them
         if isinstance(self.pointing, str):
             self.pointing = Pointing.parse(self.pointing)
+        if hasattr(self.exposure, "unit"):  # an astropy Quantity: any unit of time
+            import astropy.units as u
+
+            try:
+                self.exposure = float(self.exposure.to_value(u.s))
+            except u.UnitConversionError:
+                raise PaledotError(f"exposure {self.exposure!r} is not a time") from None
 
 
 # --- PSF --------------------------------------------------------------------------------------
