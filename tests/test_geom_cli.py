@@ -108,3 +108,17 @@ def test_scene_exposure_takes_a_quantity():
         pytest.approx(0.003024)
     with pytest.raises(PaledotError, match="not a time"):
         Scene("2023-05-21T03:10", "mars", ["earth"], "hrsc-src", exposure=3 * u.m)
+
+
+def test_shell_completion_script(capsys):
+    pytest.importorskip("shtab")
+    with pytest.raises(SystemExit):
+        main(["--print-completion", "bash"])
+    script = capsys.readouterr().out
+    assert "geometry" in script and "--deflection" in script
+
+
+def test_shell_completion_without_shtab_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "shtab", None)
+    assert main(["--print-completion", "bash"]) == 2
+    assert "paledot[completion]" in capsys.readouterr().err

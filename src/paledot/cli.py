@@ -49,6 +49,17 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _Completion(argparse.Action):
+    """--print-completion SHELL: shtab writes the script from this very parser."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _need("shtab", "completion", "--print-completion")
+        import shtab
+
+        print(shtab.complete(parser, shell=values))
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, no usage dump
         raise PaledotError(message)
@@ -58,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paledot", description="Plan, simulate and measure pictures of Earth and Moon "
                 "taken from other worlds.")
     p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
+    p.add_argument("--print-completion", action=_Completion, choices=("bash", "zsh", "tcsh"),
+                   help="print a shell completion script and exit (needs paledot[completion]), e.g. "
+                        "paledot --print-completion bash > ~/.local/share/bash-completion/completions/"
+                        "paledot")
     p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
