@@ -268,7 +268,6 @@ class Geometry:
         """Sub-observer and sub-solar lon/lat and pole and bright-limb position angles, (T, N) rad;
         NaN for a target without a rotation model (and the sub-solar point of the Sun)."""
         from .disk import lon_lat, sky_position_angle
-        from .errors import PaledotError as _Missing
         from .orientation import rotation_model
 
         keys = ("sub_observer_lon", "sub_observer_lat", "sub_solar_lon", "sub_solar_lat",
@@ -281,7 +280,7 @@ class Geometry:
                 out["bright_limb_pa"][i] = sky_position_angle(los, to_sun[i])
             try:
                 model = rotation_model(r.body)
-            except _Missing:
+            except PaledotError:  # no IAU model for this body in paledot: NaN, said in the docstring
                 continue
             for b in _blocks(self.t.size):
                 emit = self._emission_epochs(i)[b]
