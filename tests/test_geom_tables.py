@@ -195,3 +195,6 @@ def test_site_columns_equal_sky_and_follow_deflection():
     bent = observe("site:earth,lat=52,lon=13.4", ["moon", "mars"], t, deflection=True)
     shift = np.abs(bent.sky.elevation - g.sky.elevation).to_value("arcsec")
     assert shift[1, 1] > 0.1 and shift[0, 0] < 0.01  # Mars near the Sun moves; the Moon hardly
+    s_bent = sky(SurfaceSite("earth", 52, 13.4), ["moon", "mars"], t, deflection=True)
+    assert np.array_equal(bent.sky.elevation, s_bent.elevation)
+    assert g["mars"].skycoord().ra.deg[0] == g.skycoord("mars").ra.deg[0]

@@ -477,6 +477,10 @@ class TargetView:
             return value[self._row]
         return value
 
+    def skycoord(self):
+        """This target's apparent places as an astropy ``SkyCoord`` (see :meth:`Geometry.skycoord`)."""
+        return self._g.skycoord(self._row)
+
     def __repr__(self) -> str:
         return f"<{self.name} seen from {self._g.observer}: {self._g.t.size} epochs>"
 

@@ -201,8 +201,9 @@ class Sky:
 
 
 def sky(site: SurfaceSite, targets, t, correction: str = "LT+S",
-        ephemeris: Ephemeris | None = None) -> Sky:
-    """Elevation, azimuth and Sun-up of ``targets`` seen from ``site`` (apparent directions).
+        ephemeris: Ephemeris | None = None, deflection: bool = False) -> Sky:
+    """Elevation, azimuth and Sun-up of ``targets`` seen from ``site`` (apparent directions; with
+    ``deflection`` bent by the Sun's gravity too, see ``observe``).
 
     >>> s = sky(SurfaceSite("earth", 52.0, 13.4), ["moon"], ["2023-05-15T22:00"])
     >>> s.elevation.shape, s.sun_up.shape
@@ -218,7 +219,7 @@ def sky(site: SurfaceSite, targets, t, correction: str = "LT+S",
     east, north, up = site.local_frame(eph, et)
 
     def horizontal(naif_id):
-        pos, _ = apparent_position(eph, naif_id, et, obs_pos, obs_vel, corr)
+        pos, _ = apparent_position(eph, naif_id, et, obs_pos, obs_vel, corr, deflection)
         unit = pos / norm(pos)[:, None]
         el = np.arcsin(np.clip(dot(unit, up), -1.0, 1.0))
         az = np.mod(np.arctan2(dot(unit, east), dot(unit, north)), 2 * np.pi)
