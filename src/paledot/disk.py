@@ -4,11 +4,12 @@ north pole and of its bright limb (JPL Horizons quantities 14, 15, 17 and the li
 Conventions (stated everywhere these numbers leave the package):
 - latitudes and longitudes are **planetocentric**, longitude **east-positive** in [0, 360) deg,
   in the body-fixed frame of the IAU rotation model (``orientation``, pck00011) at the epoch the
-  light left the target: the direction of the observer (or the Sun) from the target's centre, which
-  is also where SPICE's SUBPNT/SUBSLR ``INTERCEPT/ELLIPSOID`` points lie. IAU *planetographic*
-  coordinates differ: latitude is geodetic (the ellipsoid normal), and longitude is west-positive
-  for bodies that spin prograde (Mars, Jupiter, ...), east-positive for retrograde ones and for the
-  Sun, Earth and Moon. :func:`planetographic` converts.
+  light left the point itself: the direction of the observer (or the Sun) from the target's
+  centre, as SPICE's SUBPNT/SUBSLR ``INTERCEPT/ELLIPSOID`` define them (within 5 mas of them; with
+  stellar aberration SUBSLR also aberrates the Sun by the surface's spin, up to 0.4 arcsec more).
+  IAU *planetographic* coordinates differ: latitude is geodetic (the ellipsoid normal), and
+  longitude is west-positive for bodies that spin prograde (Mars, Jupiter, ...), east-positive for
+  retrograde ones and for the Sun, Earth and Moon. :func:`planetographic` converts.
 - position angles are measured from celestial north through east in the J2000 (ICRF) equator, as
   every position angle in paledot; Horizons measures them from the true-of-date north, which
   turns by the precession since 2000 (about 0.3 deg by 2023 near the ecliptic).

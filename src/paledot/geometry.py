@@ -286,14 +286,20 @@ class Geometry:
                 emit = self._emission_epochs(i)[b]
                 matrix, _ = model.matrix(emit)
                 out["north_pole_pa"][i, b] = sky_position_angle(los[b], matrix[:, 2, :])
-                sub_obs, sub_sun = matrix, matrix
+                sub_obs, sub_sun, toward_obs = matrix, matrix, -los[b]
                 if self.correction != "NONE":
                     # As SPICE's SUBPNT and SUBSLR: the light we see left the point itself, not the
                     # centre, so the body is turned to the epoch of that point's own light time.
-                    sub_obs = model.matrix(emit + self._surface_delay(matrix, los[b], -los[b], r))[0]
+                    delay = self._surface_delay(matrix, los[b], -los[b], r)
+                    sub_obs = model.matrix(emit + delay)[0]
+                    if not self.correction.endswith("+S"):
+                        # and the centre has moved on by then (SUBPNT's LT and CN; with +S SPICE
+                        # keeps the apparent direction of the centre, as here)
+                        velocity = self._context[0].state(r.naif_id, emit, velocity=True)[1]
+                        toward_obs = -(los[b] + velocity * delay[:, None])
                     if r.naif_id != SUN_ID:
                         sub_sun = model.matrix(emit + self._surface_delay(matrix, los[b], to_sun[i, b], r))[0]
-                out["sub_observer_lon"][i, b], out["sub_observer_lat"][i, b] = lon_lat(sub_obs, -los[b])
+                out["sub_observer_lon"][i, b], out["sub_observer_lat"][i, b] = lon_lat(sub_obs, toward_obs)
                 if r.naif_id != SUN_ID:
                     out["sub_solar_lon"][i, b], out["sub_solar_lat"][i, b] = lon_lat(sub_sun, to_sun[i, b])
         return out
@@ -450,9 +456,10 @@ def _ellipsoid_radius(radii_km, unit: np.ndarray) -> np.ndarray:
 CONVENTIONS = (
     "ICRF/J2000 axes; RA/Dec and position angles (north through east) in J2000; sub-observer and "
     "sub-solar points planetocentric, east longitude 0-360 deg, IAU rotation models (pck00011) at "
-    "the light's emission epoch; range rate d(range)/dt km/s; occultation by the observer's planet: "
-    "none/partial/full with the target centre's height above the limb (above the horizon from a "
-    "surface site); V magnitudes from photometry's published phase curves (NaN without one)"
+    "the epoch the light left each point (as SPICE's SUBPNT/SUBSLR); range rate d(range)/dt km/s; "
+    "occultation by the observer's planet: none/partial/full with the target centre's height above "
+    "the limb (above the horizon from a surface site); V magnitudes from photometry's published "
+    "phase curves (NaN without one)"
 )
 
 
