@@ -197,3 +197,18 @@ def test_site_columns_equal_sky_and_follow_deflection():
     s_bent = sky(SurfaceSite("earth", 52, 13.4), ["moon", "mars"], t, deflection=True)
     assert np.array_equal(bent.sky.elevation, s_bent.elevation)
     assert g["mars"].skycoord().ra.deg[0] == g.skycoord("mars").ra.deg[0]
+
+
+def test_planetographic_conversion_matches_spice_recpgr(spice, iau_kernels):
+    """Mars (prograde): west longitude and geodetic latitude, as SPICE's RECPGR gives them."""
+    from paledot.disk import planetographic
+
+    et = _et(12)
+    g = observe("earth", "mars", et, "LT+S")
+    a, _, c = g.radii.to_value("km")[0]
+    lon, lat = planetographic(g.sub_observer_lon.value[0], g.sub_observer_lat.value[0], (a, a, c), True)
+    for k, e in enumerate(et):
+        point, _, _ = spice.subpnt("INTERCEPT/ELLIPSOID", "MARS", e, "IAU_MARS", "LT+S", "EARTH")
+        ref_lon, ref_lat, _ = spice.recpgr("MARS", point, a, (a - c) / a)
+        assert abs((lon[k] - ref_lon + np.pi) % (2 * np.pi) - np.pi) < 5 * MAS / np.cos(lat[k])
+        assert abs(lat[k] - ref_lat) < 5 * MAS
