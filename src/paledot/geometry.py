@@ -33,6 +33,7 @@ from .corrections import C_KM_S, apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody
 from .errors import PaledotError
 from .request import resolve_request, target_row
+from .timescales import as_et as _as_et  # noqa: F401 - the name callers used before timescales had it
 from .timescales import et_to_time
 from .vectors import angle_between, dot, norm, position_angle, radec
 

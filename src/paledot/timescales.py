@@ -504,6 +504,14 @@ def grid(start, stop, step: str | float, max_epochs: int | None = None) -> Grid:
     return Grid(float(u0), seconds, count)
 
 
+def grid_spec(start, stop, step: str | float, max_epochs: int | None = None) -> tuple[float, float, int]:
+    """(first ET, step in seconds, number of epochs) of the grid from ``start`` to ``stop``: the
+    uniform-in-TDB spec that internal scans stream (``first + step * k``); user-facing grids step
+    in UTC instead (:func:`grid`). Kept for callers that predate :class:`Grid`."""
+    g = grid(start, stop, step, max_epochs)
+    return float(g.et(0, 1)[0]), g.step_s, g.count
+
+
 def time_grid(start, stop, step: str | float, max_epochs: int | None = None) -> np.ndarray:
     """ET epochs from ``start`` to ``stop`` inclusive every ``step`` (string like '6h' or seconds),
     stepping in UTC as JPL Horizons does: a daily grid stays on the same UTC time of day across
