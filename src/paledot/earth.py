@@ -26,7 +26,7 @@ import warnings
 
 import numpy as np
 
-from .timescales import DAY_S, J2000_JD, et_to_utc_seconds, tdb_minus_tt
+from .utc import DAY_S, J2000_JD, et_to_utc_seconds, tdb_minus_tt
 
 #: Earth rotation angle rate, rad/s (IERS Conventions 2010, eq. 5.15).
 ERA_RATE = 2 * np.pi * 1.00273781191135448 / DAY_S
