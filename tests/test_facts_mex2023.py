@@ -1,4 +1,4 @@
-"""The 2023 Mars Express sequence against the published facts (shared/facts/mex-2023.md)."""
+"""The 2023 Mars Express sequence against the published facts (docs/facts-sources.md)."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ def test_osiris_rex_direction_reproduces_the_navcam_distances_of_2017_09_25():
 
 
 def test_curiosity_epoch_is_the_site_sunset_plus_80_minutes():
-    from paledot.sites import SurfaceSite, sky
+    from paledot.observers.sites import SurfaceSite, sky
     from paledot.sunset import after_sunset
     from paledot.timescales import to_et
 

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from paledot import Ephemeris, PaledotError, to_et
+from paledot.observers.orbits import KeplerOrbit
 from paledot.occultation import FULL, PARTIAL, VISIBLE, exclusion, limb_height, occultation
-from paledot.orbits import KeplerOrbit
 from paledot.orientation import rotation_model
 from paledot.visibility import visible_spans
 

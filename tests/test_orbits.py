@@ -7,9 +7,9 @@ import pytest
 
 from paledot import PaledotError, default_ephemeris, observe, resolve_body
 from paledot.gravity import GM_DE440, gm
-from paledot.kepler import Elements, from_state, propagate
 from paledot.observers import as_observer
-from paledot.orbits import KeplerOrbit, plane_matrix
+from paledot.observers.kepler import Elements, from_state, propagate
+from paledot.observers.orbits import KeplerOrbit, plane_matrix
 from paledot.orientation import rotation_model
 
 MU_MARS = GM_DE440[499]
@@ -91,8 +91,8 @@ def test_orbit_state_is_the_centre_plus_the_conic(spice):
 
 
 def test_periapsis_time_and_mean_anomaly_are_the_same_phase():
-    a = KeplerOrbit("earth", epoch=1000.0, a_km=8000, e=0.1, periapsis_time=400.0)
-    b = KeplerOrbit("earth", epoch=1000.0, a_km=8000, e=0.1,
+    a = KeplerOrbit("earth", epoch="ET:1000", a_km=8000, e=0.1, periapsis_time="ET:400")
+    b = KeplerOrbit("earth", epoch="ET:1000", a_km=8000, e=0.1,
                     mean_anomaly=np.degrees(a.elements.mean_motion * 600.0))
     assert np.allclose(a.relative_state([5000.0])[0], b.relative_state([5000.0])[0], atol=1e-9)
 

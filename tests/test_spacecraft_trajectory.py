@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from paledot import Ephemeris, OutOfRangeError, PaledotError, UnknownBodyError, observe, to_et
-from paledot.orbits import KeplerOrbit
-from paledot.spacecraft import SpiceSpacecraft
+from paledot.observers.orbits import KeplerOrbit
+from paledot.observers.spacecraft import SpiceSpacecraft
+from paledot.observers.trajectory import TrajectoryFile
 from paledot.timescales import et_to_iso
-from paledot.trajectory import TrajectoryFile
 
 CRAFT_ID, CRAFT_NAME = -999001, "PALEDOT TEST CRAFT"
 MAS = np.radians(1 / 3.6e6)

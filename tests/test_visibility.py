@@ -59,15 +59,15 @@ def test_cli_visibility_table_and_json(capsys):
 
 def test_cli_geometry_takes_mars_express(capsys):
     assert main(["geometry", "--observer", "mars express", "--target", "earth", "--time", ESA_TIMES[0]]) == 0
-    out = capsys.readouterr().out
-    assert "observer mars express" in out and "nominal" in out
+    out, err = capsys.readouterr()
+    assert "observer mars express" in out and "nominal" in err
 
 
 @pytest.mark.parametrize("when", ESA_TIMES)
 def test_earth_is_seen_on_every_orbit_whatever_the_unknown_node(when):
     """The real node of the 2023 orbit is not published: for every node (every 45 deg) Earth is
     still clear of Mars for most of each orbit, so the claim does not rest on the nominal phase."""
-    from paledot.orbits import KeplerOrbit
+    from paledot.observers.orbits import KeplerOrbit
 
     centre = to_et(when)[0]
     hidden_somewhere = 0

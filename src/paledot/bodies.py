@@ -8,7 +8,6 @@ only names things; it never reads an ephemeris.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -147,6 +146,8 @@ def resolve_body(name_or_id: str | int | Body) -> Body:
         return resolve_body(int(text))
     if text in _ALIASES:
         return BODIES[_ALIASES[text]]
+    import difflib  # only for a misspelt name
+
     close = difflib.get_close_matches(text, sorted(_ALIASES), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else (
         "known bodies: sun, moon, " + ", ".join(_PLANETS) + " and their barycenters"

@@ -15,16 +15,49 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from . import __version__
 from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import observe
-from .tables import format_csv, format_table, geometry_to_json
-from .timescales import et_to_iso, grid_spec, to_et
+from .timescales import et_to_iso, grid, to_et
 
+OBSERVER_HELP = ("who looks: a body name or NAIF id (its centre), 'mars express' (Kepler preset), "
+                 "site:BODY,lat=DEG,lon=DEG_EAST[,alt=KM][,latitude=planetocentric], "
+                 "kepler:BODY,peri_alt=KM,apo_alt=KM,i=DEG,node=DEG,argp=DEG,M=DEG,epoch=TIME, "
+                 "spice:NAME,kernel=FILE (needs paledot[spice]), file:TRAJ.oem|.csv, "
+                 "fixed:BODY,x=KM,y=KM,z=KM,source=TEXT (see paledot.observers.text)")
+TIME_HELP = ("Times: ISO UTC 2023-05-15T14:08, with a UTC offset 2023-05-15T16:08+02:00, day of year "
+             "2023-135T14:08, JD2460080.5, MJD60080.5 (UTC; JDTDB/MJDTDB for TDB), ET:<s past J2000>, now")
+
+#: Epochs per piece when streaming CSV, ECSV or the table without --chunk.
+STREAM_EPOCHS = 100_000
 #: Above this many epochs a request must say how to stream them (``--chunk``).
 MAX_EPOCHS_UNCHUNKED = 10_000_000
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+class _Version(argparse.Action):
+    """--version, reading the installed version only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"paledot {_version()}")
+        parser.exit()
+
+
+class _Completion(argparse.Action):
+    """--print-completion SHELL: shtab writes the script from this very parser."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        _need("shtab", "completion", "--print-completion")
+        import shtab
+
+        print(shtab.complete(parser, shell=values))
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,42 +68,60 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="paledot", description="Plan, simulate and measure pictures of Earth and Moon "
                 "taken from other worlds.")
-    p.add_argument("--version", action="version", version=f"paledot {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
+    p.add_argument("--print-completion", action=_Completion, choices=("bash", "zsh", "tcsh"),
+                   help="print a shell completion script and exit (needs paledot[completion]), e.g. "
+                        "paledot --print-completion bash > ~/.local/share/bash-completion/completions/"
+                        "paledot")
     p.add_argument("--debug", action="store_true", help="show tracebacks for unexpected errors")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     g = sub.add_parser("geometry", help="apparent geometry of targets from an observer")
-    g.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
+    g.add_argument("--observer", required=True, help=OBSERVER_HELP)
     g.add_argument("--target", action="append", required=True,
                    help="body name or NAIF id; repeat for several (earth, moon, sun ...)")
-    g.add_argument("--time", action="append", help="an epoch (ISO UTC, JD..., ET:...); repeatable")
-    g.add_argument("--start", help="first epoch of a grid")
-    g.add_argument("--stop", help="last epoch of a grid (inclusive)")
-    g.add_argument("--step", default="1d", help="grid step: 1d, 6h, 30min, 10s (default 1d)")
+    g.add_argument("--time", action="append", help="an epoch; repeatable. " + TIME_HELP)
+    g.add_argument("--start", help="first epoch of a grid (any form --time takes)")
+    g.add_argument("--stop", help="last epoch of a grid, included if the grid lands on it")
+    g.add_argument("--step", default="1d",
+                   help="grid step: 1d, 6h, 30min, 10s (default 1d); steps count UTC as JPL Horizons "
+                        "does, so a daily grid stays on the same UTC time across leap seconds")
     g.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
-    g.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    g.add_argument("--deflection", action="store_true",
+                   help="also bend light by the Sun's gravity, to match JPL Horizons' apparent places "
+                        "near the Sun (off by default, as in SPICE); not with --correction NONE")
+    g.add_argument("--format", default="table", choices=("table", "csv", "json", "ecsv"),
+                   help="table for people (notes on stderr); csv (notes as # lines), json or ecsv "
+                        "(astropy's: units and metadata kept) for machines")
     g.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440")
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     g.set_defaults(func=_cmd_geometry)
 
     r = sub.add_parser("render", help="render the frame a camera would record")
-    r.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
+    r.add_argument("--observer", required=True, help=OBSERVER_HELP)
     r.add_argument("--camera", required=True, help="catalogue name (see 'paledot cameras') or a .toml file")
-    r.add_argument("--time", required=True, help="the epoch (ISO UTC, JD..., ET:...)")
+    r.add_argument("--time", required=True, help="the epoch. " + TIME_HELP)
     r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
-    r.add_argument("--pointing", default="midpoint", help="midpoint (default), a target, or RA,DEC deg")
+    r.add_argument("--pointing", default="midpoint",
+                   help="midpoint (default), a target, or RA,DEC in degrees; negative values are "
+                        "fine: --pointing -57.5,-21.7")
     r.add_argument("--roll", type=float, default=0.0, help="image up from north toward east, deg")
-    r.add_argument("--exposure", default="auto", help="'auto' or milliseconds")
+    r.add_argument("--exposure", default="auto",
+                   help="'auto' or milliseconds (Scene(exposure=...) takes seconds or an astropy Quantity)")
     r.add_argument("--auto-fraction", type=float, default=0.7,
                    help="auto exposure: brightest peak as a fraction of full well (default 0.7)")
     r.add_argument("--seed", type=int, default=0, help="noise seed (same seed, same bytes)")
     r.add_argument("--no-noise", action="store_true", help="the expected frame, without noise")
-    r.add_argument("--correction", default="LT+S", type=str.upper)
-    r.add_argument("--ephemeris", action="append", default=[])
+    r.add_argument("--correction", default="LT+S", type=str.upper,
+                   help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
+    r.add_argument("--ephemeris", action="append", default=[],
+                   help="extra SPK file(s), taking priority over DE440; repeatable")
     r.add_argument("--out", required=True, help="FITS file to write")
-    r.add_argument("--fits-kind", default="dn", choices=("dn", "electrons"))
+    r.add_argument("--fits-kind", default="dn", choices=("dn", "electrons"),
+                   help="FITS pixel values: dn (default, as the camera records) or electrons")
     r.add_argument("--png", help="also write a PNG of the frame")
     r.add_argument("--annotated", help="also write a PNG with Earth and Moon ringed and labelled")
     r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
@@ -79,9 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--star-mag-limit", help="draw stars brighter than this V (default: those that register)")
     r.add_argument("--skip-unmodelled", action="store_true",
                    help="leave out targets paledot has no brightness model for (default: an error)")
+    r.add_argument("--format", default="text", choices=("text", "json"),
+                   help="the per-body summary printed after writing: text (default) or json")
     r.set_defaults(func=_cmd_render)
 
     c = sub.add_parser("cameras", help="list the camera catalogue")
+    c.add_argument("--format", default="table", choices=("table", "csv", "json"),
+                   help="table for people (default), csv or json")
     c.set_defaults(func=_cmd_cameras)
 
     rp = sub.add_parser("reproduce", help="rebuild a published campaign: frames, pictures, facts, claims")
@@ -90,11 +145,13 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", help="output folder (default paledot-out/<scenario>)")
     rp.add_argument("--time", action="append", help="replace the scenario's epochs; repeatable")
     rp.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    rp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     rp.set_defaults(func=_cmd_reproduce)
 
-    d = sub.add_parser("demo", help="the main job: reproduce mex-2023 into paledot-out/")
+    d = sub.add_parser("demo", help="the main job: reproduce mex-2023 into paledot-out/ "
+                       "(needs paledot[report] for the orbit plot)")
     d.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_cmd_demo)
     _add_observer_commands(sub)
     __import__("paledot.cli_gallery").cli_gallery.add_commands(sub)
@@ -107,49 +164,87 @@ MAX_EPOCHS_JSON = 1_000_000
 
 
 def _epoch_chunks(args) -> Iterator[np.ndarray]:
-    """The requested epochs in pieces of ``--chunk`` (all at once without it), built lazily."""
+    """The requested epochs in pieces of ``--chunk`` (of STREAM_EPOCHS without it, JSON whole),
+    built lazily."""
+    return _epoch_plan(args)[1]
+
+
+def _epoch_plan(args) -> tuple[int, Iterator[np.ndarray]]:
+    """(number of epochs, the lazy pieces of :func:`_epoch_chunks`); checks everything first."""
     if args.time and (args.start or args.stop):
         raise PaledotError("give either --time or --start/--stop, not both")
     if args.chunk is not None and args.chunk <= 0:
         raise PaledotError(f"--chunk {args.chunk} must be a positive number of epochs")
     if args.time:
         et = to_et(args.time)
-        first, seconds, count = 0.0, 0.0, et.size
+        count = et.size
     elif args.start and args.stop:
         limit = None if args.chunk else MAX_EPOCHS_UNCHUNKED
-        first, seconds, count = grid_spec(args.start, args.stop, args.step, max_epochs=limit)
-        et = None
+        steps = grid(args.start, args.stop, args.step, max_epochs=limit)
+        et, count = None, steps.count
     else:
         raise PaledotError("give --time, or both --start and --stop")
     if args.format == "json" and count > MAX_EPOCHS_JSON:
         raise PaledotError(
             f"{count:,} epochs is too many for JSON, which is written whole: use --format csv, which streams"
         )
-    chunk = args.chunk or count
-    for lo in range(0, count, chunk):
-        hi = min(lo + chunk, count)
-        yield et[lo:hi] if et is not None else first + seconds * np.arange(lo, hi, dtype=np.float64)
+    # Without --chunk, stream in pieces anyway: memory stays bounded and the output is the same.
+    chunk = args.chunk or (count if args.format == "json" else min(count, STREAM_EPOCHS))
+
+    def pieces():
+        for lo in range(0, count, chunk):
+            hi = min(lo + chunk, count)
+            yield et[lo:hi] if et is not None else steps.et(lo, hi)
+
+    return count, pieces()
+
+
+def _now_notes(args) -> list[str]:
+    """A note stamping what 'now' meant, when a time was given as now."""
+    given = [*(args.time or []), args.start or "", args.stop or ""]
+    if not any(str(x).strip().lower() == "now" for x in given):
+        return []
+    return [f"'now' was {et_to_iso(to_et('now'), 3)[0]} UTC (the system clock when the command ran)"]
 
 
 def _cmd_geometry(args) -> int:
+    from .tables import format_table, geometry_to_json, write_csv, write_ecsv
+
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
+    extra = _now_notes(args)
     first = True
     out = sys.stdout
-    json_parts: list[dict] = []
-    for et in _epoch_chunks(args):
-        g = observe(args.observer, args.target, et, args.correction, eph)
+    parts = []
+    count, chunks = _epoch_plan(args)
+    bar = None
+    if count > STREAM_EPOCHS or (args.chunk and count > args.chunk):
+        from .progress import progress_bar
+
+        bar = progress_bar(count, "geometry", not args.quiet, unit="epoch")
+    for et in chunks:
+        g = observe(args.observer, args.target, et, args.correction, eph, deflection=args.deflection)
         if args.format == "table":
+            if first:
+                for note in (*g.notes, *extra):
+                    print(f"note: {note}", file=sys.stderr)
             out.write(format_table(g, header=first))
         elif args.format == "csv":
-            out.write(format_csv(g, header=first))
+            write_csv(g, out, header=first, extra_notes=extra)
+        elif args.format == "ecsv":
+            write_ecsv(g, out, header=first, extra_notes=extra)
         else:
-            json_parts.append(geometry_to_json(g))
+            parts.append(g)
         first = False
+        if bar is not None:
+            bar.update(et.size)
+    if bar is not None:
+        bar.close()
     if args.format == "json":
-        merged = json_parts[0]
-        for part in json_parts[1:]:
-            merged["rows"].extend(part["rows"])
-            merged["pairs"].extend(part["pairs"])
+        merged = geometry_to_json(parts[0], extra)
+        for g in parts[1:]:
+            more = geometry_to_json(g)
+            merged["rows"].extend(more["rows"])
+            merged["pairs"].extend(more["pairs"])
         json.dump(merged, out, indent=1)
         out.write("\n")
     return 0
@@ -201,6 +296,10 @@ def _cmd_render(args) -> int:
         items.append((args.annotated, annotated_png_bytes(frame, args.stretch)))
     atomic_write_group(items, overwrite=args.overwrite)  # all of them, or none
     cam = frame.camera
+    if args.format == "json":
+        json.dump(_render_summary(frame, outputs), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+        return 0
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
           f"exposure {frame.exposure_s * 1e3:.4g} ms")
     for b in frame.bodies:
@@ -215,14 +314,50 @@ def _cmd_render(args) -> int:
     return 0
 
 
+def _render_summary(frame, outputs) -> dict:
+    """The per-body summary of a rendered frame, for machines (pixels 0-based x, y)."""
+    cam = frame.camera
+    return {
+        "paledot": _version(), "camera": cam.title, "columns": cam.columns, "rows": cam.rows,
+        "pixel_scale_urad": cam.pixel_scale_rad * 1e6, "exposure_ms": frame.exposure_s * 1e3,
+        "files": [os.path.basename(p) for p in outputs],
+        "bodies": [{"name": b.name, "in_frame": bool(b.in_frame), "x": float(b.column), "y": float(b.row),
+                    "diameter_px": float(b.diameter_px), "km_per_px": float(b.range_km * cam.pixel_scale_rad),
+                    "magnitude_v": float(b.magnitude), "electrons": float(b.electrons),
+                    "peak_electrons": float(b.peak_electrons), "saturated": bool(b.saturated),
+                    "snr": float(b.snr)} for b in frame.bodies],
+    }
+
+
 def _cmd_cameras(args) -> int:
     from .cameras import list_cameras, load_camera
 
+    rows = []
     for name, title in list_cameras().items():
         cam = load_camera(name)
-        print(f"{name:<22} {title} — {cam.columns}x{cam.rows} px, "
-              f"{cam.pixel_scale_rad * 1e6:.3g} urad/px")
+        rows.append({"name": name, "title": title, "columns": cam.columns, "rows": cam.rows,
+                     "pixel_scale_urad": cam.pixel_scale_rad * 1e6})
+    if args.format == "json":
+        json.dump(rows, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()} for r in rows)
+    else:
+        for r in rows:
+            print(f"{r['name']:<22} {r['title']} — {r['columns']}x{r['rows']} px, "
+                  f"{r['pixel_scale_urad']:.3g} urad/px")
     return 0
+
+
+def _need(module: str, extra: str, what: str) -> None:
+    """Refuse at once, naming the extra to install, when an optional module is missing."""
+    try:
+        __import__(module)
+    except ImportError:
+        raise PaledotError(f"{what} needs {module}, which is not installed: "
+                           f"pip install 'paledot[{extra}]'") from None
 
 
 # --- reproduce and demo -----------------------------------------------------------------------
@@ -235,6 +370,7 @@ def _cmd_reproduce(args) -> int:
             status = f"  [needs {sc.needs.split(':')[0]}]" if sc.needs else ""
             print(f"{name:<17} {sc.summary}{status}")
         return 0
+    _need("matplotlib", "report", "paledot reproduce (the orbit plot)")
     result = reproduce(args.scenario, args.out, epochs=args.time, overwrite=args.overwrite,
                        progress=not args.quiet)
     _summary(result)
@@ -261,14 +397,12 @@ def _summary(result) -> None:
 def _cmd_demo(args) -> int:
     from .reproduce import reproduce
 
-    _summary(reproduce("mex-2023", overwrite=args.overwrite))
+    _need("matplotlib", "report", "paledot demo (the orbit plot)")
+    _summary(reproduce("mex-2023", overwrite=args.overwrite, progress=not args.quiet))
     return 0
 
 
 # --- observers: visibility (issue 5) ---------------------------------------------------------------
-OBSERVER_HELP = ("body name or NAIF id; 'mars express' (Kepler preset); or kepler:..., site:..., "
-                 "spice:..., file:..., fixed:... (see paledot.observer_text)")
-
 
 def _add_observer_commands(sub) -> None:
     v = sub.add_parser("visibility", help="when a target is clear of the observer's planet: spans per day")
@@ -285,9 +419,11 @@ def _add_observer_commands(sub) -> None:
                    help="count the target visible when its centre is clear (default: the whole disk)")
     v.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
-    v.add_argument("--format", default="table", choices=("table", "csv", "json"))
+    v.add_argument("--format", default="table", choices=("table", "csv", "json"),
+                   help="table for people (default), csv of the spans, or json with the per-day summary")
     v.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440")
+    v.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=_cmd_visibility)
 
 
@@ -311,15 +447,23 @@ def _cmd_visibility(args) -> int:
 
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
     obs = as_observer(args.observer, eph)
+    from .progress import progress_bar
+
     results = []
-    for lo, hi, centre in _visibility_windows(args):
-        vis = visible_spans(obs, args.target, lo, hi, args.step, args.correction, eph, args.occulter,
-                            whole=not args.centre_only)
+    windows = _visibility_windows(args)
+    # weighted by the hours each window scans, which is what the time goes into
+    bar = progress_bar(round(sum(hi - lo for lo, hi, _ in windows) / 3600), "visibility", not args.quiet,
+                       unit="h")
+    for lo, hi, centre in windows:
+        vis = visible_spans(obs, args.target, f"ET:{lo!r}", f"ET:{hi!r}", args.step, args.correction, eph,
+                            args.occulter, whole=not args.centre_only)
         at = None
         if centre is not None:
             occ = occultation(obs, [args.target], np.array([centre]), args.correction, eph, args.occulter)
             at = (centre, int(occ.state[0, 0]), float(occ.limb_height.to_value("deg")[0, 0]))
         results.append((vis, at))
+        bar.update(round((hi - lo) / 3600))
+    bar.close()
     out = sys.stdout
     if args.format == "json":
         json.dump([_visibility_json(v, at) for v, at in results], out, indent=1)
@@ -343,7 +487,7 @@ def _visibility_json(vis, at) -> dict:
     from .occultation import STATE_NAMES
 
     doc = {
-        "paledot": __version__, "observer": vis.observer, "target": vis.target,
+        "paledot": _version(), "observer": vis.observer, "target": vis.target,
         "occulter": vis.occulter, "whole_disk": vis.whole, "notes": list(vis.notes),
         "start_et": vis.start, "stop_et": vis.stop,
         "spans": [{"start_utc": et_to_iso(a, 1)[0], "stop_utc": et_to_iso(b, 1)[0],
@@ -392,7 +536,8 @@ def main(argv: list[str] | None = None) -> int:
     # argparse would read a value like "-1d" as an option; glue it to its flag so the value
     # reaches our own check, which names it.
     for i in range(len(argv) - 1):
-        if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop") and argv[i + 1][:1] == "-":
+        if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop", "--pointing", "--around",
+                       "--window") and argv[i + 1][:1] == "-":
             argv[i : i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     argv = [a for a in argv if a != ""]
     try:

@@ -1,12 +1,18 @@
 """Apparent geometry of targets seen from an observer, vectorised over epochs: the ``Geometry`` object.
 
-``observe(observer, targets, t)`` runs one pass over all epochs for each target and returns arrays
-shaped (targets, epochs): apparent position (J2000, km), range, light time, RA/Dec, angular radius,
-phase angle, illuminated fraction and Sun elongation; pairs of targets give separation and position
+``observe(observer, targets, t)`` works through the epochs in blocks of :data:`BLOCK` (so the cost
+per epoch and the memory of temporaries stay flat however many epochs a caller passes) and returns
+arrays shaped (targets, epochs): apparent position (J2000, km), range, range rate, light time,
+RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation and V magnitude; the face
+we see (sub-observer and sub-solar points, north-pole and bright-limb position angles, see
+``disk``); for an observer on or around a body, whether that body hides each target; from a surface
+site, azimuth, elevation and whether the Sun is up. Pairs of targets give separation and position
 angle. Internally km, s and radians; the public attributes are astropy Quantities.
 
 Definitions (all with the same aberration correction as the positions):
 - angular radius: ``asin(a / range)`` with ``a`` the target's equatorial radius (pck00011);
+- range rate: d(range)/dt in km/s, SPICE's (the rate of the light-time-corrected distance,
+  including the rate of change of light time; stellar aberration keeps lengths);
 - phase angle: Sun-target-observer angle, the Sun seen from the target at the light-time-corrected
   emission epoch (SPICE's PHASEQ);
 - illuminated fraction: ``(1 + cos(phase)) / 2`` of the disk's area, for a sphere;
@@ -19,52 +25,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
-from astropy.table import QTable
-from astropy.time import Time
 
-from .corrections import apparent_position, normalise_correction
-from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
+from .corrections import C_KM_S, apparent_position, normalise_correction
+from .ephemeris import Ephemeris, ResolvedBody
 from .errors import PaledotError
-from .observers import as_observer
-from .timescales import et_to_iso, et_to_time, to_et
-from .vectors import cross, dot, norm
+from .request import resolve_request, target_row
+from .timescales import as_et as _as_et  # noqa: F401 - the name callers used before timescales had it
+from .timescales import et_to_time
+from .vectors import angle_between, dot, norm, position_angle, radec
+
+if TYPE_CHECKING:
+    import astropy.units as u
 
 SUN_ID = 10
 
 
-def target_row(targets: tuple[ResolvedBody, ...], target: str | int, where: str) -> int:
-    """Row of ``target`` (a name, as given or canonical, or a NAIF id) among resolved targets."""
-    for i, r in enumerate(targets):
-        if target in (r.name, r.naif_id, r.body.naif_id) or (
-            isinstance(target, str) and target.strip().lower() == r.name
-        ):
-            return i
-    names = ", ".join(r.name for r in targets)
-    raise PaledotError(f"target {target!r} is not in {where}: it has {names}")
+#: Epochs per internal block: big enough that numpy's per-call overhead vanishes, small enough
+#: that temporaries stay in cache and memory stays bounded.
+BLOCK = 10_000
 
 
-def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Angle (rad) between vectors on the last axis, accurate at 0 and pi."""
-    return np.arctan2(norm(cross(a, b)), dot(a, b))
+def _units():
+    """astropy.units, imported on first use (``import paledot`` stays light)."""
+    import astropy.units as u
+
+    return u
 
 
-def radec(vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Right ascension in [0, 2pi) and declination (rad) of J2000 vectors (last axis)."""
-    x, y, z = vec[..., 0], vec[..., 1], vec[..., 2]
-    ra = np.mod(np.arctan2(y, x), 2 * np.pi)
-    dec = np.arctan2(z, np.hypot(x, y))
-    return ra, dec
-
-
-def position_angle(ra1, dec1, ra2, dec2) -> np.ndarray:
-    """Position angle (rad, [0, 2pi)) of point 2 seen from point 1, north through east."""
-    dra = ra2 - ra1
-    y = np.sin(dra) * np.cos(dec2)
-    x = np.cos(dec1) * np.sin(dec2) - np.sin(dec1) * np.cos(dec2) * np.cos(dra)
-    return np.mod(np.arctan2(y, x), 2 * np.pi)
+def _blocks(n: int):
+    for lo in range(0, n, BLOCK):
+        yield slice(lo, min(lo + BLOCK, n))
 
 
 @dataclass
@@ -72,7 +65,8 @@ class Geometry:
     """Apparent geometry of T targets at N epochs from one observer.
 
     Array attributes are shaped (T, N) (or (T, N, 3) for vectors); index the first axis with
-    :meth:`index`. ``t`` holds the ET epochs (TDB seconds past J2000).
+    :meth:`index`, or take one target's view with ``g["earth"]`` (then shapes are (N,)). ``t`` holds
+    the ET epochs (TDB seconds past J2000).
     """
 
     t: np.ndarray
@@ -83,9 +77,14 @@ class Geometry:
     _position: np.ndarray = field(repr=False)
     _light_time: np.ndarray = field(repr=False)
     notes: tuple[str, ...] = ()
-    # What the Sun-dependent quantities need; they are computed on first use, since many callers
-    # want positions only and the Sun costs as much again as the targets themselves.
+    # What the Sun-dependent and observer-dependent quantities need; they are computed on first
+    # use, since many callers want positions only: (ephemeris, obs_pos, obs_vel, observer object).
     _context: tuple | None = field(default=None, repr=False, compare=False)
+    deflection: bool = False
+
+    @property
+    def _obs(self):
+        return self._context[3]
 
     @cached_property
     def _illumination(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,27 +92,28 @@ class Geometry:
 
         All with the geometry's own correction; the Sun is seen from each target at the epoch its
         light left for the observer."""
-        eph, obs_pos, obs_vel, obs_id = self._context
+        eph, obs_pos, obs_vel, obs = self._context
         ids = [r.naif_id for r in self.targets]
         corr, et, position = self.correction, self.t, self._position
-        if obs_id == SUN_ID:
-            elongation = np.full(position.shape[:2], np.nan)
-        else:
+        elongation = np.full(position.shape[:2], np.nan)
+        if getattr(obs, "naif_id", None) != SUN_ID:
             if SUN_ID in ids:
-                sun_pos = position[ids.index(SUN_ID)]
+                elongation = angle_between(position, position[ids.index(SUN_ID)][None])
             else:
-                sun_pos, _ = apparent_position(eph, SUN_ID, et, obs_pos, obs_vel, corr)
-            elongation = angle_between(position, sun_pos[None])
+                for b in _blocks(et.size):
+                    sun_pos, _ = apparent_position(eph, SUN_ID, et[b], obs_pos[b], obs_vel[b], corr)
+                    elongation[:, b] = angle_between(position[:, b], sun_pos[None])
         phase = np.full(position.shape[:2], np.nan)
         sun_from_target = np.zeros(position.shape)
         for i, naif_id in enumerate(ids):
             if naif_id == SUN_ID:
                 continue
-            emit = et if corr == "NONE" else et - self._light_time[i]
-            tpos, tvel = eph.state(naif_id, emit, velocity=corr.endswith("+S"))
-            to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
-            phase[i] = angle_between(-position[i], to_sun)
-            sun_from_target[i] = to_sun
+            for b in _blocks(et.size):
+                emit = et[b] if corr == "NONE" else et[b] - self._light_time[i, b]
+                tpos, tvel = eph.state(naif_id, emit, velocity=corr.endswith("+S"))
+                to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
+                phase[i, b] = angle_between(-position[i, b], to_sun)
+                sun_from_target[i, b] = to_sun
         return phase, elongation, sun_from_target
 
     @property
@@ -123,6 +123,9 @@ class Geometry:
     @property
     def _sun_elongation(self) -> np.ndarray:
         return self._illumination[1]
+
+    def _emission_epochs(self, i: int) -> np.ndarray:
+        return self.t if self.correction == "NONE" else self.t - self._light_time[i]
 
     # --- naming -------------------------------------------------------------------------------
     @property
@@ -135,46 +138,86 @@ class Geometry:
             return target
         return target_row(self.targets, target, "this geometry")
 
+    def __getitem__(self, target: str | int) -> TargetView:
+        """One target's quantities, shaped (N,): ``g["earth"].range``."""
+        return TargetView(self, self.index(target))
+
     # --- per-target quantities ------------------------------------------------------------
     @property
-    def time(self) -> Time:
+    def time(self):
         """The epochs as an astropy Time (TDB scale)."""
         return et_to_time(self.t)
 
     @property
     def position(self) -> u.Quantity:
         """Apparent observer-to-target vectors, J2000, km, shape (T, N, 3)."""
-        return self._position * u.km
+        return self._position * _units().km
 
     @property
     def range(self) -> u.Quantity:
         """Apparent distance (km): the length of the corrected vector."""
-        return norm(self._position) * u.km
+        return norm(self._position) * _units().km
+
+    @cached_property
+    def _range_rate(self) -> np.ndarray:
+        eph, _, obs_vel, _ = self._context
+        out = np.empty(self._light_time.shape)
+        for i, r in enumerate(self.targets):
+            for b in _blocks(self.t.size):
+                emit = self._emission_epochs(i)[b]
+                tpos, tvel = eph.state(r.naif_id, emit, velocity=True)
+                geo = tpos - self._context[1][b]  # light-time corrected, without aberration
+                unit = geo / norm(geo)[:, None]
+                rate = dot(unit, tvel - obs_vel[b])
+                if self.correction != "NONE":  # the light time shrinks or grows as the range does
+                    rate = rate / (1.0 + dot(unit, tvel) / C_KM_S)
+                out[i, b] = rate
+        return out
+
+    @property
+    def range_rate(self) -> u.Quantity:
+        """d(range)/dt, km/s (positive: receding), as SPICE's corrected state gives it."""
+        return self._range_rate * (_units().km / _units().s)
 
     @property
     def light_time(self) -> u.Quantity:
         """One-way light time (s) from the final light-time iteration."""
-        return self._light_time * u.s
+        return self._light_time * _units().s
 
     @property
     def ra(self) -> u.Quantity:
-        return radec(self._position)[0] * u.rad
+        return radec(self._position)[0] * _units().rad
 
     @property
     def dec(self) -> u.Quantity:
-        return radec(self._position)[1] * u.rad
+        return radec(self._position)[1] * _units().rad
+
+    def skycoord(self, target: str | int):
+        """One target's apparent places as an astropy ``SkyCoord`` (RA, Dec, distance) with ``obstime``.
+
+        The directions are the apparent ones (the geometry's correction), in ICRS axes."""
+        from astropy.coordinates import SkyCoord
+
+        u = _units()
+        i = self.index(target)
+        ra, dec = radec(self._position[i])
+        return SkyCoord(ra * u.rad, dec * u.rad, norm(self._position[i]) * u.km, frame="icrs",
+                        obstime=self.time)
 
     @property
     def radii(self) -> u.Quantity:
         """(T, 3) triaxial radii of each target, km (pck00011)."""
-        return np.array([r.body.radii_km for r in self.targets]) * u.km
+        return np.array([r.body.radii_km for r in self.targets]) * _units().km
+
+    @property
+    def _angular_radius(self) -> np.ndarray:
+        a = np.array([r.body.equatorial_radius_km for r in self.targets])[:, None]
+        return np.arcsin(np.clip(a / norm(self._position), 0.0, 1.0))
 
     @property
     def angular_radius(self) -> u.Quantity:
         """Apparent angular radius from the equatorial radius, rad."""
-        a = np.array([r.body.equatorial_radius_km for r in self.targets])[:, None]
-        rng = norm(self._position)
-        return np.arcsin(np.clip(a / rng, 0.0, 1.0)) * u.rad
+        return self._angular_radius * _units().rad
 
     @property
     def angular_diameter(self) -> u.Quantity:
@@ -183,102 +226,274 @@ class Geometry:
     @property
     def phase_angle(self) -> u.Quantity:
         """Sun-target-observer angle, rad (NaN for the Sun itself)."""
-        return self._phase * u.rad
+        return self._phase * _units().rad
 
     @property
     def sun_from_target(self) -> u.Quantity:
         """Vectors from each target to the Sun (J2000, km), at the light's emission epoch; (T, N, 3)."""
-        return self._illumination[2] * u.km
+        return self._illumination[2] * _units().km
 
     @property
     def heliocentric_distance(self) -> u.Quantity:
         """Each target's distance from the Sun (km) at the emission epoch; 0 for the Sun."""
-        return norm(self._illumination[2]) * u.km
+        return norm(self._illumination[2]) * _units().km
+
+    @cached_property
+    def _magnitude(self) -> np.ndarray:
+        from .photometry import apparent_magnitude
+
+        sun_dist, rng = norm(self._illumination[2]), norm(self._position)
+        # Mars, Saturn and Uranus depend on their aspect, Mars and Neptune on the date.
+        return np.array([apparent_magnitude(r.body.naif_id, sun_dist[i], rng[i], self._phase[i],
+                                            target_to_sun=self._illumination[2][i],
+                                            target_to_observer=-self._position[i], et=self.t)
+                         for i, r in enumerate(self.targets)], dtype=np.float64).reshape(rng.shape)
 
     @property
     def magnitude(self) -> u.Quantity:
         """Apparent V magnitude of each target (NaN where paledot has no phase curve).
 
         See :mod:`paledot.photometry` for the published phase curves used."""
-        from .photometry import apparent_magnitude
-
-        rows = [
-            apparent_magnitude(r.body.naif_id, self.heliocentric_distance.to_value("km")[i],
-                               self.range.to_value("km")[i], self._phase[i],
-                               target_to_sun=self._illumination[2][i],
-                               target_to_observer=-self._position[i], et=self.t)
-            for i, r in enumerate(self.targets)
-        ]
-        return np.array(rows) * u.mag
+        return self._magnitude * _units().mag
 
     @property
     def illuminated_fraction(self) -> u.Quantity:
         """Fraction of the disk's area that is sunlit, for a sphere."""
-        return ((1.0 + np.cos(self._phase)) / 2.0) * u.dimensionless_unscaled
+        return ((1.0 + np.cos(self._phase)) / 2.0) * _units().dimensionless_unscaled
 
     @property
     def sun_elongation(self) -> u.Quantity:
         """Sun-observer-target angle, rad (NaN when the observer is the Sun)."""
-        return self._sun_elongation * u.rad
+        return self._sun_elongation * _units().rad
+
+    # --- the face we see (see ``disk`` for the conventions) ------------------------------------
+    @cached_property
+    def _disk(self) -> dict[str, np.ndarray]:
+        """Sub-observer and sub-solar lon/lat and pole and bright-limb position angles, (T, N) rad;
+        NaN for a target without a rotation model (and the sub-solar point of the Sun)."""
+        from .disk import lon_lat, sky_position_angle
+        from .orientation import rotation_model
+
+        keys = ("sub_observer_lon", "sub_observer_lat", "sub_solar_lon", "sub_solar_lat",
+                "north_pole_pa", "bright_limb_pa")
+        out = {k: np.full(self._light_time.shape, np.nan) for k in keys}
+        to_sun = self._illumination[2]
+        for i, r in enumerate(self.targets):
+            los = self._position[i]
+            if r.naif_id != SUN_ID:
+                out["bright_limb_pa"][i] = sky_position_angle(los, to_sun[i])
+            try:
+                model = rotation_model(r.body)
+            except PaledotError:  # no IAU model for this body in paledot: NaN, said in the docstring
+                continue
+            for b in _blocks(self.t.size):
+                emit = self._emission_epochs(i)[b]
+                matrix, _ = model.matrix(emit)
+                out["north_pole_pa"][i, b] = sky_position_angle(los[b], matrix[:, 2, :])
+                sub_obs, sub_sun, toward_obs = matrix, matrix, -los[b]
+                if self.correction != "NONE":
+                    # As SPICE's SUBPNT and SUBSLR: the light we see left the point itself, not the
+                    # centre, so the body is turned to the epoch of that point's own light time.
+                    delay = self._surface_delay(matrix, los[b], -los[b], r)
+                    sub_obs = model.matrix(emit + delay)[0]
+                    if not self.correction.endswith("+S"):
+                        # and the centre has moved on by then (SUBPNT's LT and CN; with +S SPICE
+                        # keeps the apparent direction of the centre, as here)
+                        velocity = self._context[0].state(r.naif_id, emit, velocity=True)[1]
+                        toward_obs = -(los[b] + velocity * delay[:, None])
+                    if r.naif_id != SUN_ID:
+                        sub_sun = model.matrix(emit + self._surface_delay(matrix, los[b], to_sun[i, b], r))[0]
+                out["sub_observer_lon"][i, b], out["sub_observer_lat"][i, b] = lon_lat(sub_obs, toward_obs)
+                if r.naif_id != SUN_ID:
+                    out["sub_solar_lon"][i, b], out["sub_solar_lat"][i, b] = lon_lat(sub_sun, to_sun[i, b])
+        return out
+
+    @staticmethod
+    def _surface_delay(matrix, los, direction, target) -> np.ndarray:
+        """How much later (s) light left the surface point in ``direction`` (J2000) from the target's
+        centre than the centre itself, for an observer along ``los`` (observer to centre, km)."""
+        unit = direction / norm(direction)[:, None]
+        body = np.einsum("nij,nj->ni", matrix, unit)
+        point = unit * _ellipsoid_radius(target.body.radii_km, body)[:, None]
+        return (norm(los) - norm(los + point)) / C_KM_S
+
+    def _angle(self, key: str) -> u.Quantity:
+        return self._disk[key] * _units().rad
+
+    @property
+    def sub_observer_lon(self) -> u.Quantity:
+        """Planetocentric east longitude of the sub-observer point, rad in [0, 2 pi) (Horizons 14)."""
+        return self._angle("sub_observer_lon")
+
+    @property
+    def sub_observer_lat(self) -> u.Quantity:
+        """Planetocentric latitude of the sub-observer point, rad (Horizons 14)."""
+        return self._angle("sub_observer_lat")
+
+    @property
+    def sub_solar_lon(self) -> u.Quantity:
+        """Planetocentric east longitude of the sub-solar point, rad in [0, 2 pi) (Horizons 15)."""
+        return self._angle("sub_solar_lon")
+
+    @property
+    def sub_solar_lat(self) -> u.Quantity:
+        """Planetocentric latitude of the sub-solar point, rad (Horizons 15)."""
+        return self._angle("sub_solar_lat")
+
+    @property
+    def north_pole_position_angle(self) -> u.Quantity:
+        """Position angle of the target's north pole on the sky, J2000 north through east, rad
+        (Horizons 17, which measures from the true-of-date north)."""
+        return self._angle("north_pole_pa")
+
+    @property
+    def bright_limb_position_angle(self) -> u.Quantity:
+        """Position angle of the midpoint of the sunlit limb (the Sun's direction from the target
+        projected on the sky), J2000 north through east, rad."""
+        return self._angle("bright_limb_pa")
+
+    # --- the observer's own planet and sky ------------------------------------------------------
+    @cached_property
+    def occultation(self):
+        """For an observer on or around a body (not its centre): an
+        :class:`~paledot.occultation.Occultation` by that body (``state``: 0 none, 1 partial,
+        2 full; ``limb_height``: angle above the limb, or above the horizon from a surface site);
+        None for a body's centre or an observer with no central body."""
+        from .occultation import occultation
+
+        obs = self._obs
+        central = getattr(obs, "central_body", None)
+        if central is None or getattr(obs, "naif_id", None) is not None:
+            return None
+        try:
+            return occultation(obs, [r.naif_id for r in self.targets], self.t, self.correction,
+                               self._context[0])
+        except PaledotError:  # no rotation model for the body, a target is the body itself...
+            return None
+
+    @cached_property
+    def sky(self):
+        """From a surface site: a :class:`~paledot.observers.sites.Sky` (azimuth, elevation, Sun
+        up) of the targets' apparent directions (this geometry's own, deflection included); None
+        for other observers."""
+        from .observers.sites import Sky, SurfaceSite
+
+        obs = self._obs
+        if not isinstance(obs, SurfaceSite):
+            return None
+        eph, obs_pos, obs_vel, _ = self._context
+        east, north, up = obs.local_frame(eph, self.t)
+        ids = [r.naif_id for r in self.targets]
+        if SUN_ID in ids:
+            sun = self._position[ids.index(SUN_ID)]
+        else:
+            sun = np.empty((self.t.size, 3))
+            for b in _blocks(self.t.size):
+                sun[b] = apparent_position(eph, SUN_ID, self.t[b], obs_pos[b], obs_vel[b], self.correction,
+                                           self.deflection)[0]
+
+        def horizontal(vec):
+            unit = vec / norm(vec)[..., None]
+            el = np.arcsin(np.clip(dot(unit, up), -1.0, 1.0))
+            return el, np.mod(np.arctan2(dot(unit, east), dot(unit, north)), 2 * np.pi)
+
+        el, az = horizontal(self._position)
+        sun_el, _ = horizontal(sun)
+        from .bodies import resolve_body
+
+        sun_radius = np.arcsin(resolve_body("sun").equatorial_radius_km / norm(sun))
+        return Sky(self.t, obs.name, self.targets, self.correction, el, az, sun_el, sun_radius)
 
     # --- pairs ----------------------------------------------------------------------------
+    def _separation(self, i: int, j: int) -> np.ndarray:
+        return angle_between(self._position[i], self._position[j])
+
+    def _pair_position_angle(self, i: int, j: int) -> np.ndarray:
+        ra1, dec1 = radec(self._position[i])
+        ra2, dec2 = radec(self._position[j])
+        return position_angle(ra1, dec1, ra2, dec2)
+
     def separation(self, a: str | int, b: str | int) -> u.Quantity:
         """Angular separation between two targets' apparent directions, rad, shape (N,)."""
-        pa, pb = self._position[self.index(a)], self._position[self.index(b)]
-        return angle_between(pa, pb) * u.rad
+        return self._separation(self.index(a), self.index(b)) * _units().rad
 
     def position_angle(self, a: str | int, b: str | int) -> u.Quantity:
         """Position angle of target ``b`` from target ``a``, north through east, rad, (N,)."""
-        ra1, dec1 = radec(self._position[self.index(a)])
-        ra2, dec2 = radec(self._position[self.index(b)])
-        return position_angle(ra1, dec1, ra2, dec2) * u.rad
+        return self._pair_position_angle(self.index(a), self.index(b)) * _units().rad
 
     # --- tables ---------------------------------------------------------------------------
-    def to_table(self) -> QTable:
-        """One row per (epoch, target), units on every column."""
-        n_t, n = len(self.targets), self.t.size
-        utc = np.tile(et_to_iso(self.t, precision=3), n_t)
-        ra, dec = radec(self._position)
-        table = QTable()
-        table["utc"] = utc
-        table["et"] = np.tile(self.t, n_t) * u.s
-        table["target"] = np.repeat(self.target_names, n)
-        pos = self._position.reshape(-1, 3)
-        table["x"], table["y"], table["z"] = (pos[:, i] * u.km for i in range(3))
-        table["range"] = self.range.reshape(-1)
-        table["light_time"] = self.light_time.reshape(-1)
-        table["ra"] = (ra.reshape(-1) * u.rad).to(u.deg)
-        table["dec"] = (dec.reshape(-1) * u.rad).to(u.deg)
-        table["angular_diameter"] = self.angular_diameter.reshape(-1).to(u.arcsec)
-        table["phase_angle"] = self.phase_angle.reshape(-1).to(u.deg)
-        table["illuminated_fraction"] = self.illuminated_fraction.reshape(-1)
-        table["sun_elongation"] = self.sun_elongation.reshape(-1).to(u.deg)
-        order = np.lexsort((np.repeat(np.arange(n_t), n), np.tile(np.arange(n), n_t)))
-        return table[order]
+    def meta(self) -> dict:
+        """What every output of this geometry carries: observer, correction, ephemeris, notes,
+        conventions and the paledot version."""
+        from . import __version__
 
-    def pairs_table(self) -> QTable:
+        return {
+            "paledot": __version__, "observer": self.observer, "correction": self.correction,
+            "deflection": self.deflection,
+            "ephemeris": [p.replace("\\", "/").rsplit("/", 1)[-1] for p in self.ephemeris_files],
+            "targets": list(self.target_names), "notes": list(self.notes),
+            "conventions": CONVENTIONS,
+        }
+
+    def to_table(self):
+        """One row per (epoch, target) as an astropy ``QTable``: a ``time`` column (astropy Time,
+        UTC), RA/Dec as ``Longitude``/``Latitude``, units on every column, and ``meta`` with the
+        observer, correction, ephemeris, notes and paledot version."""
+        from .columns import geometry_qtable
+
+        return geometry_qtable(self)
+
+    def pairs_table(self):
         """One row per (epoch, target pair): separation and position angle of the second."""
-        table = QTable(
-            names=("utc", "et", "target_a", "target_b", "separation", "position_angle"),
-            dtype=(str, float, str, str, float, float),
-        )
-        if len(self.targets) < 2:
-            return table
-        utc = et_to_iso(self.t, precision=3)
-        parts = []
-        for i in range(len(self.targets)):
-            for j in range(i + 1, len(self.targets)):
-                part = QTable()
-                part["utc"] = utc
-                part["et"] = self.t * u.s
-                part["target_a"] = [self.target_names[i]] * self.t.size
-                part["target_b"] = [self.target_names[j]] * self.t.size
-                part["separation"] = self.separation(i, j).to(u.arcsec)
-                part["position_angle"] = self.position_angle(i, j).to(u.deg)
-                parts.append(part)
-        from astropy.table import vstack
+        from .columns import pairs_qtable
 
-        return vstack(parts)
+        return pairs_qtable(self)
+
+
+def _ellipsoid_radius(radii_km, unit: np.ndarray) -> np.ndarray:
+    """Distance (km) from an ellipsoid's centre to its surface along body-fixed unit vectors."""
+    a, b, c = radii_km
+    return 1.0 / np.sqrt((unit[:, 0] / a) ** 2 + (unit[:, 1] / b) ** 2 + (unit[:, 2] / c) ** 2)
+
+
+#: How the numbers are defined, carried in every table's metadata.
+CONVENTIONS = (
+    "ICRF/J2000 axes; RA/Dec and position angles (north through east) in J2000; sub-observer and "
+    "sub-solar points planetocentric, east longitude 0-360 deg, IAU rotation models (pck00011) at "
+    "the epoch the light left each point (as SPICE's SUBPNT/SUBSLR); range rate d(range)/dt km/s; "
+    "occultation by the observer's planet: none/partial/full with the target centre's height above "
+    "the limb (above the horizon from a surface site); V magnitudes from photometry's published "
+    "phase curves (NaN without one)"
+)
+
+
+class TargetView:
+    """One target of a :class:`Geometry`: every (T, ...) attribute indexed to that target, so
+    ``g["earth"].range`` is shaped (N,)."""
+
+    def __init__(self, geometry: Geometry, row: int):
+        self._g, self._row = geometry, row
+        self.name = geometry.target_names[row]
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._g, name)
+        if name in ("t", "time", "observer", "correction", "notes", "ephemeris_files"):
+            return value
+        if callable(value):
+            raise AttributeError(f"{name} needs the whole Geometry: use g.{name}(...)")
+        shape = getattr(value, "shape", ())
+        if len(shape) >= 1 and shape[0] == len(self._g.targets):
+            return value[self._row]
+        return value
+
+    def skycoord(self):
+        """This target's apparent places as an astropy ``SkyCoord`` (see :meth:`Geometry.skycoord`)."""
+        return self._g.skycoord(self._row)
+
+    def __repr__(self) -> str:
+        return f"<{self.name} seen from {self._g.observer}: {self._g.t.size} epochs>"
 
 
 def observe(
@@ -287,6 +502,7 @@ def observe(
     t,
     correction: str = "LT+S",
     ephemeris: Ephemeris | None = None,
+    deflection: bool = False,
 ) -> Geometry:
     """Apparent geometry of ``targets`` from ``observer`` at epochs ``t``.
 
@@ -297,12 +513,17 @@ def observe(
     t: ET seconds (float array) or times :func:`~paledot.timescales.to_et` reads.
     correction: ``NONE``, ``LT``, ``LT+S`` (default), ``CN`` or ``CN+S``, as in SPICE.
     ephemeris: kernels to use; DE440 by default.
+    deflection: also bend the light by the Sun's gravity (as JPL Horizons and astropy do; SPICE
+        does not, so the default is off); needs a light-time correction.
 
     >>> g = observe("mars", ["earth", "moon"], ["2023-05-15T14:08"])
     >>> bool(2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8)
     True
     """
     corr = normalise_correction(correction)
+    if deflection and corr == "NONE":
+        raise PaledotError("light deflection needs a light-time correction: use LT, LT+S, CN or CN+S "
+                           "with deflection, not NONE")
     eph, et, obs, resolved = resolve_request(observer, targets, t, ephemeris)
     names = [r.name for r in resolved]
     if len(set(names)) != len(names):
@@ -317,9 +538,13 @@ def observe(
     position = np.empty((n_t, n, 3))
     light_time = np.empty((n_t, n))
     for i, r in enumerate(resolved):
-        position[i], light_time[i] = apparent_position(eph, r.naif_id, et, obs_pos, obs_vel, corr)
+        for b in _blocks(n):
+            position[i, b], light_time[i, b] = apparent_position(eph, r.naif_id, et[b], obs_pos[b],
+                                                                 obs_vel[b], corr, deflection)
 
     notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
+    if deflection:
+        notes.append("directions bent by the Sun's gravity (as Horizons and astropy; SPICE does not)")
     return Geometry(
         t=et,
         observer=obs.name,
@@ -329,29 +554,6 @@ def observe(
         _position=position,
         _light_time=light_time,
         notes=tuple(dict.fromkeys(x for x in notes if x)),
-        _context=(eph, obs_pos, obs_vel, obs_id),
+        _context=(eph, obs_pos, obs_vel, obs),
+        deflection=bool(deflection),
     )
-
-
-def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
-    """The common start of every per-epoch query: (ephemeris, ET array, observer, resolved targets)."""
-    eph = ephemeris or default_ephemeris()
-    et = _as_et(t)
-    obs = as_observer(observer, eph)
-    if isinstance(targets, (str, int)):
-        targets = [targets]
-    resolved = [eph.resolve(x) for x in targets]
-    if not resolved:
-        raise PaledotError("no target given: name at least one body")
-    return eph, et, obs, resolved
-
-
-def _as_et(t) -> np.ndarray:
-    if isinstance(t, np.ndarray) and t.dtype.kind in "fi":
-        et = np.atleast_1d(t.astype(np.float64))
-        if not np.all(np.isfinite(et)):
-            raise PaledotError("an epoch is NaN or infinite: every ET must be a finite number")
-        return et
-    if isinstance(t, (float, int)) and not isinstance(t, bool):
-        return _as_et(np.array([t], dtype=np.float64))
-    return to_et(t)

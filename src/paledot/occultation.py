@@ -27,18 +27,23 @@ Vectors km, J2000; angles rad; epochs ET. This module never renders or plans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 
 from .bodies import Body, resolve_body
 from .corrections import apparent_position, normalise_correction
 from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
 from .errors import PaledotError
-from .geometry import _as_et, angle_between, resolve_request, target_row
 from .observers import as_observer
 from .orientation import rotation_model
-from .vectors import cross, dot, norm
+from .request import resolve_request, target_row
+from .timescales import as_et
+from .vectors import angle_between, cross, dot, norm
+
+if TYPE_CHECKING:
+    import astropy.units as u
+
 
 VISIBLE, PARTIAL, FULL = 0, 1, 2
 STATE_NAMES = ("visible", "partial", "full")
@@ -121,11 +126,15 @@ class Occultation:
     @property
     def limb_height(self) -> u.Quantity:
         """Angle of each target's centre above the occulter's limb (negative: behind the disk), rad."""
+        import astropy.units as u
+
         return self._height * u.rad
 
     @property
     def target_radius(self) -> u.Quantity:
         """Angular radius of each target (equatorial radius), rad."""
+        import astropy.units as u
+
         return self._target_radius * u.rad
 
     @property
@@ -239,14 +248,14 @@ def exclusion(
     >>> sorted(out)
     ['mars', 'sun']
     """
-    from .orbits import as_radians
+    from .angles import as_radians
 
     cone = as_radians(half_angle, "half_angle")
     if not 0 < cone < np.pi:
         raise PaledotError(f"half_angle {half_angle!r} must be between 0 and 180 degrees")
     eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction)
-    et = _as_et(t)
+    et = as_et(t)
     obs = as_observer(observer, eph)
     obs_pos, obs_vel = obs.state(eph, et)
     aim = eph.resolve(boresight)

@@ -71,7 +71,7 @@ class ConicProbe:
     def __init__(self, name: str, center: str | int | Body, epoch, position_km, velocity_km_s,
                  gm_km3_s2: float, coverage: Coverage, note: str):
         from . import kepler
-        from .orbits import as_epoch
+        from .timescales import as_epoch
 
         self.name, self.coverage, self._note = name, coverage, note
         self.center = resolve_body(center)
@@ -121,7 +121,7 @@ class CoveredObserver:
 
 def voyager1(ephemeris: Ephemeris) -> ConicProbe:
     """Voyager 1 from the saved Horizons state, about the solar-system barycentre."""
-    from .orbits import as_epoch
+    from .timescales import as_epoch
 
     et0 = np.array([as_epoch(VOYAGER1_EPOCH)])
     sun_pos, sun_vel = ephemeris.state(10, et0, velocity=True)

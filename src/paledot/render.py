@@ -180,11 +180,11 @@ class Frame:
 class Scene:
     """What to render: when, from where, which targets, with which camera, pointed how.
 
-    ``exposure`` is ``"auto"`` or seconds; ``auto_fraction`` the share of full well the brightest
-    body's peak pixel should reach under ``auto``. ``seed`` fixes the noise (same seed, same bytes).
-    ``stars`` draws the catalogue stars that register in the exposure (or those brighter than
-    ``star_mag_limit``, V); a target paledot has no brightness model for is an error unless
-    ``skip_unmodelled``, which leaves it out with a warning.
+    ``exposure`` is ``"auto"``, seconds or an astropy Quantity of time; ``auto_fraction`` the share
+    of full well the brightest body's peak pixel should reach under ``auto``. ``seed`` fixes the
+    noise (same seed, same bytes). ``stars`` draws the catalogue stars that register in the exposure
+    (or those brighter than ``star_mag_limit``, V); a target paledot has no brightness model for is
+    an error unless ``skip_unmodelled``, which leaves it out with a warning.
     """
 
     time: object
@@ -204,6 +204,18 @@ class Scene:
     star_mag_limit: float | None = None
     skip_unmodelled: bool = False
     surfaces: bool = False  # draw Earth's surface from a shipped map (paledot.surfaces)
+
+    def __post_init__(self):
+        # "earth", "midpoint" or "RA,DEC" read as the command line reads them
+        if isinstance(self.pointing, str):
+            self.pointing = Pointing.parse(self.pointing)
+        if hasattr(self.exposure, "unit"):  # an astropy Quantity: any unit of time
+            import astropy.units as u
+
+            try:
+                self.exposure = float(self.exposure.to_value(u.s))
+            except u.UnitConversionError:
+                raise PaledotError(f"exposure {self.exposure!r} is not a time") from None
 
 
 # --- PSF --------------------------------------------------------------------------------------

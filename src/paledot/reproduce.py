@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -42,31 +41,20 @@ from .timescales import et_to_iso, time_grid, to_et
 
 
 class Progress:
-    """A plain progress bar on stderr (one line redrawn on a terminal, a few lines otherwise)."""
+    """The progress of a reproduction on stderr (tqdm: a bar with an ETA, on a terminal only)."""
 
     def __init__(self, total: int, stream=None, enabled: bool = True):
+        from .progress import progress_bar
+
         self.total, self.done = total, 0
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.t0 = time.perf_counter()
-        self._last_decile = -1
+        self._bar = progress_bar(total, "reproduce", enabled, unit="step", stream=stream)
 
     def step(self, what: str, n: int = 1) -> None:
         self.done += n
-        if not self.enabled:
-            return
-        frac = self.done / self.total
-        bar = "#" * int(30 * frac) + "." * (30 - int(30 * frac))
-        line = f"[{bar}] {self.done:>3}/{self.total} {what:<34} {time.perf_counter() - self.t0:5.1f}s"
-        if self.tty:
-            self.stream.write("\r" + line)
-            if self.done >= self.total:
-                self.stream.write("\n")
-        elif int(frac * 10) != self._last_decile or self.done >= self.total:
-            self._last_decile = int(frac * 10)
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        self._bar.set_description_str(what, refresh=False)
+        self._bar.update(n)
+        if self.done >= self.total:
+            self._bar.close()
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import PaledotError
-from .sites import SurfaceSite, sky
+from .observers.sites import SurfaceSite, sky
 from .timescales import to_et
 
 

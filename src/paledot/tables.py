@@ -1,142 +1,167 @@
-"""Geometry as text: a readable table for people, CSV and JSON for machines (floats exact).
+"""Geometry as text: a readable table for people; CSV, JSON and ECSV for machines (floats exact).
 
 People see km, AU, million miles, light-minutes, arcseconds and degrees; machine formats carry
-shortest round-trip floats so that reading them back gives the same doubles. No physics here.
+shortest round-trip floats so that reading them back gives the same doubles. Every format has the
+same columns (``columns``) and the same metadata: CSV as ``#`` comment lines before the header,
+JSON and ECSV as metadata; the text table leaves its notes to the caller (the CLI prints them on
+stderr, apart from the data). CSV is written whole columns at a time, in blocks of epochs, so a
+long run streams at a few microseconds per row. No physics here.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import math
-from collections.abc import Iterator
+from typing import TextIO
 
-from .geometry import Geometry
+import numpy as np
+
+from .columns import Column, columns, flat
 from .photometry import AU_KM
 from .timescales import et_to_iso
+from .vectors import radec
 
 #: The international mile, km.
 MILE_KM = 1.609344
+#: Epochs formatted per block when writing CSV.
+CSV_BLOCK = 10_000
 
 
-def _rows(g: Geometry) -> Iterator[dict]:
-    """Long-format rows (epoch-major) with plain floats in edge units."""
-    utc = et_to_iso(g.t, precision=3)
-    rng = g.range.to_value("km")
-    lt = g.light_time.to_value("s")
-    ra, dec = g.ra.to_value("deg"), g.dec.to_value("deg")
-    diam = g.angular_diameter.to_value("arcsec")
-    phase = g.phase_angle.to_value("deg")
-    illum = g.illuminated_fraction.value
-    elong = g.sun_elongation.to_value("deg")
-    pos = g.position.to_value("km")
-    for j in range(g.t.size):
-        for i, name in enumerate(g.target_names):
-            yield {
-                "utc": utc[j],
-                "et": float(g.t[j]),
-                "target": name,
-                "x_km": float(pos[i, j, 0]),
-                "y_km": float(pos[i, j, 1]),
-                "z_km": float(pos[i, j, 2]),
-                "range_km": float(rng[i, j]),
-                "light_time_s": float(lt[i, j]),
-                "ra_deg": float(ra[i, j]),
-                "dec_deg": float(dec[i, j]),
-                "angular_diameter_arcsec": float(diam[i, j]),
-                "phase_angle_deg": float(phase[i, j]),
-                "illuminated_fraction": float(illum[i, j]),
-                "sun_elongation_deg": float(elong[i, j]),
-            }
+def _strings(values: np.ndarray, kind: str) -> list[str]:
+    """Text of a whole column at once: shortest round-trip floats ('nan' for NaN)."""
+    if kind == "float":
+        return list(map(repr, values.tolist()))
+    if kind == "bool":
+        return ["true" if v else "false" for v in values.tolist()]
+    return values.tolist()
 
 
-def _pair_rows(g: Geometry) -> Iterator[dict]:
-    utc = et_to_iso(g.t, precision=3)
-    names = g.target_names
-    pairs = [(a, b) for k, a in enumerate(names) for b in names[k + 1 :]]
-    seps = {p: g.separation(*p).to_value("arcsec") for p in pairs}
-    pas = {p: g.position_angle(*p).to_value("deg") for p in pairs}
-    for j in range(g.t.size):
-        for p in pairs:
-            yield {
-                "utc": utc[j],
-                "et": float(g.t[j]),
-                "target_a": p[0],
-                "target_b": p[1],
-                "separation_arcsec": float(seps[p][j]),
-                "position_angle_deg": float(pas[p][j]),
-            }
+def comment_lines(g, extra_notes=()) -> list[str]:
+    """The metadata every CSV starts with, as ``#`` lines."""
+    m = g.meta()
+    lines = [f"# paledot {m['paledot']}; observer {m['observer']}; correction {m['correction']}"
+             f"{' with light deflection by the Sun' if m['deflection'] else ''}; "
+             f"ephemeris {', '.join(m['ephemeris'])}",
+             f"# conventions: {m['conventions']}"]
+    lines += [f"# note: {n}" for n in (*m["notes"], *extra_notes)]
+    return lines
 
 
-def format_csv(g: Geometry, header: bool = True) -> str:
-    """CSV, one row per (epoch, target), floats written exactly (shortest round-trip repr)."""
+def write_csv(g, out: TextIO, header: bool = True, extra_notes=()) -> None:
+    """CSV of ``g`` to ``out``: ``#`` metadata lines and the header (if ``header``), then one row
+    per (epoch, target) with pair columns, written whole columns a block of epochs at a time."""
+    cols: list[Column] = columns(g)
+    if header:
+        out.write("\n".join(comment_lines(g, extra_notes)) + "\n")
+        out.write(",".join(["utc"] + [c.csv for c in cols]) + "\n")
+    n_t = len(g.targets)
+    values = [(c, np.asarray(c.values(g))) for c in cols]  # computed once, sliced per block
+    for lo in range(0, g.t.size, CSV_BLOCK):
+        sl = slice(lo, min(lo + CSV_BLOCK, g.t.size))
+        text = [np.repeat(et_to_iso(g.t[sl], precision=3), n_t).tolist()]
+        for c, v in values:
+            part = np.repeat(v[sl], n_t) if c.per_epoch else v[:, sl].T.reshape(-1)
+            text.append(_strings(part, c.kind))
+        out.write("\n".join(map(",".join, zip(*text, strict=True))) + "\n")
+
+
+def format_csv(g, header: bool = True, extra_notes=()) -> str:
+    """CSV as a string (see :func:`write_csv`)."""
     buf = io.StringIO()
-    writer = None
-    for row in _rows(g):
-        if writer is None:
-            writer = csv.DictWriter(buf, fieldnames=list(row), lineterminator="\n")
-            if header:
-                writer.writeheader()
-        writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
+    write_csv(g, buf, header, extra_notes)
     return buf.getvalue()
 
 
-def geometry_to_json(g: Geometry) -> dict:
-    """A JSON-ready dict: metadata, per-target rows and pair rows (floats exact)."""
-    return {
-        "paledot": _version(),
-        "observer": g.observer,
-        "correction": g.correction,
-        "ephemeris": list(g.ephemeris_files),
-        "notes": list(g.notes),
-        "targets": list(g.target_names),
-        "rows": [
-            {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-            for r in _rows(g)
-        ],
-        "pairs": list(_pair_rows(g)),
-    }
+def geometry_to_json(g, extra_notes=()) -> dict:
+    """A JSON-ready dict: metadata, per-target rows (keys as the CSV header, units in the names)
+    and pair rows (floats exact, NaN as null)."""
+    cols = columns(g, pairs=False)
+    meta = g.meta()
+    meta["notes"] = [*meta["notes"], *extra_notes]
+    utc = np.repeat(et_to_iso(g.t, precision=3), len(g.targets)).tolist()
+    data = {"utc": utc}
+    for c in cols:
+        v = flat(g, c)
+        data[c.csv] = [None if isinstance(x, float) and math.isnan(x) else x for x in v.tolist()]
+    names = list(data)
+    rows = [dict(zip(names, r, strict=True)) for r in zip(*data.values(), strict=True)]
+    pairs = []
+    pair_utc = et_to_iso(g.t, precision=3).tolist()
+    tn = g.target_names
+    for i in range(len(tn)):
+        for j in range(i + 1, len(tn)):
+            sep = (g._separation(i, j) * 206264.80624709636).tolist()
+            pa = np.degrees(g._pair_position_angle(i, j)).tolist()
+            pairs += [{"utc": pair_utc[k], "et": float(g.t[k]), "target_a": tn[i], "target_b": tn[j],
+                       "separation_arcsec": sep[k], "position_angle_deg": pa[k]} for k in range(g.t.size)]
+    pairs.sort(key=lambda p: p["et"])
+    return {**meta, "rows": rows, "pairs": pairs}
 
 
-def format_table(g: Geometry, header: bool = True) -> str:
-    """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees."""
+def write_ecsv(g, out: TextIO, header: bool = True, extra_notes=()) -> None:
+    """ECSV (astropy's own format: units, types and metadata kept) of ``g.to_table()``; with
+    ``header=False`` only the data lines, so chunks of one long run append to one file."""
+    table = g.to_table()
+    table.meta["notes"] = [*table.meta["notes"], *extra_notes]
+    buf = io.StringIO()
+    table.write(buf, format="ascii.ecsv")
+    text = buf.getvalue()
+    if not header:
+        lines = text.splitlines(keepends=True)
+        body = next(k for k, line in enumerate(lines) if not line.startswith("#"))
+        text = "".join(lines[body + 1:])  # past the YAML header and the column-name line
+    out.write(text)
+
+
+def format_table(g, header: bool = True) -> str:
+    """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees, magnitudes;
+    under each target the face we see, and after each epoch its pairs. Notes are not included."""
     lines = []
+    site, occ = g.sky is not None, g.occultation is not None
     if header:
+        lines.append(f"observer {g.observer} · correction {g.correction} · ephemeris "
+                     + ", ".join(g.meta()["ephemeris"]))
         lines.append(
-            f"observer {g.observer} · correction {g.correction} · ephemeris "
-            + ", ".join(p.rsplit("/", 1)[-1] for p in g.ephemeris_files)
-        )
-        lines.extend(f"note: {n}" for n in g.notes)
-        lines.append(
-            f"{'UTC':<19}  {'target':<8} {'range km':>15} {'AU':>10} {'M miles':>9} "
+            f"{'UTC':<19}  {'target':<8} {'range km':>15} {'AU':>10} {'M miles':>9} {'km/s':>8} "
             f"{'lt min':>7} {'RA deg':>9} {'Dec deg':>8} {'diam as':>8} {'phase':>6} "
-            f"{'lit %':>6} {'elong':>6}"
+            f"{'lit %':>6} {'elong':>6} {'V mag':>6}"
+            + (f" {'az':>6} {'el':>6} {'Sun':>4}" if site else "")
+            + (f" {'hidden':>7} {'limb deg':>8}" if occ and not site else "")
         )
-    # Each epoch's pair lines follow its target lines, so chunked output reads like whole output.
-    pairs_by_epoch: dict[float, list[dict]] = {}
-    for p in _pair_rows(g):
-        pairs_by_epoch.setdefault(p["et"], []).append(p)
-    rows = list(_rows(g))
-    for k, r in enumerate(rows):
-        lines.append(
-            f"{r['utc'][:19].replace('T', ' '):<19}  {r['target']:<8} {r['range_km']:>15,.0f} "
-            f"{r['range_km'] / AU_KM:>10.6f} {r['range_km'] / MILE_KM / 1e6:>9.3f} "
-            f"{r['light_time_s'] / 60:>7.3f} {r['ra_deg']:>9.4f} {r['dec_deg']:>8.4f} "
-            f"{r['angular_diameter_arcsec']:>8.3f} {r['phase_angle_deg']:>6.1f} "
-            f"{100 * r['illuminated_fraction']:>6.1f} {r['sun_elongation_deg']:>6.1f}"
-        )
-        last_of_epoch = k + 1 == len(rows) or rows[k + 1]["et"] != r["et"]
-        if last_of_epoch:
-            for p in pairs_by_epoch.get(r["et"], []):
-                pair = p["target_a"] + "-" + p["target_b"]
+    utc = et_to_iso(g.t)
+    rng, rr, lt = np.linalg.norm(g._position, axis=-1), g._range_rate, g._light_time
+    ra, dec = (np.degrees(x) for x in radec(g._position))
+    diam = 2 * np.degrees(g._angular_radius) * 3600
+    phase, elong = np.degrees(g._phase), np.degrees(g._sun_elongation)
+    lit = 50 * (1 + np.cos(g._phase))
+    mag = g._magnitude
+    disk = {k: np.degrees(v) for k, v in g._disk.items()}
+    if site:
+        az, el, up = np.degrees(g.sky._azimuth), np.degrees(g.sky._elevation), g.sky.sun_up
+    if occ:
+        state, height = g.occultation.state, np.degrees(g.occultation._height)
+    names = g.target_names
+    for j in range(g.t.size):
+        for i, name in enumerate(names):
+            line = (f"{utc[j].replace('T', ' '):<19}  {name:<8} {rng[i, j]:>15,.0f} "
+                    f"{rng[i, j] / AU_KM:>10.6f} {rng[i, j] / MILE_KM / 1e6:>9.3f} {rr[i, j]:>8.3f} "
+                    f"{lt[i, j] / 60:>7.3f} {ra[i, j]:>9.4f} {dec[i, j]:>8.4f} {diam[i, j]:>8.3f} "
+                    f"{phase[i, j]:>6.1f} {lit[i, j]:>6.1f} {elong[i, j]:>6.1f} {mag[i, j]:>6.2f}")
+            if site:
+                line += f" {az[i, j]:>6.1f} {el[i, j]:>6.1f} {'up' if up[j] else 'down':>4}"
+            elif occ:
+                line += f" {('no', 'partly', 'fully')[state[i, j]]:>7} {height[i, j]:>8.3f}"
+            lines.append(line)
+            if not np.isnan(disk["sub_observer_lon"][i, j]):
                 lines.append(
-                    f"{'':<19}  {pair:<17} separation {p['separation_arcsec']:>9.2f} arcsec, "
-                    f"position angle {p['position_angle_deg']:>7.2f} deg"
-                )
+                    f"{'':<19}  {'':<8} face: sub-observer {disk['sub_observer_lon'][i, j]:.2f}E "
+                    f"{disk['sub_observer_lat'][i, j]:+.2f}, sub-solar {disk['sub_solar_lon'][i, j]:.2f}E "
+                    f"{disk['sub_solar_lat'][i, j]:+.2f}, north pole PA {disk['north_pole_pa'][i, j]:.2f}, "
+                    f"bright limb PA {disk['bright_limb_pa'][i, j]:.2f} deg")
+        for a in range(len(names)):
+            for b in range(a + 1, len(names)):
+                lines.append(
+                    f"{'':<19}  {names[a] + '-' + names[b]:<17} separation "
+                    f"{np.degrees(g._separation(a, b)[j]) * 3600:>9.2f} arcsec, "
+                    f"position angle {np.degrees(g._pair_position_angle(a, b)[j]):>7.2f} deg")
     return "\n".join(lines) + "\n"
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__

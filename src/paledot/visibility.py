@@ -13,16 +13,19 @@ Epochs ET; the tables show UTC. This module never draws anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
-from astropy.table import QTable
 
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .observers import as_observer
 from .occultation import occultation
 from .timescales import DAY_S, et_to_iso, parse_step, to_et
+
+if TYPE_CHECKING:
+    from astropy.table import QTable
+
 
 _REFINE_TOL_S = 1e-3
 _REFINE_MAX = 60
@@ -56,6 +59,9 @@ class Visibility:
 
     def to_table(self) -> QTable:
         """One row per visible span: UTC start/stop, duration, and whether the window cut it."""
+        import astropy.units as u
+        from astropy.table import QTable
+
         table = QTable()
         start, stop = self.spans[:, 0], self.spans[:, 1]
         table["start_utc"] = et_to_iso(start, precision=1) if start.size else np.array([], dtype=str)
@@ -67,6 +73,9 @@ class Visibility:
 
     def per_day(self) -> QTable:
         """One row per UTC day touched by the window: visible minutes, span count, fraction."""
+        import astropy.units as u
+        from astropy.table import QTable
+
         days = _utc_days(self.start, self.stop)
         rows = []
         for d0, d1, label in days:
@@ -117,7 +126,7 @@ def visible_spans(
     """
     eph = ephemeris or default_ephemeris()
     obs = as_observer(observer, eph)
-    from .orbits import as_epoch
+    from .timescales import as_epoch
 
     t0, t1 = as_epoch(start, "start"), as_epoch(stop, "stop")
     seconds = parse_step(step) if isinstance(step, str) else float(step)

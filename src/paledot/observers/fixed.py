@@ -1,18 +1,6 @@
-"""Who is looking: an observer gives its SSB position and velocity at any epochs.
-
-Every observer has ``name``, ``central_body`` (the body it sits on or orbits, or None) and
-``state(ephemeris, et) -> (pos (N, 3) km, vel (N, 3) km/s)`` relative to the solar-system
-barycentre in ICRF/J2000. The geometry engine needs nothing more, so every kind of observer gives
-the same ``Geometry``:
-
-- ``BodyCentre`` (here): a body's centre;
-- ``FixedState`` (here): a position, and optionally a velocity, relative to a body;
-- ``KeplerOrbit`` (``orbits``): a two-body orbit about any body, and the Mars Express preset;
-- ``SpiceSpacecraft`` (``spacecraft``): a spacecraft from the user's SPICE kernels;
-- ``TrajectoryFile`` (``trajectory``): a CCSDS OEM or CSV ephemeris, interpolated;
-- ``SurfaceSite`` (``sites``): a place on a rotating body.
-
-``as_observer`` also reads the short text forms the command line uses (see ``parse_observer``).
+"""An observer at a given state relative to a body: ``FixedState``, and ``place_by_sun_angle`` to
+place one from the distance and Sun angle missions publish. Vectors J2000, km, km/s; epochs ET.
+This module never reads kernels or files.
 """
 
 from __future__ import annotations
@@ -21,42 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bodies import Body, resolve_body
-from .ephemeris import Ephemeris
-from .errors import PaledotError
-
-
-@dataclass(frozen=True)
-class BodyCentre:
-    """An observer at a body's centre (or its system barycentre where the ephemeris has no centre).
-
-    >>> from paledot.ephemeris import default_ephemeris
-    >>> BodyCentre.of("earth", default_ephemeris()).naif_id
-    399
-    """
-
-    body: Body
-    naif_id: int
-    note: str = ""
-
-    @classmethod
-    def of(cls, name_or_id, ephemeris: Ephemeris) -> BodyCentre:
-        resolved = ephemeris.resolve(name_or_id)
-        return cls(resolved.body, resolved.naif_id, resolved.note)
-
-    @property
-    def name(self) -> str:
-        return self.body.name
-
-    @property
-    def central_body(self) -> Body:
-        return self.body
-
-    def state(self, ephemeris: Ephemeris, et: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """SSB position (N, 3) km and velocity (N, 3) km/s at ET epochs ``et``."""
-        ephemeris.check_coverage(self.naif_id, et, label=self.body.title)
-        pos, vel = ephemeris.state(self.naif_id, et, velocity=True)
-        return pos, vel
+from ..bodies import Body, resolve_body
+from ..ephemeris import Ephemeris
+from ..errors import PaledotError
+from ..timescales import as_epoch
 
 
 @dataclass(frozen=True)
@@ -78,14 +34,12 @@ class FixedState:
     center: Body | str | int
     position_km: np.ndarray
     velocity_km_s: np.ndarray | None = None
-    epoch: float | str = 0.0
+    epoch: object = "ET:0"
     source: str = ""
     name: str = "fixed state"
     _epoch_et: float = field(default=0.0, init=False, repr=False)
 
     def __post_init__(self):
-        from .orbits import as_epoch
-
         object.__setattr__(self, "center", resolve_body(self.center))
         pos = np.asarray(self.position_km, dtype=np.float64).reshape(-1)
         if pos.shape != (3,) or not np.all(np.isfinite(pos)):
@@ -127,9 +81,6 @@ class FixedState:
         return cpos + self.position_km + (et - self._epoch_et)[:, None] * vel, cvel + vel
 
 
-_MEX_NAMES = {"mars express", "mex", "mars-express", "marsexpress"}
-
-
 def place_by_sun_angle(
     center: str | int | Body,
     distance_km: float,
@@ -146,8 +97,7 @@ def place_by_sun_angle(
 
     The angle is the body's phase angle seen by the observer (0 = the observer sees it full).
     """
-    from .ephemeris import default_ephemeris
-    from .orbits import as_epoch
+    from ..ephemeris import default_ephemeris
 
     if side not in ("leading", "trailing"):
         raise PaledotError(f"side {side!r} must be 'leading' or 'trailing'")
@@ -170,27 +120,5 @@ def place_by_sun_angle(
     offset = distance_km * (np.cos(a) * to_sun + np.sin(a) * ahead)
     where = (f"{distance_km:,.0f} km from {body.body.title}, {sun_angle_deg:g} deg from the Sun as seen "
              f"from it, {side} in its orbital plane")
-    return FixedState(body.body, offset, epoch=float(et[0]), source=f"{source} ({where})", name=name)
-
-
-def as_observer(observer, ephemeris: Ephemeris):
-    """Accept an observer object, a body name/NAIF id (its centre), "mars express" (the Kepler
-    preset) or one of the text forms of :func:`parse_observer`."""
-    if hasattr(observer, "state") and hasattr(observer, "name"):
-        return observer
-    if isinstance(observer, str):
-        text = " ".join(observer.strip().lower().split())
-        if text in _MEX_NAMES:
-            from .orbits import mars_express
-
-            return mars_express()
-        from .probes import probe_observer
-
-        probe = probe_observer(text, ephemeris)
-        if probe is not None:
-            return probe
-        if ":" in text.split(",")[0] and not text.startswith(("et:", "jd")):
-            from .observer_text import parse_observer
-
-            return parse_observer(observer, ephemeris)
-    return BodyCentre.of(observer, ephemeris)
+    return FixedState(body.body, offset, epoch=f"ET:{float(et[0])!r}", source=f"{source} ({where})",
+                      name=name)

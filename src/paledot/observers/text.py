@@ -1,4 +1,5 @@
-"""The short text forms of observers that the command line takes (``--observer``).
+"""The short text forms of observers that the command line takes (``--observer``), and
+``as_observer``, which turns any of them (or a name, or an observer object) into an observer.
 
 ``KIND:FIRST,key=value,...`` where FIRST is the body, NAIF name or file:
 
@@ -9,12 +10,14 @@
 - ``file:path.oem`` or ``file:path.csv,center=mars`` (a trajectory file; also ``oem:`` and ``csv:``);
 - ``fixed:sun,x=...,y=...,z=...,vx=...,vy=...,vz=...,epoch=...,source=...`` (km, km/s).
 
-Angles in degrees, distances in km. A value may not contain a comma. This module only parses.
+Angles in degrees, distances in km. A value may not contain a comma. This module only parses: it
+imports the observer kinds lazily, so reading a body name never loads SPICE or trajectory code.
 """
 
 from __future__ import annotations
 
-from .errors import PaledotError
+from ..errors import PaledotError
+from .body import BodyCentre
 
 KINDS = ("kepler", "site", "spice", "file", "oem", "csv", "fixed")
 _KEPLER_KEYS = {
@@ -116,7 +119,7 @@ def parse_observer(text: str, ephemeris=None):
         if not first:
             raise PaledotError(f"{kind}: needs a file name, e.g. file:mex.oem")
         return TrajectoryFile(first, **kw)
-    from .observers import FixedState
+    from .fixed import FixedState
 
     kw = {}
     nums = {"x", "y", "z", "vx", "vy", "vz"}
@@ -130,5 +133,29 @@ def parse_observer(text: str, ephemeris=None):
     if not {"x", "y", "z"} <= set(kw):
         raise PaledotError("a fixed observer needs x=, y=, z= (km, J2000, relative to the body)")
     vel = [kw[k] for k in ("vx", "vy", "vz")] if {"vx", "vy", "vz"} <= set(kw) else None
-    return FixedState(first or "sun", [kw["x"], kw["y"], kw["z"]], vel, kw.get("epoch", 0.0),
+    return FixedState(first or "sun", [kw["x"], kw["y"], kw["z"]], vel, kw.get("epoch", "ET:0"),
                       source=kw.get("source", ""), name=kw.get("name", "fixed state"))
+
+
+_MEX_NAMES = {"mars express", "mex", "mars-express", "marsexpress"}
+
+
+def as_observer(observer, ephemeris):
+    """Accept an observer object, a body name/NAIF id (its centre), "mars express" (the Kepler
+    preset) or one of the text forms of :func:`parse_observer`."""
+    if hasattr(observer, "state") and hasattr(observer, "name"):
+        return observer
+    if isinstance(observer, str):
+        text = " ".join(observer.strip().lower().split())
+        if text in _MEX_NAMES:
+            from .orbits import mars_express
+
+            return mars_express()
+        from ..probes import probe_observer
+
+        probe = probe_observer(text, ephemeris)
+        if probe is not None:
+            return probe
+        if ":" in text.split(",")[0] and not text.startswith(("et:", "jd")):
+            return parse_observer(observer, ephemeris)
+    return BodyCentre.of(observer, ephemeris)

@@ -12,9 +12,9 @@ of Mars is west-positive: give -west as east). Ellipsoid: pck00011 radii (``bodi
 The local vertical is the ellipsoid normal through the site itself (its geodetic vertical, as
 SPICE's AZLCPO takes it) for both kinds; azimuth is
 measured from north through east; elevation is geometric (no refraction). The Sun is "up" when its
-upper limb is above that horizon. Rotation: ``orientation`` (IAU WGCCRE models); for Earth that is
-the IAU low-precision model, which ignores nutation and UT1, so Earth sites are good to a few
-tenths of a degree, not better.
+upper limb is above that horizon. Rotation: for Earth the full IERS rotation (``paledot.earth``:
+IAU 2006/2000A, UT1, polar motion; within centimetres of astropy's ``EarthLocation``); for other
+bodies their IAU WGCCRE model (``orientation``). A body without a rotation model cannot carry a site.
 
 Vectors km, J2000; epochs ET; angles rad inside. This module never plans observations.
 """
@@ -22,22 +22,29 @@ Vectors km, J2000; epochs ET; angles rad inside. This module never plans observa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 
-from .bodies import Body, resolve_body
-from .corrections import apparent_position, normalise_correction
-from .ephemeris import Ephemeris, ResolvedBody, default_ephemeris
-from .errors import PaledotError
-from .orientation import rotation_model
-from .vectors import dot, norm
+from ..angles import as_radians
+from ..bodies import Body, resolve_body
+from ..corrections import apparent_position, normalise_correction
+from ..ephemeris import Ephemeris, ResolvedBody, default_ephemeris
+from ..errors import PaledotError
+from ..orientation import rotation_model
+from ..timescales import as_et
+from ..vectors import dot, norm
+
+if TYPE_CHECKING:
+    import astropy.units as u
+
 
 LATITUDE_KINDS = ("planetographic", "planetocentric")
 #: No real surface lies this far below a body's reference ellipsoid (Earth's deepest trench is
 #: 11 km down; Mars's Hellas floor about 8 km): a lower altitude is a typing error.
 MIN_ALTITUDE_KM = -20.0
 SUN_ID = 10
+EARTH_ID = 399
 
 
 class SurfaceSite:
@@ -50,10 +57,9 @@ class SurfaceSite:
 
     def __init__(self, body: str | int | Body, lat, lon, alt_km: float = 0.0, *,
                  latitude: str = "planetographic", name: str | None = None):
-        from .orbits import as_radians
-
         self.body = resolve_body(body)
         self.model = rotation_model(self.body)
+        self._orientation_note = ""
         if self.body.is_barycenter:
             raise PaledotError(f"{self.body.title} is a barycentre, not a surface: name the body itself")
         kind = str(latitude).strip().lower()
@@ -98,13 +104,29 @@ class SurfaceSite:
 
     @property
     def note(self) -> str:
-        return (f"{self.name}: {self.kind} latitude {np.degrees(self.lat):.6f} deg, east longitude "
+        turn = ("IAU 2006/2000A precession-nutation, UT1 and polar motion from astropy's IERS tables"
+                if self.body.naif_id == EARTH_ID else self.model.source)
+        text = (f"{self.name}: {self.kind} latitude {np.degrees(self.lat):.6f} deg, east longitude "
                 f"{np.degrees(self.lon):.6f} deg, altitude {self.alt_km:g} km on {self.body.title} "
-                f"(pck00011 ellipsoid, {self.model.source})")
+                f"(pck00011 ellipsoid; {turn})")
+        return text + (f"; {self._orientation_note}" if self._orientation_note else "")
+
+    def rotation(self, et, rate: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """J2000 -> body-fixed matrices (N, 3, 3) (and their rates, 1/s): for Earth the full IERS
+        rotation (``paledot.earth``), for other bodies their IAU model."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        if self.body.naif_id != EARTH_ID:
+            return self.model.matrix(et, rate=rate)
+        from ..earth import earth_matrix
+
+        m, dm, note = earth_matrix(et, rate=rate)
+        if note:
+            self._orientation_note = note
+        return m, dm
 
     def local_frame(self, ephemeris: Ephemeris, et) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(east, north, up) unit vectors, each (N, 3) in J2000, at ET epochs ``et``."""
-        m, _ = self.model.matrix(np.atleast_1d(np.asarray(et, dtype=np.float64)))
+        m, _ = self.rotation(et)
         enu = np.einsum("nij,ki->knj", m, self._enu)  # M^T applied to each body-fixed axis
         return enu[0], enu[1], enu[2]
 
@@ -114,7 +136,7 @@ class SurfaceSite:
         resolved = ephemeris.resolve(self.body)
         ephemeris.check_coverage(resolved.naif_id, et, label=self.body.title)
         cpos, cvel = ephemeris.state(resolved.naif_id, et, velocity=True)
-        m, dm = self.model.matrix(et, rate=True)
+        m, dm = self.rotation(et, rate=True)
         r = self.body_fixed_km
         return cpos + np.einsum("nji,j->ni", m, r), cvel + np.einsum("nji,j->ni", dm, r)
 
@@ -154,16 +176,22 @@ class Sky:
     @property
     def elevation(self) -> u.Quantity:
         """Geometric elevation above the site's horizon plane, rad, (T, N)."""
+        import astropy.units as u
+
         return self._elevation * u.rad
 
     @property
     def azimuth(self) -> u.Quantity:
         """Azimuth from north through east, rad in [0, 2 pi), (T, N)."""
+        import astropy.units as u
+
         return self._azimuth * u.rad
 
     @property
     def sun_elevation(self) -> u.Quantity:
         """Elevation of the Sun's centre, rad, (N,)."""
+        import astropy.units as u
+
         return self._sun_elevation * u.rad
 
     @property
@@ -173,18 +201,17 @@ class Sky:
 
 
 def sky(site: SurfaceSite, targets, t, correction: str = "LT+S",
-        ephemeris: Ephemeris | None = None) -> Sky:
-    """Elevation, azimuth and Sun-up of ``targets`` seen from ``site`` (apparent directions).
+        ephemeris: Ephemeris | None = None, deflection: bool = False) -> Sky:
+    """Elevation, azimuth and Sun-up of ``targets`` seen from ``site`` (apparent directions; with
+    ``deflection`` bent by the Sun's gravity too, see ``observe``).
 
     >>> s = sky(SurfaceSite("earth", 52.0, 13.4), ["moon"], ["2023-05-15T22:00"])
     >>> s.elevation.shape, s.sun_up.shape
     ((1, 1), (1,))
     """
-    from .geometry import _as_et
-
     eph = ephemeris or default_ephemeris()
     corr = normalise_correction(correction)
-    et = _as_et(t)
+    et = as_et(t)
     if isinstance(targets, (str, int)):
         targets = [targets]
     resolved = [eph.resolve(x) for x in targets]
@@ -192,7 +219,7 @@ def sky(site: SurfaceSite, targets, t, correction: str = "LT+S",
     east, north, up = site.local_frame(eph, et)
 
     def horizontal(naif_id):
-        pos, _ = apparent_position(eph, naif_id, et, obs_pos, obs_vel, corr)
+        pos, _ = apparent_position(eph, naif_id, et, obs_pos, obs_vel, corr, deflection)
         unit = pos / norm(pos)[:, None]
         el = np.arcsin(np.clip(dot(unit, up), -1.0, 1.0))
         az = np.mod(np.arctan2(dot(unit, east), dot(unit, north)), 2 * np.pi)

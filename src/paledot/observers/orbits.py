@@ -18,43 +18,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..angles import as_radians
+from ..bodies import Body, resolve_body
+from ..ephemeris import Ephemeris
+from ..errors import PaledotError
+from ..gravity import gm as body_gm
+from ..orientation import rotation_model
+from ..timescales import as_epoch
 from . import kepler
-from .bodies import Body, resolve_body
-from .ephemeris import Ephemeris
-from .errors import PaledotError
-from .gravity import gm as body_gm
-from .orientation import rotation_model
-from .timescales import to_et
 
 PLANES = ("j2000", "ecliptic", "equator")
 _OBLIQUITY_J2000 = np.radians(84381.448 / 3600.0)
-
-
-def as_radians(value, what: str) -> float:
-    """An angle given in degrees (a number) or as an astropy Quantity, in radians."""
-    if hasattr(value, "unit"):
-        import astropy.units as u
-
-        return float(value.to_value(u.rad))
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise PaledotError(f"{what} {value!r} is not a number of degrees") from None
-    if not np.isfinite(x):
-        raise PaledotError(f"{what} {value!r} must be a finite number of degrees")
-    return np.radians(x)
-
-
-def as_epoch(value, what: str = "epoch") -> float:
-    """One epoch as ET seconds: a number is ET already, anything else goes through ``to_et``."""
-    if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool):
-        if not np.isfinite(value):
-            raise PaledotError(f"{what} {value!r} must be finite")
-        return float(value)
-    et = to_et(value)
-    if et.size != 1:
-        raise PaledotError(f"{what} must be a single time, got {et.size}")
-    return float(et[0])
 
 
 def plane_matrix(plane: str, center: Body, epoch_et: float) -> np.ndarray:

@@ -31,17 +31,14 @@ from __future__ import annotations
 import csv
 import os
 import re
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from astropy.time import Time
-from astropy.utils import iers
 
-from .bodies import Body, resolve_body
-from .ephemeris import Ephemeris
-from .errors import OutOfRangeError, PaledotError, UnknownBodyError
-from .timescales import DAY_S, J2000_JD, et_to_iso
+from ..bodies import Body, resolve_body
+from ..ephemeris import Ephemeris
+from ..errors import OutOfRangeError, PaledotError, UnknownBodyError
+from ..timescales import et_to_iso, scaled_to_et
 
 #: A gap longer than this many times the typical neighbouring spacing is refused.
 GAP_FACTOR = 3.0
@@ -73,10 +70,7 @@ def _epochs_to_et(texts: list[str], scale: str, where: str) -> np.ndarray:
         iso.append(f"{m.group(1)}:{m.group(2)}:{m.group(3)}" if m else t)
     fmt = "yday" if iso and _DOY.match(texts[0].strip()) else "isot"
     try:
-        with iers.conf.set_temp("auto_download", False), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tdb = Time(iso, format=fmt, scale=scale.lower()).tdb
-            return np.asarray((tdb.jd1 - J2000_JD) * DAY_S + tdb.jd2 * DAY_S, dtype=np.float64)
+        return scaled_to_et(iso, fmt, scale.lower())
     except ValueError:
         bad = texts[0]
         for text in texts:  # name the first one astropy cannot read
