@@ -92,7 +92,7 @@ def test_messenger_placement_puts_earth_on_the_libra_scorpius_boundary():
 def test_osiris_rex_direction_reproduces_the_navcam_distances_of_2017_09_25():
     """NavCam 1, 2017-09-25: 1,297,000 km from Earth, 1,185,000 km from the Moon (NASA Goddard)."""
     from paledot.observers import place_by_sun_angle
-    from paledot.probes import PLACEMENTS
+    from paledot.observers.probes import PLACEMENTS
 
     _, dist, angle, side, *_ = PLACEMENTS["osiris-rex"]
     early = place_by_sun_angle("earth", 1.297e6, angle, "2017-09-25T12:00", side=side, source="NavCam")

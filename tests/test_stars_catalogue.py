@@ -251,7 +251,7 @@ def test_every_planet_renders_and_unmodelled_is_an_error_in_the_api():
 def test_a_star_behind_a_target_is_hidden():
     """A body placed over the brightest drawn star's direction (a Moon-sized disk 384,400 km away)
     hides it from the frame and the list; without the body it is drawn."""
-    from paledot.render import camera_axes
+    from paledot.render import camera_axes, project
     from paledot.stars import draw_stars
 
     frame = _pleiades_frame(star_mag_limit=5.0)
@@ -262,9 +262,9 @@ def test_a_star_behind_a_target_is_hidden():
     pos, vel = default_ephemeris().state(399, et, velocity=True)
     cam, axes = frame.camera, camera_axes(d, 0.0)
     img = np.zeros((cam.rows, cam.columns))
-    seen = draw_stars(img, cam, axes, float(et[0]), pos[0], vel[0], 2.0, None, 1, 5.0)
+    seen = draw_stars(img, cam, axes, float(et[0]), pos[0], vel[0], 2.0, None, 1, 5.0, project=project)
     dark = np.zeros_like(img)
-    hid = draw_stars(dark, cam, axes, float(et[0]), pos[0], vel[0], 2.0, None, 1, 5.0,
+    hid = draw_stars(dark, cam, axes, float(et[0]), pos[0], vel[0], 2.0, None, 1, 5.0, project=project,
                      occulters=[(d * 384_400.0, np.radians(0.26))])
     assert frame.stars.hip[k] in seen.hip and frame.stars.hip[k] not in hid.hip
     assert len(hid) < len(seen) and dark.sum() < img.sum()

@@ -13,40 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .claims_physics import PHYSICS_CHECKERS
 from .errors import PaledotError
-
-MILE_KM = 1.609344
-
-
-@dataclass(frozen=True)
-class Findings:
-    """What paledot computed for a campaign, in the units the names say; arrays are per epoch."""
-
-    epochs_utc: tuple[str, ...]
-    observer: str
-    observer_is_body_centre: bool
-    earth_range_km: np.ndarray
-    earth_range_geometric_km: np.ndarray
-    km_per_px: np.ndarray
-    earth_diameter_rad: np.ndarray
-    earth_diameter_px: np.ndarray
-    moon_diameter_px: np.ndarray
-    earth_v: np.ndarray
-    moon_v: np.ndarray
-    sun_elongation_deg: np.ndarray
-    field_of_view_deg: float
-    orbit_fraction: float
-    earth_moon_separation_deg: np.ndarray | None = None
-    # Added for the gallery's physics checks (paledot.claims_physics); None where not computed.
-    earth_phase_deg: np.ndarray | None = None
-    moon_phase_deg: np.ndarray | None = None
-    moon_range_km: np.ndarray | None = None
-    sun_range_km: np.ndarray | None = None
-    earth_sun_km: np.ndarray | None = None
-    moon_sun_km: np.ndarray | None = None
-    earth_radec_deg: np.ndarray | None = None
-    pixel_scale_rad: float | None = None
-    earth_fixed_observer_sun: np.ndarray | None = None  # (N, 2, 3) unit vectors, Earth-fixed frame
+from .findings import MILE_KM, Findings  # noqa: F401  (re-exported: callers import them from here)
 
 
 @dataclass(frozen=True)
@@ -244,13 +213,12 @@ CHECKERS = {
     "moon_fainter": _moon_fainter,
     "size_px": _size_px,
     "separation_deg": _separation_deg,
+    **PHYSICS_CHECKERS,
 }
 
 
 def check_claims(claims, findings: Findings) -> list[Verdict]:
     """A verdict for every claim; an unknown kind is an error naming the known ones."""
-    from . import claims_physics  # noqa: F401  (registers the physics checkers)
-
     out = []
     for c in claims:
         kind = c.get("kind")

@@ -2,7 +2,7 @@
 pixel counts, phases, which body is nearer, constellations, what the eye could see.
 
 Each checker returns (computed, verdict, why) like those of :mod:`paledot.claims`, into whose
-``CHECKERS`` table they are registered on import. A disputed number gets the computed value and
+``CHECKERS`` table they are merged. A disputed number gets the computed value and
 the reason: by how much it misses, against what allowance (its own rounding, the photometric
 model's accuracy, the observer's stand-in offset). Checkers hold no facts: published numbers come
 from the scenario file, computed ones from ``Findings``.
@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from .claims import CHECKERS, MILE_KM, Findings
 from .errors import PaledotError
+from .findings import MILE_KM, Findings
 
 AU_KM = 149_597_870.7
 MEAN_EARTH_MOON_KM = 384_400.0
@@ -309,20 +309,19 @@ def _feature_facing(c: dict, f: Findings) -> tuple[str, str, str]:
     return computed, "holds" if ok else "does not hold", why
 
 
-CHECKERS.update(
-    {
-        "distance_rounded": _distance_rounded,
-        "magnitude_v": _magnitude_v,
-        "pixels_across": _pixels_across,
-        "phase_angle_deg": _phase_angle,
-        "half_lit": _half_lit,
-        "moon_behind": _moon_behind,
-        "moon_in_field": _moon_in_field,
-        "apart_in_frame": _apart_in_frame,
-        "sub_pixel": _sub_pixel,
-        "constellation": _constellation,
-        "naked_eye_pair": _naked_eye_pair,
-        "times_earth_moon_distance": _times_earth_moon,
-        "feature_facing": _feature_facing,
-    }
-)
+#: Checkers of the physics kinds, merged into :data:`paledot.claims.CHECKERS`.
+PHYSICS_CHECKERS = {
+    "distance_rounded": _distance_rounded,
+    "magnitude_v": _magnitude_v,
+    "pixels_across": _pixels_across,
+    "phase_angle_deg": _phase_angle,
+    "half_lit": _half_lit,
+    "moon_behind": _moon_behind,
+    "moon_in_field": _moon_in_field,
+    "apart_in_frame": _apart_in_frame,
+    "sub_pixel": _sub_pixel,
+    "constellation": _constellation,
+    "naked_eye_pair": _naked_eye_pair,
+    "times_earth_moon_distance": _times_earth_moon,
+    "feature_facing": _feature_facing,
+}

@@ -657,7 +657,7 @@ def _draw_stars(scene, limit, rate, camera, axes, g, exposure, psf, warn):
     occulters = [(g.position.to_value("km")[i, 0], float(radii[i]))
                  for i in range(len(g.targets)) if radii[i] > 0]
     return draw_stars(rate, camera, axes, float(g.t[0]), obs_pos[0], vel, exposure, psf,
-                      CONV_OVERSAMPLE, limit, occulters)
+                      CONV_OVERSAMPLE, limit, occulters, project=project)
 
 
 def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:

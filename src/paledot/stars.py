@@ -320,14 +320,16 @@ def draw_stars(
     osc: int,
     v_limit: float | None = None,
     occulters: list[tuple[np.ndarray, float]] = (),
+    *,
+    project,
 ) -> StarField:
     """Add the catalogue stars in the field to ``image`` (electrons per second per pixel) and say
     which: apparent places seen from the observer, projected with the frame's camera ``axes``.
 
     ``v_limit`` defaults to :func:`registering_limit` for this camera and exposure. A star behind
     one of the ``occulters`` ((apparent vector, angular radius rad) of the bodies in the frame) is
-    hidden and not listed."""
-    from .render import project
+    hidden and not listed. ``project`` is the frame's projection (the renderer's
+    :func:`paledot.render.project`), passed in so this module never imports the renderer."""
 
     cat = load_catalogue()
     limit = registering_limit(camera, exposure_s, psf, osc) if v_limit is None else float(v_limit)

@@ -151,7 +151,7 @@ def as_observer(observer, ephemeris):
             from .orbits import mars_express
 
             return mars_express()
-        from ..probes import probe_observer
+        from .probes import probe_observer
 
         probe = probe_observer(text, ephemeris)
         if probe is not None:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bodies import Body, resolve_body
-from .ephemeris import Ephemeris
-from .errors import PaledotError
-from .gravity import GM_DE440
+from ..bodies import Body, resolve_body
+from ..ephemeris import Ephemeris
+from ..errors import PaledotError
+from ..gravity import GM_DE440
 
 #: JPL Horizons, Voyager 1 (-31) about the Sun (10), ICRF, 2017-May-25 19:44:00 TDB
 #: (JD 2457899.322222222 TDB), source Voyager_1: as saved in the test file
@@ -51,12 +51,12 @@ class Coverage:
     kind: str  # "trajectory", "stand-in" or "placement"
 
     def check(self, name: str, et: np.ndarray) -> None:
-        from .timescales import to_et
+        from ..timescales import to_et
 
         lo, hi = (float(x) for x in to_et([self.start, self.stop]))
         bad = (et < lo) | (et > hi)
         if np.any(bad):
-            from .timescales import et_to_iso
+            from ..timescales import et_to_iso
 
             first = str(et_to_iso(np.asarray(et)[bad][:1])[0])[:19]
             raise PaledotError(
@@ -70,8 +70,8 @@ class ConicProbe:
 
     def __init__(self, name: str, center: str | int | Body, epoch, position_km, velocity_km_s,
                  gm_km3_s2: float, coverage: Coverage, note: str):
+        from ..timescales import as_epoch
         from . import kepler
-        from .timescales import as_epoch
 
         self.name, self.coverage, self._note = name, coverage, note
         self.center = resolve_body(center)
@@ -121,7 +121,7 @@ class CoveredObserver:
 
 def voyager1(ephemeris: Ephemeris) -> ConicProbe:
     """Voyager 1 from the saved Horizons state, about the solar-system barycentre."""
-    from .timescales import as_epoch
+    from ..timescales import as_epoch
 
     et0 = np.array([as_epoch(VOYAGER1_EPOCH)])
     sun_pos, sun_vel = ephemeris.state(10, et0, velocity=True)
@@ -137,7 +137,7 @@ def voyager1(ephemeris: Ephemeris) -> ConicProbe:
 
 
 def cassini(ephemeris: Ephemeris):
-    from .observers import BodyCentre
+    from .body import BodyCentre
 
     note = (
         "cassini: stand-in, not a trajectory: Saturn's system barycentre (Cassini orbited Saturn "
@@ -184,13 +184,13 @@ PLACEMENTS = {
 
 
 def placed(name: str, ephemeris: Ephemeris):
-    from .observers import place_by_sun_angle
+    from .fixed import place_by_sun_angle
 
     epoch, dist, angle, side, source, assumed = PLACEMENTS[name]
     inner = place_by_sun_angle("earth", dist, angle, epoch, side=side, source=source, name=name,
                                ephemeris=ephemeris)
     day = 86400.0
-    from .timescales import et_to_iso
+    from ..timescales import et_to_iso
 
     lo, hi = (str(x)[:19] for x in et_to_iso(np.array([inner._epoch_et - day, inner._epoch_et + day])))
     note = (
