@@ -230,15 +230,17 @@ class Windows:
                 "start_utc": str(et_to_iso(a, 0)[0]), "stop_utc": str(et_to_iso(b, 0)[0]),
                 "summary": f"window {k + 1}: {self.constraint.label}",
                 "description": f"observer {self.context.observer.name}; closed by {closer}; "
-                               f"boundaries ET {a!r} to {b!r}",
+                               f"boundaries ET {float(a)!r} to {float(b)!r}",
                 "uid": f"paledot-{int(a * 1000)}-{int(b * 1000)}-{k}@paledot",
             })
         return calendar(events)
 
-    def timeline_png(self, title: str | None = None, marks=None) -> bytes:
+    def timeline_png(self, title: str | None = None, marks=None, mark_labels=None) -> bytes:
+        """PNG bytes of a timeline (needs matplotlib): each threshold's windows and all together,
+        ``marks`` (ET) drawn as labelled lines."""
         from .timeline import timeline_png
 
-        return timeline_png(self, title, marks)
+        return timeline_png(self, title, marks, mark_labels)
 
 
 def _column(leaf) -> str:
