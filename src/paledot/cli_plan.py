@@ -24,12 +24,14 @@ def add_commands(sub) -> None:
     w.add_argument("--overwrite", action="store_true", help="replace existing output files")
     w.set_defaults(func=_cmd_windows)
 
-    c = sub.add_parser("campaign", help="choose K frames in the windows covering the most of the Moon's orbit")
+    c = sub.add_parser("campaign",
+                       help="choose K frames in the windows covering the most of the Moon's orbit")
     _common(c)
     c.add_argument("--frames", type=int, required=True, help="how many frames (K)")
     c.add_argument("--min-spacing", help="least time between frames, e.g. 6.7h (default: the observer's "
                    "orbital period, one frame per orbit; 0 for a body centre)")
-    c.add_argument("--candidate-step", help="candidate epochs every this much inside the windows (default 1h)")
+    c.add_argument("--candidate-step",
+                   help="candidate epochs every this much inside the windows (default 1h)")
     c.add_argument("--compare", action="append", default=[],
                    help="a scenario (name or .toml) whose epochs to compare with, e.g. mex-2023; repeatable")
     c.add_argument("--name", default="plan", help="the plan scenario's name (default plan)")
@@ -70,7 +72,8 @@ def _common(p) -> None:
     p.add_argument("--snr-min", type=float, help="each target's predicted SNR at least this (needs --camera)")
     p.add_argument("--exposure", type=float, default=10.0, help="exposure for --snr-min, ms (default 10)")
     p.add_argument("--elevation-min", type=float, help="at a site: each target at least this high, deg")
-    p.add_argument("--sun-below", type=float, help="at a site: the Sun at least this far below the horizon, deg")
+    p.add_argument("--sun-below", type=float,
+                   help="at a site: the Sun at least this far below the horizon, deg")
     p.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
     p.add_argument("--ephemeris", action="append", default=[], help="extra SPK file(s)")
@@ -116,7 +119,8 @@ def build_constraint(args, camera):
     if args.sun_below is not None:
         parts.append(plan.sun_below(args.sun_below))
     if not parts:
-        raise PaledotError("no constraint given: add e.g. --sun-elongation-min 30, --both-in-fov, --not-hidden")
+        raise PaledotError(
+            "no constraint given: add e.g. --sun-elongation-min 30, --both-in-fov, --not-hidden")
     out = parts[0]
     for p in parts[1:]:
         out = out & p
@@ -141,7 +145,8 @@ def _search(args):
         parse_step(args.step)  # one-line error for 0s, -1d, ...
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
     constraint = build_constraint(args, camera)
-    return find_windows(args.observer, constraint, args.start, args.stop, args.step, eph, args.correction), camera
+    found = find_windows(args.observer, constraint, args.start, args.stop, args.step, eph, args.correction)
+    return found, camera
 
 
 def _cmd_windows(args) -> int:
@@ -157,7 +162,8 @@ def _cmd_windows(args) -> int:
         atomic_write_bytes(args.timeline, windows.timeline_png(), overwrite=args.overwrite)
     if args.out:
         atomic_write_text(args.out, text, overwrite=args.overwrite)
-        print(f"wrote {args.out} ({len(windows)} window(s))" + (f" and {args.timeline}" if args.timeline else ""))
+        also = f" and {args.timeline}" if args.timeline else ""
+        print(f"wrote {args.out} ({len(windows)} window(s)){also}")
     else:
         sys.stdout.write(text)
     if not len(windows) and args.format != "table":

@@ -41,7 +41,8 @@ def timeline_png(windows, title: str | None = None, marks=None, mark_labels=None
         for a, b in spans:
             d0, d1 = _dates([a, b])
             width = max((d1 - d0).total_seconds() / 86400.0, 1e-9)
-            ax.broken_barh([(mdates.date2num(d0), width)], (y - 0.35, 0.7), facecolor=colour, edgecolor="none")
+            ax.broken_barh([(mdates.date2num(d0), width)], (y - 0.35, 0.7), facecolor=colour,
+                           edgecolor="none")
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in reversed(rows)], fontsize=8)
     d_lo, d_hi = _dates([lo, hi])
