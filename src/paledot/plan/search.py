@@ -79,75 +79,115 @@ def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
 
     same = sid[1:] == sid[:-1]
     ch = np.nonzero(same & (pos[1:] != pos[:-1]))[0]
-    a, b, fa = t[ch], t[ch + 1], m[ch]
+    a, b, fa, fb = t[ch], t[ch + 1], m[ch], m[ch + 1]
 
-    # Extremum candidates on the wrong side (see module text): interior local extrema and edges.
-    s = np.where(pos, -1.0, 1.0)  # s*m < 0 everywhere; we look for s*m rising above 0
-    g = s * m
-    cand_lo, cand_hi = [], []
+    # Extremum candidates on the wrong side (module text): interior local extrema and span edges,
+    # kept when within one sample-to-sample change of zero (a parabolic peak between samples rises
+    # above the best sample by at most a quarter of that change).
+    g = np.where(pos, -m, m)  # g < 0 everywhere; a hidden boundary pair needs g to rise above 0
+    lo_i, hi_i = [], []
     if t.size >= 3:
-        inner = np.arange(1, t.size - 1)
-        ok = (sid[inner - 1] == sid[inner]) & (sid[inner + 1] == sid[inner])
-        ok &= (pos[inner - 1] == pos[inner]) & (pos[inner + 1] == pos[inner])
-        ok &= (g[inner] >= g[inner - 1]) & (g[inner] >= g[inner + 1])
-        i = inner[ok]
-        cand_lo.append(t[i - 1])
-        cand_hi.append(t[i + 1])
-    # Edges: the first (last) sample of a span nearer zero than the next (previous) one.
+        i = np.arange(1, t.size - 1)
+        ok = (sid[i - 1] == sid[i]) & (sid[i + 1] == sid[i])
+        ok &= (pos[i - 1] == pos[i]) & (pos[i + 1] == pos[i])
+        ok &= (g[i] >= g[i - 1]) & (g[i] >= g[i + 1])
+        ok &= g[i] + np.maximum(g[i] - g[i - 1], g[i] - g[i + 1]) > 0
+        lo_i.append(i[ok] - 1)
+        hi_i.append(i[ok] + 1)
     last = first + n - 1
-    e = first[(pos[first] == pos[first + 1]) & (g[first] > g[first + 1])]
-    cand_lo.append(t[e])
-    cand_hi.append(t[e + 1])
-    e = last[(pos[last] == pos[last - 1]) & (g[last] > g[last - 1])]
-    cand_lo.append(t[e - 1])
-    cand_hi.append(t[e])
-    c_lo, c_hi = np.concatenate(cand_lo), np.concatenate(cand_hi)
+    for e, nb in ((first, first + 1), (last, last - 1)):
+        ok = (pos[e] == pos[nb]) & (g[e] > g[nb]) & (g[e] + 2 * (g[e] - g[nb]) > 0)
+        lo_i.append(np.minimum(e, nb)[ok])
+        hi_i.append(np.maximum(e, nb)[ok])
+    c_lo = np.unique(np.concatenate(lo_i))
+    c_hi = np.concatenate(hi_i)[np.unique(np.concatenate(lo_i), return_index=True)[1]]
     if c_lo.size:
-        c_lo, idx = np.unique(c_lo, return_index=True)
-        c_hi = c_hi[idx]
-        side = np.interp(c_lo, t, s)  # sign of the side, constant on each candidate's samples
-        t_ext, g_ext = _golden_max(lambda x: side * leaf.margin(ctx, x), c_lo, c_hi)
+        side = np.where(pos[c_lo], -1.0, 1.0)
+        t_ext, g_ext = _golden_max(lambda x, i: side[i] * leaf.margin(ctx, x), t[c_lo], t[c_hi],
+                                   side * m[c_lo], side * m[c_hi])
         hit = g_ext > 0
         if hit.any():
-            te, ls, hs, sd = t_ext[hit], c_lo[hit], c_hi[hit], side[hit]
-            # Two brackets: [lo, t*] and [t*, hi]; at lo the margin is on the side's wrong side.
-            a = np.concatenate((a, ls, te))
-            b = np.concatenate((b, te, hs))
-            fa = np.concatenate((fa, sd * -1.0, sd * 1.0))
-    roots = _bisect(lambda x: leaf.margin(ctx, x), a, b, fa)
+            te, me = t_ext[hit], side[hit] * g_ext[hit]
+            l, h = c_lo[hit], c_hi[hit]
+            a = np.concatenate((a, t[l], te))
+            b = np.concatenate((b, te, t[h]))
+            fa = np.concatenate((fa, m[l], me))
+            fb = np.concatenate((fb, me, m[h]))
+    roots = _illinois(lambda x: leaf.margin(ctx, x), a, b, fa, fb)
 
     return _assemble(spans, pos[first], roots)
 
 
-def _golden_max(fn, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum of unimodal ``fn`` on each [lo, hi], all at once, to EXTREMUM_TOL_S; (t*, fn(t*))."""
-    a, b = lo.astype(np.float64), hi.astype(np.float64)
+def _golden_max(fn, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray):
+    """Look for a point where ``fn(t, rows)`` > 0 on each [lo, hi] (< 0 at both ends, one maximum
+    inside); ``rows`` says which brackets the epochs ``t`` belong to.
+
+    Golden-section search for the maximum, all brackets at once, each stopping early: when a
+    point with fn > 0 is found (a hidden window: the point splits the bracket in two), when the
+    best point is too far below zero for a parabolic peak near it to reach zero (as in the
+    candidate test), or when the bracket is under 2 x EXTREMUM_TOL_S. Returns (t*, fn(t*))."""
+    a, b = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
+    fa, fb = np.asarray(f_lo, dtype=np.float64).copy(), np.asarray(f_hi, dtype=np.float64).copy()
     c = b - _GOLDEN * (b - a)
     d = a + _GOLDEN * (b - a)
-    fc, fd = fn(c), fn(d)
-    while np.max(b - a) > 2 * EXTREMUM_TOL_S:
-        left = fc > fd  # the maximum lies in [a, d]
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-        c_new = np.where(left, b - _GOLDEN * (b - a), d)
-        d_new = np.where(left, c, a + _GOLDEN * (b - a))
-        f_new = fn(np.where(left, c_new, d_new))
-        fc, fd = np.where(left, f_new, fd), np.where(left, fc, f_new)
-        c, d = c_new, d_new
-    take_c = fc > fd
-    return np.where(take_c, c, d), np.where(take_c, fc, fd)
+    every = np.arange(a.size)
+    fc, fd = fn(c, every), fn(d, every)
+    best_t, best_f = np.where(fc > fd, c, d), np.maximum(fc, fd)
+    active = np.arange(a.size)
+    while True:
+        i = active
+        left = fc[i] > fd[i]
+        x_best, g_best = np.where(left, c[i], d[i]), np.where(left, fc[i], fd[i])
+        best_t[i], best_f[i] = x_best, g_best
+        g_l, g_r = np.where(left, fa[i], fc[i]), np.where(left, fd[i], fb[i])
+        hopeless = g_best + np.maximum(g_best - g_l, g_best - g_r) <= 0
+        keep = (g_best <= 0) & ~hopeless & (b[i] - a[i] > 2 * EXTREMUM_TOL_S)
+        active, left = i[keep], left[keep]
+        if active.size == 0:
+            return best_t, best_f
+        i = active
+        a_, b_, c_, d_ = a[i], b[i], c[i], d[i]
+        fa_, fb_, fc_, fd_ = fa[i], fb[i], fc[i], fd[i]
+        nb = np.where(left, d_, b_)
+        na = np.where(left, a_, c_)
+        fb[i] = np.where(left, fd_, fb_)
+        fa[i] = np.where(left, fa_, fc_)
+        c_new = np.where(left, nb - _GOLDEN * (nb - na), d_)
+        d_new = np.where(left, c_, na + _GOLDEN * (nb - na))
+        f_new = fn(np.where(left, c_new, d_new), i)
+        fc[i] = np.where(left, f_new, fd_)
+        fd[i] = np.where(left, fc_, f_new)
+        a[i], b[i], c[i], d[i] = na, nb, c_new, d_new
 
 
-def _bisect(fn, a: np.ndarray, b: np.ndarray, fa: np.ndarray) -> np.ndarray:
-    """A root of ``fn`` in each bracket [a, b] (opposite signs), to TOL_S; all brackets per call."""
-    a, b, pa = a.astype(np.float64), b.astype(np.float64), np.asarray(fa) > 0
-    if a.size == 0:
-        return a
-    while np.max(b - a) > TOL_S:
-        c = 0.5 * (a + b)
-        same = (fn(c) > 0) == pa
-        a = np.where(same, c, a)
-        b = np.where(same, b, c)
+def _illinois(fn, a: np.ndarray, b: np.ndarray, fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
+    """A root of ``fn`` in each bracket [a, b] (margins of opposite signs), to TOL_S.
+
+    Regula falsi with the Illinois modification (superlinear, never leaves the bracket), on the
+    unconverged brackets only, each round one vectorised call; a bisection step replaces a false
+    position that would stall at an end, so every bracket shrinks below TOL_S."""
+    a, b = a.astype(np.float64).copy(), b.astype(np.float64).copy()
+    fa, fb = np.asarray(fa, dtype=np.float64).copy(), np.asarray(fb, dtype=np.float64).copy()
+    active = np.nonzero(np.abs(b - a) > TOL_S)[0]
+    for _ in range(200):
+        if active.size == 0:
+            break
+        aa, bb, fa_, fb_ = a[active], b[active], fa[active], fb[active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = (aa * fb_ - bb * fa_) / (fb_ - fa_)
+        lo, hi = np.minimum(aa, bb), np.maximum(aa, bb)
+        # Outside the bracket or stalling at the far end: bisect. A step shorter than the tolerance
+        # from the latest point cannot shrink the bracket: step just past it instead (Dekker).
+        bad = ~np.isfinite(c) | (c <= lo) | (c >= hi) | (np.abs(c - aa) < TOL_S / 4)
+        c = np.where(bad, 0.5 * (aa + bb), c)
+        near = ~bad & (np.abs(c - bb) < TOL_S / 2)
+        c = np.where(near, bb + np.sign(aa - bb) * TOL_S / 2, c)
+        fc = fn(c)
+        cross = (fc > 0) != (fb_ > 0)  # the root lies between c and b: b becomes the far end
+        a[active] = np.where(cross, bb, aa)
+        fa[active] = np.where(cross, fb_, fa_ * 0.5)
+        b[active], fb[active] = c, fc
+        active = active[np.abs(b[active] - a[active]) > TOL_S]
     return 0.5 * (a + b)
 
 
