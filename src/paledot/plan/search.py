@@ -108,11 +108,11 @@ def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
         hit = g_ext > 0
         if hit.any():
             te, me = t_ext[hit], side[hit] * g_ext[hit]
-            l, h = c_lo[hit], c_hi[hit]
-            a = np.concatenate((a, t[l], te))
-            b = np.concatenate((b, te, t[h]))
-            fa = np.concatenate((fa, m[l], me))
-            fb = np.concatenate((fb, me, m[h]))
+            lo_k, hi_k = c_lo[hit], c_hi[hit]
+            a = np.concatenate((a, t[lo_k], te))
+            b = np.concatenate((b, te, t[hi_k]))
+            fa = np.concatenate((fa, m[lo_k], me))
+            fb = np.concatenate((fb, me, m[hi_k]))
     roots = _illinois(lambda x: leaf.margin(ctx, x), a, b, fa, fb)
 
     return _assemble(spans, pos[first], roots)
