@@ -90,13 +90,16 @@ def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
         i = np.arange(1, t.size - 1)
         ok = (sid[i - 1] == sid[i]) & (sid[i + 1] == sid[i])
         ok &= (pos[i - 1] == pos[i]) & (pos[i + 1] == pos[i])
-        ok &= (g[i] >= g[i - 1]) & (g[i] >= g[i + 1])
+        ok &= (g[i] > g[i - 1]) & (g[i] >= g[i + 1])  # a tie of two samples: one candidate
         ok &= g[i] + np.maximum(g[i] - g[i - 1], g[i] - g[i + 1]) > 0
         lo_i.append(i[ok] - 1)
         hi_i.append(i[ok] + 1)
     last = first + n - 1
-    for e, nb in ((first, first + 1), (last, last - 1)):
-        ok = (pos[e] == pos[nb]) & (g[e] > g[nb]) & (g[e] + 2 * (g[e] - g[nb]) > 0)
+    three = n >= 3
+    for e, nb, nb2 in ((first, first + 1, np.where(three, first + 2, first + 1)),
+                       (last, last - 1, np.where(three, last - 2, last - 1))):
+        near = g[e] + np.maximum(g[e] - g[nb], g[e] - g[nb2]) > 0
+        ok = (pos[e] == pos[nb]) & (g[e] >= g[nb]) & (near | ~three)
         lo_i.append(np.minimum(e, nb)[ok])
         hi_i.append(np.maximum(e, nb)[ok])
     c_lo = np.unique(np.concatenate(lo_i))
@@ -125,7 +128,7 @@ def _golden_max(fn, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.n
     Golden-section search for the maximum, all brackets at once, each stopping early: when a
     point with fn > 0 is found (a hidden window: the point splits the bracket in two), when the
     best point is too far below zero for a parabolic peak near it to reach zero (as in the
-    candidate test), or when the bracket is under 2 x EXTREMUM_TOL_S. Returns (t*, fn(t*))."""
+    candidate test), or when the bracket is under EXTREMUM_TOL_S. Returns (t*, fn(t*))."""
     a, b = lo.astype(np.float64).copy(), hi.astype(np.float64).copy()
     fa, fb = np.asarray(f_lo, dtype=np.float64).copy(), np.asarray(f_hi, dtype=np.float64).copy()
     c = b - _GOLDEN * (b - a)
@@ -141,7 +144,7 @@ def _golden_max(fn, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.n
         best_t[i], best_f[i] = x_best, g_best
         g_l, g_r = np.where(left, fa[i], fc[i]), np.where(left, fd[i], fb[i])
         hopeless = g_best + np.maximum(g_best - g_l, g_best - g_r) <= 0
-        keep = (g_best <= 0) & ~hopeless & (b[i] - a[i] > 2 * EXTREMUM_TOL_S)
+        keep = (g_best <= 0) & ~hopeless & (b[i] - a[i] > EXTREMUM_TOL_S)
         active, left = i[keep], left[keep]
         if active.size == 0:
             return best_t, best_f

@@ -20,7 +20,7 @@ from astropy.table import QTable
 
 from ..errors import PaledotError
 from ..timescales import et_to_iso, parse_step, to_et
-from .constraints import Constraint, Context
+from .constraints import All, Any, Constraint, Context
 from .search import MIN_WINDOW_S, TOL_S, solve
 
 _SAMPLES = 65
@@ -92,8 +92,9 @@ class Windows:
         """Empty when windows exist; else each threshold that never holds alone, or a sentence."""
         if len(self.spans):
             return []
-        alone = [leaf.label for leaf in self.leaves
-                 if solve(leaf, self.context, np.array([[self.start, self.stop]]), self.step_s).size == 0]
+        span = np.array([[self.start, self.stop]])
+        alone = [atom.label for atom in _atoms(self.constraint)
+                 if solve(atom, self.context, span, self.step_s).size == 0]
         return alone or ["each constraint holds at some time, but never all together"]
 
     @cached_property
@@ -241,6 +242,13 @@ class Windows:
         from .timeline import timeline_png
 
         return timeline_png(self, title, marks, mark_labels)
+
+
+def _atoms(c: Constraint) -> list[Constraint]:
+    """The simplest parts that hold or not on their own: thresholds, or negations of a threshold."""
+    if isinstance(c, (All, Any)):
+        return [a for p in c.parts for a in _atoms(p)]
+    return [c]
 
 
 def _column(leaf) -> str:
