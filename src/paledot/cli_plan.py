@@ -167,7 +167,7 @@ def _cmd_windows(args) -> int:
     else:
         sys.stdout.write(text)
     if not len(windows) and args.format != "table":
-        print("paledot: no window: " + "; ".join(windows.never_held), file=sys.stderr)
+        print(f"paledot: no window: {windows.why_empty()}", file=sys.stderr)
     return 0
 
 

@@ -209,8 +209,7 @@ def design(
         raise PaledotError(f"frames {frames} is more than 1000: a campaign is a handful of frames")
     spans = windows.spans
     if not len(spans):
-        why = "; ".join(windows.never_held)
-        raise PaledotError(f"no window in which to take frames: {why}")
+        raise PaledotError(f"no window in which to take frames: {windows.why_empty()}")
     if min_spacing_s is None:
         period = windows.context.orbit_period_s
         min_spacing_s = period if period is not None else 0.0

@@ -97,6 +97,10 @@ class Windows:
                  if solve(atom, self.context, span, self.step_s).size == 0]
         return alone or ["each constraint holds at some time, but never all together"]
 
+    def why_empty(self) -> str:
+        """One line: which constraint never held (empty when there are windows)."""
+        return "; ".join(x if x.startswith("each") else f"{x} never holds" for x in self.never_held)
+
     @cached_property
     def _details(self) -> tuple[dict, list[str]]:
         leaves, spans = self.leaves, self.spans
@@ -177,8 +181,7 @@ class Windows:
         if note:
             lines.append(f"note: {note}")
         if not len(self):
-            lines.append("no window: " + "; ".join(
-                f"{x} never holds" if not x.startswith("each") else x for x in self.never_held))
+            lines.append("no window: " + self.why_empty())
             return "\n".join(lines) + "\n"
         extra = [c for c in t.colnames if c not in ("start_utc", "stop_utc", "start_et", "stop_et",
                                                      "duration", "closed_by")]
