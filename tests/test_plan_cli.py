@@ -11,10 +11,12 @@ from paledot.plan.campaign import covered_share
 from paledot.reproduce import reproduce
 from paledot.scenarios import load_scenario
 
-WINDOWS = ["windows", "--observer", "mars express", "--camera", "hrsc-src", "--target", "earth", "--target",
-           "moon", "--sun-elongation-min", "30", "--both-in-fov", "--start", "2023-01-01", "--stop", "2025-01-01"]
+WINDOWS = ["windows", "--observer", "mars express", "--camera", "hrsc-src", "--target", "earth",
+           "--target", "moon", "--sun-elongation-min", "30", "--both-in-fov", "--start", "2023-01-01",
+           "--stop", "2025-01-01"]
 CAMPAIGN = ["campaign", "--observer", "mars", "--target", "earth", "--target", "moon", "--frames", "4",
-            "--start", "2023-05-15", "--stop", "2023-06-03", "--sun-elongation-min", "30", "--compare", "mex-2023"]
+            "--start", "2023-05-15", "--stop", "2023-06-03", "--sun-elongation-min", "30",
+            "--compare", "mex-2023"]
 
 
 def test_windows_command_of_the_issue(capsys):
