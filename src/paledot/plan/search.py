@@ -2,23 +2,29 @@
 
 How (for each threshold, then combined as windows, the way SPICE's GF is used):
 
-1. *Scan* the searched spans every ``step`` (default: the quantity's own ``step_s``, the step under
-   which its margin has at most one extremum between samples; a user may set it).
+1. *Scan* the searched spans every ``step`` (default: the quantity's own ``step_s``, under which
+   its margin has at most one extremum between two samples; a user may set it).
 2. *Sign changes* between samples bracket a boundary.
-3. *Short windows and short gaps*: where a sampled margin has a local extremum on the wrong side of
-   zero (a maximum below it, a minimum above it, or an edge sample nearer zero than its neighbour),
-   a golden-section search over the two steps around it finds the extremum to ``EXTREMUM_TOL_S``.
-   If it crosses zero, the two sides bracket two boundaries. This is GF's "step + where the
-   derivative changes sign" idea, done on all samples at once.
-4. *Refine* every bracket by bisection, all brackets per vectorised evaluation, to ``TOL_S`` = 1 ms.
+3. *Short windows and short gaps*: where the sampled margin has a local extremum on the wrong side
+   of zero (a maximum below it, a minimum above it, or a span's end sample nearer zero than the
+   next) and lies within one sample-to-sample change of zero, a golden-section search over the
+   two steps around it looks for the other side of zero. A parabolic peak between samples rises
+   above the best sample by at most a quarter of that change, so the test keeps every extremum
+   that could cross. The search stops as soon as it finds a point across zero (it splits the
+   bracket in two), when the same parabolic bound says the peak cannot reach zero, or when the
+   bracket is under ``EXTREMUM_TOL_S``. This is GF's "step + where the derivative changes sign"
+   idea, done on all samples at once.
+4. *Refine* every bracket with regula falsi (Illinois), all unconverged brackets per vectorised
+   evaluation, until it is shorter than ``TOL_S`` = 1 ms; the boundary is its middle.
 
 ``&`` searches the slowest constraint first and each next one only inside the windows found so far
 (GF's confinement windows); ``|`` unites, ``~`` takes the complement inside the searched spans.
 
 Minimum window: a window or gap whose margin peaks between samples is found when it lasts longer
-than ``MIN_WINDOW_S`` = 2 x ``EXTREMUM_TOL_S`` = 1 s (the golden search lands within the
-tolerance of the peak, where a parabolic margin is still positive for windows longer than twice
-it), provided each margin has at most one extremum per step, which the derived steps ensure.
+than ``MIN_WINDOW_S`` = 2 x ``EXTREMUM_TOL_S`` = 1 s (the golden search ends within
+``EXTREMUM_TOL_S`` of the peak), provided each margin has at most one extremum per step and is
+smooth on the scale of a step (its curvature changes little over two steps), which the derived
+steps ensure for geometry. A spike narrower than the step (no physical margin has one) is not.
 
 Epochs ET (TDB s past J2000). This module never draws and never writes files.
 """
