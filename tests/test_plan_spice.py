@@ -55,6 +55,14 @@ def test_sun_elongation_windows_match_gfsep(spice):
     assert _agree(ours, ref) < AGREE_S
 
 
+def test_two_centuries_of_sun_elongation_windows_match_gfsep(spice):
+    lo, hi = _span_et("1950-01-01", "2150-01-01")
+    ours = find_windows("mars", sun_elongation("earth", 30), lo, hi).spans
+    ref = _spans(spice, _gfsep(spice, "SUN", "EARTH", ">", 30, lo, hi, 5 * 86400.0))
+    assert len(ref) > 90  # one window per synodic period (2.1 years)
+    assert _agree(ours, ref) < AGREE_S
+
+
 @pytest.mark.parametrize("limits", [(0.06, None), (0.03, 0.09), (None, 0.02)])
 def test_earth_moon_separation_windows_match_gfsep(spice, limits):
     lo_deg, hi_deg = limits

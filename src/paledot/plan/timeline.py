@@ -38,10 +38,10 @@ def timeline_png(windows, title: str | None = None, marks=None, mark_labels=None
     for k, (label, spans) in enumerate(rows):
         y = len(rows) - 1 - k
         colour = "#2a7f3f" if label == "all together" or len(rows) == 1 else "#7a9cc6"
-        for a, b in spans:
-            d0, d1 = _dates([a, b])
-            width = max((d1 - d0).total_seconds() / 86400.0, 1e-9)
-            ax.broken_barh([(mdates.date2num(d0), width)], (y - 0.35, 0.7), facecolor=colour,
+        if len(spans):
+            starts = mdates.date2num(_dates(spans[:, 0]))
+            widths = np.maximum(mdates.date2num(_dates(spans[:, 1])) - starts, 1e-9)
+            ax.broken_barh(list(zip(starts, widths, strict=True)), (y - 0.35, 0.7), facecolor=colour,
                            edgecolor="none")
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in reversed(rows)], fontsize=8)

@@ -2,9 +2,10 @@
 
 A window is a span in which the whole constraint holds. For each one the table gives its start and
 stop (UTC, and ET), duration, the tightest value each threshold reaches inside it (sampled at 65
-epochs plus the ends), and which threshold closes it (the one whose margin changes sign at the
-stop; "search end" when the searched span ends first). When nothing holds, ``never_held`` names
-each threshold that never holds alone in the span, or says that they hold only at different times.
+epochs from 2 ms after the start to 2 ms before the stop), and which threshold closes it (the one
+whose margin changes sign at the stop; "search end" when the searched span ends first). When
+nothing holds, ``never_held`` names each threshold that never holds alone in the span, or says that
+they hold only at different times.
 """
 
 from __future__ import annotations
@@ -107,7 +108,10 @@ class Windows:
         if not len(spans):
             return {leaf.label: np.zeros(0) for leaf in leaves}, []
         frac = np.linspace(0.0, 1.0, _SAMPLES)
-        t = (spans[:, :1] + (spans[:, 1:] - spans[:, :1]) * frac).reshape(-1)
+        # Just inside the ends (the boundaries are within TOL_S of the true ones, either side).
+        inset = np.minimum(2 * TOL_S, (spans[:, 1] - spans[:, 0]) / 4)[:, None]
+        lo, hi = spans[:, :1] + inset, spans[:, 1:] - inset
+        t = (lo + (hi - lo) * frac).reshape(-1)
         extremes = {}
         for leaf in leaves:
             v = leaf.value(self.context, t).reshape(len(spans), _SAMPLES)
