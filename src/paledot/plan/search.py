@@ -55,7 +55,7 @@ def solve(constraint: Constraint, ctx: Context, spans: np.ndarray, step_s: float
         return threshold_spans(constraint, ctx, spans, step_s)
     if isinstance(constraint, All):
         # The slowest (largest step) first: cheap to scan, and it confines the fast ones.
-        order = sorted(constraint.parts, key=lambda p: -p.step_s(ctx))
+        order = sorted(constraint.parts, key=lambda p: -_step_or_zero(p, ctx))
         for part in order:
             spans = solve(part, ctx, spans, step_s)
             if spans.size == 0:
@@ -66,6 +66,14 @@ def solve(constraint: Constraint, ctx: Context, spans: np.ndarray, step_s: float
     if isinstance(constraint, Not):
         return difference(spans, solve(constraint.inner, ctx, spans, step_s))
     raise PaledotError(f"not a constraint: {constraint!r}")
+
+
+def _step_or_zero(c: Constraint, ctx: Context) -> float:
+    """A constraint's derived step, or 0 when it has none (a user-given step then applies)."""
+    try:
+        return c.step_s(ctx)
+    except PaledotError:
+        return 0.0
 
 
 def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
