@@ -107,3 +107,12 @@ def test_campaign_bad_frames(capsys, tmp_path):
     args[args.index("--frames") + 1] = "0"
     assert main([*args, "--out", str(tmp_path / "x")]) == 2
     assert "frames" in capsys.readouterr().err
+
+
+def test_campaign_without_windows_is_a_one_line_error(capsys, tmp_path):
+    args = list(CAMPAIGN)
+    args[args.index("--sun-elongation-min") + 1] = "179"
+    assert main([*args, "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "never holds" in err and err.count("\n") == 1
+    assert not (tmp_path / "x").exists()  # nothing half written

@@ -219,3 +219,20 @@ def test_photometric_and_range_constraints_match_geometry_on_a_dense_scan(which)
     for a, b in w.spans:
         inside |= (t >= a) & (t <= b)
     assert np.array_equal(holds, inside)
+
+
+def test_a_user_step_gives_the_same_windows():
+    c = sun_elongation("earth", 30) & separation("earth", "moon", min=0.06)
+    derived = find_windows("mars", c, "2023-01-01", "2023-07-01").spans
+    fine = find_windows("mars", c, "2023-01-01", "2023-07-01", step="6h").spans
+    assert derived.shape == fine.shape and np.abs(derived - fine).max() < TOL_S
+
+
+def test_margins_compose_as_min_max_and_minus():
+    a, b = sun_elongation("earth", 30), separation("earth", "moon", min=0.06)
+    t = START + np.arange(0, 200) * 86400.0
+    ma, mb = a.margin(CTX, t), b.margin(CTX, t)
+    assert np.array_equal((a & b).margin(CTX, t), np.minimum(ma, mb))
+    assert np.array_equal((a | b).margin(CTX, t), np.maximum(ma, mb))
+    assert np.array_equal((~a).margin(CTX, t), -ma)
+    assert (~~a) is a

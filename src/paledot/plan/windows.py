@@ -204,6 +204,7 @@ class Windows:
         buf = io.StringIO()
         table = self.to_table()
         table.meta.clear()
+        table.rename_columns(["start_et", "stop_et", "duration"], ["start_et_s", "stop_et_s", "duration_h"])
         table.write(buf, format="ascii.csv")
         return buf.getvalue()
 
