@@ -43,7 +43,7 @@ EXTREMUM_TOL_S = 0.5
 MIN_WINDOW_S = 2 * EXTREMUM_TOL_S
 _GOLDEN = (math.sqrt(5) - 1) / 2
 #: More coarse samples than this in one scan is a sign of a mistaken step.
-MAX_SCAN_SAMPLES = 50_000_000
+MAX_SCAN_SAMPLES = 10_000_000
 
 
 def solve(constraint: Constraint, ctx: Context, spans: np.ndarray, step_s: float | None = None) -> np.ndarray:
@@ -116,8 +116,7 @@ def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
         ok = (pos[e] == pos[nb]) & (g[e] >= g[nb]) & (near | ~three)
         lo_i.append(np.minimum(e, nb)[ok])
         hi_i.append(np.maximum(e, nb)[ok])
-    c_lo = np.unique(np.concatenate(lo_i))
-    c_hi = np.concatenate(hi_i)[np.unique(np.concatenate(lo_i), return_index=True)[1]]
+    c_lo, c_hi = _merge_overlaps(np.concatenate(lo_i), np.concatenate(hi_i))
     if c_lo.size:
         side = np.where(pos[c_lo], -1.0, 1.0)
         t_ext, g_ext = _golden_max(lambda x, i: side[i] * leaf.margin(ctx, x), t[c_lo], t[c_hi],
@@ -133,6 +132,19 @@ def threshold_spans(leaf: Threshold, ctx: Context, spans: np.ndarray,
     roots = _illinois(lambda x: leaf.margin(ctx, x), a, b, fa, fb)
 
     return _assemble(spans, pos[first], roots)
+
+
+def _merge_overlaps(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample-index brackets sorted, those that overlap (not merely touch) merged into one, so no
+    extremum is searched twice."""
+    order = np.lexsort((hi, lo))
+    lo, hi = lo[order], hi[order]
+    reach = np.maximum.accumulate(hi) if hi.size else hi
+    new = np.concatenate(([True], lo[1:] >= reach[:-1])) if lo.size else np.zeros(0, dtype=bool)
+    group = np.cumsum(new) - 1
+    out_hi = np.zeros(int(new.sum()), dtype=hi.dtype)
+    np.maximum.at(out_hi, group, hi)
+    return lo[new], out_hi
 
 
 def _golden_max(fn, lo: np.ndarray, hi: np.ndarray, f_lo: np.ndarray, f_hi: np.ndarray):
