@@ -127,6 +127,12 @@ def build_constraint(args, camera):
     return out
 
 
+def _has_matplotlib() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
 def _need_camera(camera, what: str):
     if camera is None:
         raise PaledotError(f"{what} needs --camera (see 'paledot cameras')")
@@ -155,6 +161,8 @@ def _cmd_windows(args) -> int:
     for path in (args.out, args.timeline):
         if path:
             check_destination(path, args.overwrite)
+    if args.timeline and not _has_matplotlib():
+        raise PaledotError("--timeline needs matplotlib: pip install 'paledot[report]'")
     windows, _ = _search(args)
     text = {"table": windows.to_text, "csv": windows.to_csv, "json": windows.to_json,
             "ecsv": windows.to_ecsv, "ics": windows.to_ics}[args.format]()
@@ -192,20 +200,25 @@ def _cmd_campaign(args) -> int:
     plan.compare.update(compared)
     cam_name = args.camera or next((load_scenario(n).camera for n in args.compare), "generic-ccd")
     toml = plan.scenario_toml(args.name, cam_name, list(dict.fromkeys(args.target)), args.observer)
-    png = windows.timeline_png(
+    png = None if not _has_matplotlib() else windows.timeline_png(
         title=f"{args.frames} frames covering {plan.share:.1%} of the Moon's orbit"
         + "".join(f"; {k} {v[0]:.1%}" for k, v in compared.items()),
         marks=plan.epochs, mark_labels=[f"frame {k + 1}" for k in range(len(plan.epochs))])
     files = {"plan.toml": toml.encode(), "plan.csv": plan.to_csv().encode(),
-             "plan.json": plan.to_json().encode(), "timeline.png": png}
+             "plan.json": plan.to_json().encode()}
+    if png is None:
+        print("paledot: warning: timeline.png needs matplotlib (pip install 'paledot[report]'): not drawn",
+              file=sys.stderr)
+    else:
+        files["timeline.png"] = png
 
     def fill(tmp: Path) -> None:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
 
-    replace_folder(folder, fill, overwrite=args.overwrite)  # all four files, or none
+    replace_folder(folder, fill, overwrite=args.overwrite)  # every file, or none
     sys.stdout.write(plan.to_json() if args.format == "json" else plan.to_text())
     if args.format != "json":
-        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml), plan.csv, "
-              "plan.json, timeline.png")
+        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml), "
+              + ", ".join(n for n in sorted(files) if n != "plan.toml"))
     return 0

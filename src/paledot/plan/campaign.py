@@ -15,8 +15,9 @@ gaps at most ``G`` exists if, from some first candidate, jumping each time to th
 candidate at most ``G`` ahead in phase closes the circle within K frames (greedy is optimal for
 this covering of a circle). Frames must be ``min_spacing`` apart in time (default: the observer's
 orbital period, "one frame per orbit"; 0 for a body centre); a greedy set that breaks the spacing
-counts as infeasible, so where the spacing binds the plan is good but not proven best. Then, keeping every gap at most the
-best ``G``, each frame moves to the candidate that best evens the gaps on its two sides.
+counts as infeasible, so where the spacing binds the plan is good but not proven best. Then,
+keeping every gap at most the best ``G``, each frame moves to the candidate that best evens the
+gaps on its two sides.
 Epochs ET; phases rad. This module never renders; ``scenario_toml`` writes a plan as a scenario.
 """
 
