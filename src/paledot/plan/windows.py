@@ -53,6 +53,9 @@ def find_windows(
     derived from each constraint (a string like ``6h`` or seconds). See :mod:`paledot.plan.search`
     for the method and the minimum window length (``MIN_WINDOW_S``).
     """
+    if not isinstance(constraint, Constraint):
+        raise PaledotError(f"{constraint!r} is not a constraint: build one with paledot.plan "
+                           "(sun_elongation, separation, not_occulted, ... combined with & | ~)")
     ctx = observer if isinstance(observer, Context) else Context(observer, ephemeris, correction)
     lo, hi = _span(start, stop)
     step_s = None
