@@ -171,8 +171,8 @@ def main(rounds: int = 3, fine_step: float | None = None) -> None:
         print(f"GF once more with a {fine_step:g} s occultation step: {wall:.1f} s wall, {cpu_f:.1f} s CPU "
               f"({cpu_f / cpu_p:.0f}x paledot's CPU), {len(fine)} windows; every one of its {fb.size} "
               f"boundaries within {_nearest(fb, ob).max() * 1e3:.3f} ms of paledot's; {lacking.size} of "
-              f"paledot's have no GF boundary within 1 s (occultations shorter than {fine_step:g} s; "
-              f"the 5 s reruns below cover them).")
+              f"paledot's have no GF boundary within 1 s (events shorter than {fine_step:g} s; "
+              f"the 5 s reruns cover them).")
     print(f"paledot has {extra.size} more boundaries ({extra.size // 2} short occultations GF's "
           f"{step_min:.0f}-min step steps over); gfoclt rerun with a 5 s step around them finds each, "
           f"within {confirm * 1e3:.3f} ms.")
