@@ -110,13 +110,19 @@ class Campaign:
     def to_rows(self) -> list[dict]:
         order = np.argsort(self.epochs)
         ph = self.phases[order]
-        nxt = np.mod(np.roll(ph, -1) - ph, TWO_PI)
+        # Gap from each frame's phase to the next frame's around the orbit (the largest of these
+        # is the arc no frame covers; they add up to 360 degrees).
+        by_phase = np.argsort(ph, kind="stable")
+        gap = np.empty(ph.size)
+        gap[by_phase] = np.mod(np.roll(ph[by_phase], -1) - ph[by_phase], TWO_PI)
+        if ph.size == 1:
+            gap[:] = TWO_PI
         rows = []
         utc = et_to_iso(self.epochs[order], 3)
         for k, i in enumerate(order):
             rows.append({"frame": k + 1, "utc": str(utc[k]), "et": float(self.epochs[i]),
                          "moon_phase_deg": math.degrees(float(ph[k])),
-                         "gap_to_next_deg": math.degrees(float(nxt[k])) if k < len(order) - 1 else None})
+                         "gap_to_next_phase_deg": math.degrees(float(gap[k]))})
         return rows
 
     def summary(self) -> dict:
@@ -140,10 +146,10 @@ class Campaign:
         return json.dumps({**self.summary(), "plan": self.to_rows()}, indent=1) + "\n"
 
     def to_csv(self) -> str:
-        lines = ["frame,utc,et,moon_phase_deg,gap_to_next_deg"]
+        lines = ["frame,utc,et,moon_phase_deg,gap_to_next_phase_deg"]
         for r in self.to_rows():
-            gap = "" if r["gap_to_next_deg"] is None else f"{r['gap_to_next_deg']:.6f}"
-            lines.append(f"{r['frame']},{r['utc']},{r['et']!r},{r['moon_phase_deg']:.6f},{gap}")
+            lines.append(f"{r['frame']},{r['utc']},{r['et']!r},{r['moon_phase_deg']:.6f},"
+                         f"{r['gap_to_next_phase_deg']:.6f}")
         lines.append(f"# covered share {self.share:.6f}")
         for k, v in self.compare.items():
             lines.append(f"# {k} covered share {v[0]:.6f}")
@@ -155,10 +161,10 @@ class Campaign:
                  f"searched {s['search_start_utc']} to {s['search_stop_utc']} UTC · "
                  f"{len(self.windows)} window(s) · {self.candidates} candidate epochs · "
                  f"frames at least {self.min_spacing_s / 3600:g} h apart",
-                 f"  {'frame':>5}  {'UTC':<23}  {'Moon phase (deg)':>16}  {'gap to next (deg)':>17}"]
+                 f"  {'frame':>5}  {'UTC':<23}  {'Moon phase (deg)':>16}  {'to next phase (deg)':>19}"]
         for r in self.to_rows():
-            gap = "" if r["gap_to_next_deg"] is None else f"{r['gap_to_next_deg']:.2f}"
-            lines.append(f"  {r['frame']:>5}  {r['utc']:<23}  {r['moon_phase_deg']:>16.2f}  {gap:>17}")
+            lines.append(f"  {r['frame']:>5}  {r['utc']:<23}  {r['moon_phase_deg']:>16.2f}  "
+                         f"{r['gap_to_next_phase_deg']:>19.2f}")
         lines.append(f"covered share of the Moon's orbit: plan {self.share:.1%}")
         for k, v in self.compare.items():
             lines.append(f"                                   {k} {v[0]:.1%}")
