@@ -3,9 +3,10 @@ array of epochs (each apparent vector computed once), and the *quantities* measu
 
 Each quantity gives a value per epoch in an internal unit (rad, km, mag, ...) and says how fast it
 can change (``step_s``): the coarse scan step under which its margin has at most one extremum
-between two samples (the Moon's month for Earth-Moon angles; for an orbiter's planet's limb a
-sixteenth of the orbit, or half the time the orbit takes to swing through periapsis if shorter; a
-site's day for elevations). Vectors km, J2000; angles rad; epochs ET. This module never searches.
+between two samples (the Moon's month for Earth-Moon angles; for an orbiter's planet's limb half
+the time the orbit takes to swing through periapsis, at most a twelfth of the orbit: 32 minutes for
+Mars Express; a site's day for elevations). Vectors km, J2000; angles rad; epochs ET. This
+module never searches.
 """
 
 from __future__ import annotations
@@ -215,12 +216,12 @@ class LimbClearance(Quantity):
                 f"observer {ctx.observer.name!r} has no orbital period to set the scan step for its "
                 "planet's limb: give a step shorter than the shortest occultation (e.g. 1min)"
             )
-        return min(period / 16, _periapsis_pass_s(ctx.observer) / 2)
+        return min(period / 12, _periapsis_pass_s(ctx.observer) / 2)
 
 
 def _periapsis_pass_s(orbit) -> float:
     """Time (s) an elliptic orbit takes from true anomaly -90 to +90 degrees: where the limb height
-    changes fastest. 0.14 of the period for e = 0.6 (Mars Express), 0.02 for e = 0.9."""
+    changes fastest. 0.16 of the period for Mars Express (e = 0.57), 0.02 for e = 0.9."""
     el = getattr(orbit, "elements", None)
     if el is None or not 0 <= el.e < 1:
         return math.inf
