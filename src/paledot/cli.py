@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib
 import json
 import math
 import os
@@ -58,6 +59,10 @@ class _Completion(argparse.Action):
 
         print(shtab.complete(parser, shell=values))
         parser.exit()
+
+
+#: Modules that bring their own subcommands (each has ``add_commands(sub)``).
+COMMAND_MODULES = ("cli_plan", "cli_gallery")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -154,7 +159,8 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     d.set_defaults(func=_cmd_demo)
     _add_observer_commands(sub)
-    __import__("paledot.cli_gallery").cli_gallery.add_commands(sub)
+    for module in COMMAND_MODULES:  # each adds its own subcommands
+        importlib.import_module(f"paledot.{module}").add_commands(sub)
     return p
 
 
