@@ -18,7 +18,8 @@ def add_commands(sub) -> None:
     """Register ``windows`` and ``campaign`` on the ``paledot`` sub-command parser."""
     w = sub.add_parser("windows", help="imaging windows: when every constraint holds (1 ms boundaries)")
     _common(w)
-    w.add_argument("--format", default="table", choices=_FORMATS)
+    w.add_argument("--format", default="table", choices=_FORMATS,
+                   help=f"output format: {', '.join(_FORMATS)} (default table)")
     w.add_argument("--out", help="write the windows to this file instead of printing them")
     w.add_argument("--timeline", help="also draw a timeline PNG here (needs matplotlib)")
     w.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -35,7 +36,8 @@ def add_commands(sub) -> None:
     c.add_argument("--compare", action="append", default=[],
                    help="a scenario (name or .toml) whose epochs to compare with, e.g. mex-2023; repeatable")
     c.add_argument("--name", default="plan", help="the plan scenario's name (default plan)")
-    c.add_argument("--format", default="table", choices=("table", "json"))
+    c.add_argument("--format", default="table", choices=("table", "json"),
+                   help="what is printed: table (default) or json; the plan files are written either way")
     c.add_argument("--out", help="folder for plan.toml, plan.csv, plan.json, timeline.png "
                    "(default paledot-out/<name>)")
     c.add_argument("--overwrite", action="store_true", help="replace existing output files")
