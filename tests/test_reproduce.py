@@ -46,7 +46,7 @@ def test_frames_decode_with_earth_and_moon(run):
             e = bodies["earth"]
             # the brightest pixel of the frame sits on Earth's predicted position
             r, c = np.unravel_index(np.argmax(data), data.shape)
-            assert math.hypot(c - e["column"], r - e["row"]) < 2.5
+            assert math.hypot(c - e["x"], r - e["y"]) < 2.5
         png = Image.open(fits_path.with_suffix(".png"))
         assert png.size == (1024, 1032)
 

@@ -3,8 +3,11 @@
 A FITS file holds the recorded DN (uint16) or electrons (float32) in its primary HDU with the WCS,
 DATE-OBS, EXPTIME, observer, camera, ephemeris, paledot version and each body's predicted pixel
 position and flux; a ``BODIES`` table extension carries the same per-body numbers with units.
-Pixel positions in headers are 0-based (paledot's convention) and say so; the WCS itself follows
-FITS's 1-based rule. Every file is written atomically (``outputs``).
+The array is stored as it lies in memory, in the astronomical convention (DESIGN.md): first row =
+bottom of the displayed image, so DS9 and astropy show north up and east left at roll 0. Pixel
+positions in headers and tables are 0-based (x, y) and say so; the WCS itself follows FITS's 1-based
+rule. PNGs flip the rows for display (top row of a PNG = last row of the array). Every file is
+written atomically (``outputs``).
 """
 
 from __future__ import annotations
@@ -55,12 +58,12 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["SEED"] = (str(frame.meta.get("seed")), "noise seed")
     header["NOISE"] = (bool(frame.meta.get("noise", True)), "noise simulated")
     header["CREATOR"] = f"paledot {_version()}"
-    header["PIXCONV"] = ("0-based", "B*_X/Y: numpy column/row, pixel 0 at 0.0")
+    header["PIXCONV"] = ("0-based", "B*_X/Y and BODIES x/y: image[y, x], pixel 0 at 0.0")
     for i, b in enumerate(frame.bodies, start=1):
         header[f"BODY{i}"] = b.name
         if np.isfinite(b.column) and np.isfinite(b.row):
-            header[f"B{i}_X"] = (round(b.column, 4), "predicted column (0-based)")
-            header[f"B{i}_Y"] = (round(b.row, 4), "predicted row (0-based)")
+            header[f"B{i}_X"] = (round(b.column, 4), "predicted x (0-based)")
+            header[f"B{i}_Y"] = (round(b.row, 4), "predicted y (0-based)")
         else:  # FITS headers cannot hold NaN
             header[f"B{i}_X"] = ("none", "behind the camera: no pixel")
             header[f"B{i}_Y"] = ("none", "behind the camera: no pixel")
@@ -96,8 +99,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         names=(
             "name",
             "naif_id",
-            "column",
-            "row",
+            "x",
+            "y",
             "ra",
             "dec",
             "range",
@@ -114,6 +117,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     )
     # electrons carry no FITS unit string astropy can write back; the column names say it.
     for col, unit in (
+        ("x", "pix"),
+        ("y", "pix"),
         ("ra", "deg"),
         ("dec", "deg"),
         ("range", "km"),
@@ -192,9 +197,16 @@ def _provenance(frame: Frame) -> dict[str, str]:
     }
 
 
+def for_display(image: np.ndarray) -> np.ndarray:
+    """An image in paledot's convention (first row at the bottom) turned into picture order (first
+    row at the top): the rows reversed, a view, no copy."""
+    return image[::-1]
+
+
 def png_bytes(frame: Frame, stretch: str = "asinh") -> bytes:
-    """The recorded DN as the bytes of an 8-bit greyscale PNG with a stretch (not resampled)."""
-    img = Image.fromarray(stretch_to_8bit(frame.dn, stretch), mode="L")
+    """The recorded DN as the bytes of an 8-bit greyscale PNG with a stretch (not resampled),
+    flipped for display so north is up at roll 0."""
+    img = Image.fromarray(np.ascontiguousarray(for_display(stretch_to_8bit(frame.dn, stretch))), mode="L")
     return _png_bytes(img, _provenance(frame))
 
 
@@ -233,7 +245,8 @@ def annotated_image(
         r0, c0, h, w = crop
         grey = grey[max(r0, 0) : r0 + h, max(c0, 0) : c0 + w]
         r0, c0 = max(r0, 0), max(c0, 0)
-    img = Image.fromarray(grey, mode="L").convert("RGB")
+    top = r0 + grey.shape[0]  # one past the highest frame row shown: the picture's top edge
+    img = Image.fromarray(np.ascontiguousarray(for_display(grey)), mode="L").convert("RGB")
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
     draw = ImageDraw.Draw(img)
@@ -244,7 +257,7 @@ def annotated_image(
         if not np.isfinite(b.column):
             continue
         x = (b.column - c0 + 0.5) * scale
-        y = (b.row - r0 + 0.5) * scale
+        y = (top - 0.5 - b.row) * scale
         if not (0 <= x < img.width and 0 <= y < img.height):
             continue
         ring = max(b.diameter_px / 2 * scale + 4 * scale, 12)

@@ -14,8 +14,11 @@ The path, for one epoch:
    peak at a chosen fraction of full well); dark current, photon noise, read noise, full-well
    saturation, gain, bias and quantisation to the camera's bit depth.
 
-Pixel convention (DESIGN.md): numpy (row, column), pixel (0, 0) centred at (0.0, 0.0); the boresight
-at the detector centre; image up = decreasing row = camera +Y; with north up, east is on the left.
+Pixel convention (DESIGN.md): the astronomical one. Arrays are ``image[y, x]`` (numpy row = y,
+column = x) with the first row at the bottom of the displayed image, pixel (0, 0) centred at
+(0.0, 0.0); the boresight at the detector centre; image up = increasing y = camera +Y. With roll 0
+north is up and east is left, so the WCS has det(CD) < 0 and DS9 shows the sky unmirrored. Pictures
+flip the rows for display (``frames``). ``BodyImage.column``/``row`` are this x/y.
 This module never writes files (``frames`` does).
 """
 
@@ -109,7 +112,8 @@ def project(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gnomonic projection of J2000 vectors (..., 3) to (column, row, in_front) on the detector.
 
-    Points behind the camera (more than 90 degrees off the boresight) get NaN pixels."""
+    Column is x, row is y (up = camera +Y = increasing row). Points behind the camera (more than
+    90 degrees off the boresight) get NaN pixels."""
     cam = np.asarray(vectors) @ axes.T
     in_front = cam[..., 2] > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -117,7 +121,7 @@ def project(
             in_front, camera.focal_length_mm / (camera.pixel_pitch_um * 1e-3) / cam[..., 2], np.nan
         )
     cx, cy = camera.boresight_pixel
-    return cx + cam[..., 0] * scale, cy - cam[..., 1] * scale, in_front
+    return cx + cam[..., 0] * scale, cy + cam[..., 1] * scale, in_front
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -141,6 +145,16 @@ class BodyImage:
     peak_electrons: float = 0.0
     snr: float = float("nan")
     saturated: bool = False
+
+    @property
+    def x(self) -> float:
+        """Predicted x (= column), 0-based pixels."""
+        return self.column
+
+    @property
+    def y(self) -> float:
+        """Predicted y (= row, growing upward in the displayed image), 0-based pixels."""
+        return self.row
 
 
 @dataclass
@@ -288,7 +302,7 @@ def _ray_cast(
     lit_cover = np.zeros((rows.size, cols.size))
     tile = max(1, 1_000_000 // max(cols.size, 1))
     for r0 in range(0, rows.size, tile):
-        y_mm = -(rows[r0 : r0 + tile] - cy) * pitch_mm
+        y_mm = (rows[r0 : r0 + tile] - cy) * pitch_mm
         dirs_cam = np.empty((y_mm.size, cols.size, 3))
         dirs_cam[..., 0] = x_mm[None, :]
         dirs_cam[..., 1] = y_mm[:, None]
@@ -439,10 +453,9 @@ def build_wcs(camera: Camera, axes: np.ndarray) -> WCS:
     east = np.array([-math.sin(ra), math.cos(ra), 0.0])
     north = np.array([-math.sin(dec) * math.cos(ra), -math.sin(dec) * math.sin(ra), math.cos(dec)])
     s = camera.pixel_pitch_um * 1e-3 / camera.focal_length_mm  # rad per pixel in the focal plane
-    # column +1 moves along camera +X; row +1 moves along camera -Y.
-    cd = np.degrees(s) * np.array(
-        [[axes[0] @ east, -(axes[1] @ east)], [axes[0] @ north, -(axes[1] @ north)]]
-    )
+    # x (column) +1 moves along camera +X (west at roll 0), y (row) +1 along camera +Y (north at
+    # roll 0): det(CD) < 0, the sky as it is.
+    cd = np.degrees(s) * np.array([[axes[0] @ east, axes[1] @ east], [axes[0] @ north, axes[1] @ north]])
     w = WCS(naxis=2)
     w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
     w.wcs.crval = [math.degrees(float(ra)), math.degrees(float(dec))]

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .claims import Findings, Verdict
-from .frames import annotated_image, font, stretch_to_8bit
+from .frames import annotated_image, font, for_display, stretch_to_8bit
 from .render import Frame
 
 AU_KM = 149_597_870.7
@@ -150,15 +150,17 @@ def sequence_gif(
         # Black below two sigma of read noise: the background stays dark (and the GIF compresses)
         # while the Moon, tens of sigma above it, stays plain to see.
         lo = frame.camera.bias_dn + 2 * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
-        grey = stretch_to_8bit(frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px], stretch, lo=lo, hi=hi)
-        img = Image.fromarray(grey, mode="L").convert("RGB").resize((crop_px * 2, crop_px * 2), Image.NEAREST)
+        cut = frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px]
+        grey = for_display(stretch_to_8bit(cut, stretch, lo=lo, hi=hi))
+        img = Image.fromarray(np.ascontiguousarray(grey), mode="L").convert("RGB")
+        img = img.resize((crop_px * 2, crop_px * 2), Image.NEAREST)
         draw = ImageDraw.Draw(img)
         draw.text((10, 8), label, fill=TEXT, font=font(22), stroke_width=2, stroke_fill=(0, 0, 0))
         moon = next((b for b in frame.bodies if b.name == "moon"), None)
         for b, colour in ((earth, (90, 170, 255)), (moon, (255, 210, 90))):
             if b is None:
                 continue
-            x, y = (b.column - c0 + 0.5) * 2, (b.row - r0 + 0.5) * 2
+            x, y = (b.column - c0 + 0.5) * 2, (r0 + crop_px - 0.5 - b.row) * 2
             if 0 <= x < img.width and 0 <= y < img.height:
                 ring = max(b.diameter_px + 8, 14)
                 draw.ellipse([x - ring, y - ring, x + ring, y + ring], outline=colour, width=2)

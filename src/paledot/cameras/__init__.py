@@ -6,9 +6,9 @@ parameter a table with its ``value`` and either a ``source`` (paper, instrument 
 catalogue; ``load_camera("my.toml")`` reads a user's file; ``camera_from_ik(path)`` builds a camera
 from a SPICE instrument kernel's FOCAL_LENGTH, PIXEL_SIZE/PIXEL_PITCH, PIXEL_SAMPLES/LINES.
 
-Conventions (DESIGN.md): the detector has ``columns`` x ``rows`` pixels, pixel (0, 0) centred at
-(0.0, 0.0), rows grow downward in the image; the camera's +Y axis is image "up" (decreasing row),
-+X is image right (increasing column) and +Z the boresight, so X = Y x Z... chosen so that with
+Conventions (DESIGN.md): the detector has ``columns`` (x) by ``rows`` (y) pixels, pixel (0, 0)
+centred at (0.0, 0.0), y growing upward in the displayed image; the camera's +Y axis is image "up"
+(increasing row), +X is image right (increasing column) and +Z the boresight, chosen so that with
 north up, east is on the left, as on the sky. This module never renders.
 """
 
