@@ -183,6 +183,9 @@ def _cmd_render(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RenderWarning)
         frame = render(scene)
+    nothing = frame.meta.get("nothing_seen", "")
+    if nothing:  # one line that says it all; the warnings behind it would only repeat it
+        raise PaledotError(f"{nothing}: nothing written")
     for w in caught:
         if issubclass(w.category, RenderWarning):
             print(f"paledot: warning: {w.message}", file=sys.stderr)

@@ -35,9 +35,11 @@ from scipy.signal import fftconvolve
 from scipy.special import j1
 
 from .cameras import Camera, load_camera
-from .ephemeris import Ephemeris
+from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
+from .observers import BodyCentre, as_observer
+from .orientation import rotation_model
 from .photometry import PHASE_CURVE_LIMIT_DEG, photon_rate_from_magnitude, surface_law
 from .timescales import to_et
 
@@ -145,6 +147,13 @@ class BodyImage:
     peak_electrons: float = 0.0
     snr: float = float("nan")
     saturated: bool = False
+    visible_fraction: float = 1.0
+    hidden_by: str = ""
+
+    @property
+    def hidden(self) -> bool:
+        """All of its light stopped by something nearer (the observer's planet, another target)."""
+        return bool(self.hidden_by) and self.visible_fraction <= 0.0
 
     @property
     def x(self) -> float:
@@ -283,13 +292,55 @@ class DrawnBody:
     col0: int
     lit_area_px: float
     center: tuple[float, float]
+    visible_fraction: float = 1.0
+
+
+@dataclass(frozen=True)
+class Occluder:
+    """Something nearer than a target that can stand in front of it.
+
+    An ellipsoid (``center_km`` the apparent J2000 vector from the observer, ``radii_km``, and
+    ``axes`` its J2000 -> body-fixed rotation from the IAU model at the epoch the light left it), or,
+    with ``up`` set, a surface site's horizon plane (everything below it is ground).
+    """
+
+    name: str
+    center_km: np.ndarray | None = None
+    radii_km: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    axes: np.ndarray | None = None
+    up: np.ndarray | None = None
+
+    def blocked(self, dirs: np.ndarray, t_target: np.ndarray, sample_rad: float) -> np.ndarray:
+        """Share (0..1) of each sample's ray (unit J2000 directions, (M, 3)) stopped before it
+        reaches the target surface at distance ``t_target`` km; edges ramp across one sample of
+        ``sample_rad`` radians, so limbs are anti-aliased like the target's own."""
+        if self.up is not None:
+            return np.clip(0.5 - (dirs @ self.up) / sample_rad, 0.0, 1.0)
+        inv_r = 1.0 / np.asarray(self.radii_km, dtype=np.float64)
+        m = self.axes * inv_r[:, None]
+        mp = m @ self.center_km
+        md = dirs @ m.T
+        aa = np.einsum("ij,ij->i", md, md)
+        b = md @ mp
+        crs = np.cross(md, mp)
+        rho2 = np.einsum("ij,ij->i", crs, crs) / aa
+        dist = float(np.linalg.norm(self.center_km))
+        samples_per_radius = math.asin(min(max(self.radii_km) / dist, 1.0)) / sample_rad
+        cover = np.clip(0.5 + (1.0 - np.sqrt(rho2)) * samples_per_radius, 0.0, 1.0)
+        t_hit = (b - np.sqrt(np.clip(aa * (1.0 - rho2), 0.0, None))) / aa
+        return np.where((t_hit > 0) & (t_hit < t_target), cover, 0.0)
 
 
 def _ray_cast(
-    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, cols, rows, samples_per_radius
+    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, occluders, r_px, cols, rows,
+    samples_per_px,
 ):
     """Light (and sunlit coverage) at sample points (rows x cols, pixel coordinates), row tiles at a
-    time so memory stays bounded however many samples there are."""
+    time so memory stays bounded however many samples there are. Returns (light, lit cover, sum of
+    the light before ``occluders`` took their share)."""
+    samples_per_radius = r_px * samples_per_px
+    sample_rad = camera.pixel_scale_rad / samples_per_px
+    free_total = 0.0
     f_mm = camera.focal_length_mm
     pitch_mm = camera.pixel_pitch_um * 1e-3
     cx, cy = camera.boresight_pixel
@@ -333,11 +384,16 @@ def _ray_cast(
         else:
             mu0 = normal @ sun_dir
             value = np.where(mu0 > 0, law(np.clip(mu0, 0, None), mu), 0.0)
+        value = value * cover[touched]
+        free_total += float(value.sum())
+        seen = np.ones_like(value)
+        for occ in occluders:
+            seen *= 1.0 - occ.blocked(d_hit, t, sample_rad)
         block = light[r0 : r0 + tile]
-        block[touched] = value * cover[touched]
+        block[touched] = value * seen
         lit_block = lit_cover[r0 : r0 + tile]
-        lit_block[touched] = np.where(value > 0, cover[touched], 0.0)
-    return light, lit_cover
+        lit_block[touched] = np.where(value > 0, cover[touched] * seen, 0.0)
+    return light, lit_cover, free_total
 
 
 def draw_body(
@@ -349,13 +405,16 @@ def draw_body(
     sun_dir: np.ndarray | None,
     law,
     psf: np.ndarray | None,
+    occluders: tuple[Occluder, ...] = (),
 ) -> DrawnBody | None:
     """One body's light on a pixel stamp, as a share of all the light it sends the camera.
 
     The stamp sums to 1 when the whole body (and its PSF) lands on the detector, to less when part
-    falls outside. Returns None if no sunlit surface faces the camera or nothing lands near the
-    detector. ``center_km`` is the apparent observer-to-body vector in J2000; ``sun_dir`` the unit
-    vector from the body to the Sun (None: self-luminous, uniform).
+    falls outside or is hidden: each sample ray is stopped by any of ``occluders`` it meets before
+    the body's surface (depth order, per sample), and ``visible_fraction`` says what share of the
+    light got past them. Returns None if no sunlit surface faces the camera or nothing lands near
+    the detector. ``center_km`` is the apparent observer-to-body vector in J2000; ``sun_dir`` the
+    unit vector from the body to the Sun (None: self-luminous, uniform).
     """
     cam = axes @ center_km
     col_c, row_c, in_front = (float(x) for x in project(camera, axes, center_km))
@@ -368,7 +427,9 @@ def draw_body(
     r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
     r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
     osc = CONV_OVERSAMPLE
-    cast = partial(_ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law)
+    cast = partial(
+        _ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, occluders, r_px
+    )
     # Thin crescents need finer sampling for the same relative accuracy of their area.
     lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
     across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
@@ -402,20 +463,24 @@ def draw_body(
     os_ = osc * k
     cols = col0 - 0.5 + (j_lo + (np.arange((j_hi - j_lo) * k) + 0.5) / k) / osc
     rows = row0 - 0.5 + (i_lo + (np.arange((i_hi - i_lo) * k) + 0.5) / k) / osc
-    light, lit_cover = cast(cols, rows, r_px * os_)
+    light, lit_cover, free = cast(cols, rows, os_)
     if clipped:
         # The body's whole light, from a coarser cast over all of it (at most 400 samples across).
         step = max(1.0 / os_, (2 * r_px + 2) / 400)
         full_c = np.arange(col_c - r_px - 1, col_c + r_px + 1, step) + step / 2
         full_r = np.arange(row_c - r_px - 1, row_c + r_px + 1, step) + step / 2
-        full_light, full_lit = cast(full_c, full_r, r_px / step)
-        whole = float(full_light.sum()) * step**2  # in pixel^2 x radiance
+        full_light, full_lit, full_free = cast(full_c, full_r, 1.0 / step)
+        whole = full_free * step**2  # in pixel^2 x radiance, before any occluder
         lit_area = float(full_lit.sum()) * step**2
+        visible = float(full_light.sum()) / full_free if full_free > 0 else 0.0
     else:
-        whole = float(light.sum()) / os_**2
+        whole = free / os_**2
         lit_area = float(lit_cover.sum() / os_**2)
-    if whole <= 0 or light.sum() <= 0:
+        visible = float(light.sum()) / free if free > 0 else 0.0
+    if whole <= 0:
         return None
+    if light.sum() <= 0:  # all of it hidden (or, clipped, none of its light near the detector)
+        return DrawnBody(np.zeros((1, 1)), row0, col0, lit_area, (col_c, row_c), visible)
     # Down to the convolution grid (k x k samples per fine cell), PSF there, then to pixels.
     fine = np.zeros((nrow * osc, ncol * osc))
     fine[i_lo:i_hi, j_lo:j_hi] = light.reshape(i_hi - i_lo, k, j_hi - j_lo, k).sum(axis=(1, 3))
@@ -427,9 +492,9 @@ def draw_body(
     stamp = np.clip(fine.reshape(nrow, osc, ncol, osc).sum(axis=(1, 3)), 0.0, None)
     if clipped:
         stamp = stamp / os_**2 / whole
-    else:
-        stamp = stamp / stamp.sum()
-    return DrawnBody(stamp, row0, col0, lit_area, (col_c, row_c))
+    else:  # the PSF keeps every bit of light on the padded stamp: normalise exactly
+        stamp = stamp * (visible / stamp.sum())
+    return DrawnBody(stamp, row0, col0, lit_area, (col_c, row_c), visible)
 
 
 # --- the whole frame --------------------------------------------------------------------------
@@ -482,7 +547,9 @@ def render(scene: Scene) -> Frame:
         raise PaledotError(f"auto exposure fraction {scene.auto_fraction!r} must be in (0, 1]")
     if scene.seed is not None and (not isinstance(scene.seed, (int, np.integer)) or scene.seed < 0):
         raise PaledotError(f"seed {scene.seed!r} must be zero or a positive whole number")
-    g = observe(scene.observer, scene.targets, et, scene.correction, scene.ephemeris)
+    eph = scene.ephemeris or default_ephemeris()
+    obs = as_observer(scene.observer, eph)
+    g = observe(obs, scene.targets, et, scene.correction, eph)
     warn: list[str] = []
     pos = g.position.to_value("km")[:, 0, :]
     mags = g.magnitude.to_value("mag")[:, 0]
@@ -498,6 +565,8 @@ def render(scene: Scene) -> Frame:
     flux_rate = flux_rate * camera.collecting_area_m2 * camera.throughput  # e-/s per body
     sun_vec = g.sun_from_target.to_value("km")[:, 0, :]
     columns, rows, in_front = project(camera, axes, pos)
+    central = _central_occluder(obs, g, eph, et, scene.correction)
+    _sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
     for i, r in enumerate(g.targets):
         col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
         ang_r = g.angular_radius.to_value("rad")[i, 0]
@@ -540,9 +609,17 @@ def render(scene: Scene) -> Frame:
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
-        drawn = draw_body(camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf)
+        occluders = _occluders_for(i, g, pos, central, drawable, camera)
+        drawn = draw_body(
+            camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf, occluders
+        )
         if drawn is None:
             continue
+        if drawn.visible_fraction < 1.0 - 1e-9 and occluders:
+            info.visible_fraction = drawn.visible_fraction
+            info.hidden_by = ", ".join(o.name for o in occluders)
+            how = "hidden" if drawn.visible_fraction <= 0 else f"{1 - drawn.visible_fraction:.0%} hidden"
+            warn.append(f"{r.name} is {how} behind {info.hidden_by}")
         drawn_bodies[i] = drawn
         stamps[i] = (drawn.stamp, drawn.row0, drawn.col0)
         _add_stamp(rate, drawn.stamp * flux_rate[i], drawn.row0, drawn.col0)
@@ -571,6 +648,11 @@ def render(scene: Scene) -> Frame:
             bodies[i].saturated = bool(signal.max() + dark > camera.full_well_e)
             # what the detector can record: nothing above full well
             bodies[i].snr = _snr(np.minimum(signal, camera.full_well_e), camera, dark)
+        elif bodies[i].hidden:
+            bodies[i].snr = 0.0
+    nothing = _nothing_seen(bodies)
+    if nothing:
+        warn.append(nothing)
     for text in warn:
         warnings.warn(text, RenderWarning, stacklevel=2)
     meta = {
@@ -582,7 +664,10 @@ def render(scene: Scene) -> Frame:
         "seed": scene.seed,
         "pointing": scene.pointing,
         "boresight_radec_deg": tuple(float(x) for x in wcs.wcs.crval),
+        "roll_deg": float(scene.pointing.roll_deg),
         "noise": scene.noise,
+        "nothing_seen": nothing,
+        "observer_ssb_km": tuple(float(x) for x in obs.state(eph, et)[0][0]),
     }
     return Frame(
         dn=dn,
@@ -595,6 +680,84 @@ def render(scene: Scene) -> Frame:
         bodies=bodies,
         meta=meta,
     )
+
+
+# --- depth order ------------------------------------------------------------------------------
+def _central_occluder(obs, g: Geometry, eph: Ephemeris, et: np.ndarray, correction: str) -> Occluder | None:
+    """The observer's own planet as an occluder: its ellipsoid seen from an orbit or a fixed point,
+    its horizon from a surface site; None for an observer at a body's centre or with no planet."""
+    body = getattr(obs, "central_body", None)
+    if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0:
+        return None
+    if hasattr(obs, "local_frame"):  # a surface site: the ground below the horizon
+        return Occluder(body.name, up=obs.local_frame(eph, et)[2][0])
+    gb = observe(obs, [body.naif_id], et, correction, eph)
+    emit = et - gb.light_time.to_value("s")[0]
+    return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
+
+
+def _body_axes(body, emit: np.ndarray) -> np.ndarray:
+    """J2000 -> body-fixed rotation (3, 3) from the IAU model at ``emit`` (ET); without a model, the
+    pole from the body catalogue and an arbitrary prime meridian (right for spheroids)."""
+    try:
+        return rotation_model(body).matrix(np.atleast_1d(emit))[0][0]
+    except PaledotError:
+        return _body_frame(body.pole_radec_deg)
+
+
+def _occluders_for(i: int, g: Geometry, pos: np.ndarray, central, drawable, camera) -> tuple[Occluder, ...]:
+    """What may stand in front of target ``i``: the observer's planet and the other targets whose
+    disks come within a few pixels of its disk and whose centres are nearer."""
+    rng = np.linalg.norm(pos, axis=-1)
+    ang = g.angular_radius.to_value("rad")[:, 0]
+    reach = 4 * camera.pixel_scale_rad
+    out = []
+    if central is not None and central.name != g.targets[i].body.name:
+        if central.up is not None:
+            out.append(central)
+        else:
+            c = central.center_km
+            rho = math.asin(min(max(central.radii_km) / float(np.linalg.norm(c)), 1.0))
+            if _angle(c, pos[i]) < rho + ang[i] + reach and np.linalg.norm(c) < rng[i]:
+                out.append(central)
+    for j in drawable:
+        r = g.targets[j]
+        if central is not None and r.body.name == central.name:
+            continue  # already there as the observer's planet
+        if j != i and rng[j] < rng[i] and _angle(pos[j], pos[i]) < ang[i] + ang[j] + reach:
+            emit = g.t - g.light_time.to_value("s")[j]
+            out.append(Occluder(r.name, pos[j], r.body.radii_km, _body_axes(r.body, emit)))
+    return tuple(out)
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    return math.atan2(float(np.linalg.norm(np.cross(a, b))), float(a @ b))
+
+
+def _sun_exclusion(camera, obs, g, eph, et, correction, boresight, warn) -> None:
+    """Warn when the Sun's disk comes inside the camera's Sun-exclusion cone."""
+    if camera.sun_exclusion_deg <= 0 or getattr(obs, "naif_id", None) == 10:
+        return
+    names = [r.naif_id for r in g.targets]
+    if 10 in names:
+        sun = g.position.to_value("km")[names.index(10), 0]
+    else:
+        sun = observe(obs, ["sun"], et, correction, eph).position.to_value("km")[0, 0]
+    gap = _angle(sun, boresight) - math.asin(min(695_700.0 / float(np.linalg.norm(sun)), 1.0))
+    if gap < math.radians(camera.sun_exclusion_deg):
+        warn.append(
+            f"the Sun is {math.degrees(max(gap, 0.0)):.1f} deg from the boresight, inside "
+            f"{camera.name}'s {camera.sun_exclusion_deg:g} deg Sun-exclusion cone: the camera "
+            "would not be pointed there (stray light, detector safety)"
+        )
+
+
+def _nothing_seen(bodies: list[BodyImage]) -> str:
+    """A sentence when every target is hidden or outside the field, else ''."""
+    if not bodies or any(b.in_frame and not b.hidden for b in bodies):
+        return ""
+    why = [f"{b.name} hidden by {b.hidden_by}" if b.hidden else f"{b.name} outside the field" for b in bodies]
+    return "nothing to see in this frame: " + "; ".join(why)
 
 
 def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:

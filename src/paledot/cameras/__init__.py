@@ -43,6 +43,7 @@ _SPEC: dict[str, tuple[str, float, float, bool]] = {
     "bias_dn": ("DN", -1e-12, 1e9, False),
     "exposure_min_s": ("s", 0.0, 1e6, True),
     "exposure_max_s": ("s", 0.0, 1e6, True),
+    "sun_exclusion_deg": ("deg", -1e-12, 180.0, False),
 }
 _INTEGER = {"columns", "rows", "bit_depth"}
 
@@ -74,6 +75,7 @@ class Camera:
     obscuration: float = 0.0
     psf_fwhm_px: float = 0.0
     bias_dn: float = 0.0
+    sun_exclusion_deg: float = 0.0
     up: str = "+Y"
     notes: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
