@@ -154,6 +154,7 @@ def _cmd_geometry(args) -> int:
 def _cmd_render(args) -> int:
     import warnings
 
+    from .frame_regions import region_path, region_text, regions_available
     from .frames import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
     from .outputs import atomic_write_group, check_destination
     from .render import Pointing, RenderWarning, Scene, render
@@ -161,10 +162,11 @@ def _cmd_render(args) -> int:
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
-    for path in outputs:  # refuse before any work, so nothing is half done
+    for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)
-    if len({os.path.realpath(p) for p in outputs}) != len(outputs):
-        raise PaledotError("--out, --png and --annotated name the same file: give each its own path")
+    if len({os.path.realpath(p) for p in outputs + [region_path(args.out)]}) != len(outputs) + 1:
+        raise PaledotError("--out, --png, --annotated and the region file beside --out name the same "
+                           "file: give each its own path")
     if args.seed < 0:
         raise PaledotError(f"--seed {args.seed} must be zero or a positive whole number")
     if args.exposure.lower() == "auto":
@@ -190,6 +192,13 @@ def _cmd_render(args) -> int:
         if issubclass(w.category, RenderWarning):
             print(f"paledot: warning: {w.message}", file=sys.stderr)
     items = [(args.out, fits_bytes(frame, args.fits_kind))]
+    written = list(outputs)
+    if regions_available():  # a DS9 region file beside the FITS, in the same all-or-nothing group
+        items.append((region_path(args.out), region_text(frame).encode()))
+        written.insert(1, region_path(args.out))
+    else:
+        print("paledot: warning: no DS9 region file: it needs pip install 'paledot[regions]'",
+              file=sys.stderr)
     if args.png:
         items.append((args.png, png_bytes(frame, args.stretch)))
     if args.annotated:
@@ -204,7 +213,7 @@ def _cmd_render(args) -> int:
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
               f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}")
-    print("wrote " + ", ".join(outputs))
+    print("wrote " + ", ".join(written))
     return 0
 
 

@@ -35,30 +35,72 @@ def _version() -> str:
     return __version__
 
 
+_COLUMN_NOTES = {
+    "x": "predicted x, 0-based pixels (image[y, x])",
+    "y": "predicted y, 0-based pixels, up in the display",
+    "electrons": "photo-electrons from the body on the detector",
+    "peak_electrons": "photo-electrons in the body's brightest pixel",
+    "visible_fraction": "share of the body's light not hidden by a nearer body",
+    "hidden_by": "bodies in front of it (partly or fully)",
+}
+
+
+def _object(frame: Frame) -> str:
+    """OBJECT: the body the camera points at, else the targets."""
+    pointing = frame.meta.get("pointing")
+    if getattr(pointing, "mode", None) == "target" and pointing.target:
+        return pointing.target
+    return ", ".join(b.name for b in frame.bodies)
+
+
 def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
-    """The FITS representation of a frame (``kind`` ``dn`` or ``electrons``)."""
+    """The FITS representation of a frame (``kind`` ``dn`` or ``electrons``), with checksums.
+
+    Times follow the FITS standard: DATE-BEG/DATE-END bracket the exposure, DATE-AVG is its middle
+    (the epoch paledot renders), DATE-OBS = DATE-BEG; all UTC. The observer's barycentric position
+    (OBSSSB-X/Y/Z, km, ICRF) and the boresight (RA_PNT, DEC_PNT, PA_PNT = roll) are recorded."""
     if kind not in ("dn", "electrons"):
         raise PaledotError(f"FITS kind {kind!r} must be 'dn' or 'electrons'")
     data = frame.dn if kind == "dn" else frame.electrons.astype(np.float32)
     header = frame.wcs.to_header()
     cam = frame.camera
-    header["DATE-OBS"] = (et_to_iso(frame.et, precision=3)[0], "UTC, mid-exposure")
+    half = frame.exposure_s / 2
+    beg, avg, end = (et_to_iso(frame.et + d, precision=3)[0] for d in (-half, 0.0, half))
+    header["OBJECT"] = (_object(frame), "pointed-at body, else the targets")
+    header["TELESCOP"] = cam.title
+    header["INSTRUME"] = (cam.name, "paledot camera")
+    header["DATE-OBS"] = (beg, "UTC, start of exposure (= DATE-BEG)")
+    header["DATE-BEG"] = (beg, "UTC, start of exposure")
+    header["DATE-AVG"] = (avg, "UTC, mid-exposure: the rendered epoch")
+    header["DATE-END"] = (end, "UTC, end of exposure")
     header["TIMESYS"] = "UTC"
-    header["ET"] = (frame.et, "TDB seconds past J2000")
+    header["ET"] = (frame.et, "TDB seconds past J2000, mid-exposure")
     header["EXPTIME"] = (frame.exposure_s, "s")
     header["BUNIT"] = "adu" if kind == "dn" else "electron"
     header["OBSERVER"] = frame.meta.get("observer", "")
-    header["INSTRUME"] = cam.name
-    header["CAMERA"] = cam.title[:68]
+    ssb = frame.meta.get("observer_ssb_km")
+    if ssb is not None:
+        for axis, value in zip("XYZ", ssb, strict=True):
+            header[f"OBSSSB-{axis}"] = (value, f"km, observer from the SSB, ICRF {axis}")
+    ra_pnt, dec_pnt = frame.meta.get("boresight_radec_deg", frame.wcs.wcs.crval)
+    header["RA_PNT"] = (float(ra_pnt), "deg, boresight RA (ICRS)")
+    header["DEC_PNT"] = (float(dec_pnt), "deg, boresight Dec (ICRS)")
+    header["PA_PNT"] = (float(frame.meta.get("roll_deg", 0.0)), "deg, roll: image up from north to east")
+    header["CAMERA"] = cam.title
     header["GAIN"] = (cam.gain_e_per_dn, "e-/DN")
     header["RDNOISE"] = (cam.read_noise_e, "e-")
+    header["BIAS"] = (cam.bias_dn, "DN, electronic offset in the DN product")
     header["FULLWELL"] = (cam.full_well_e, "e-")
     header["ABCORR"] = (frame.meta.get("correction", ""), "aberration correction (SPICE semantics)")
     header["EPHEM"] = ", ".join(Path(p).name for p in frame.meta.get("ephemeris", []))
-    header["SEED"] = (str(frame.meta.get("seed")), "noise seed")
+    seed = frame.meta.get("seed")
+    if isinstance(seed, (int, np.integer)):
+        header["SEED"] = (int(seed), "noise seed")
+    else:
+        header["SEED"] = (-1, "no seed given: the noise cannot be repeated")
     header["NOISE"] = (bool(frame.meta.get("noise", True)), "noise simulated")
     header["CREATOR"] = f"paledot {_version()}"
-    header["PIXCONV"] = ("0-based", "B*_X/Y and BODIES x/y: image[y, x], pixel 0 at 0.0")
+    header["PIXCONV"] = ("0-based", "B*_X/Y, BODIES x/y: image[y, x], 0 at 0.0")
     for i, b in enumerate(frame.bodies, start=1):
         header[f"BODY{i}"] = b.name
         if np.isfinite(b.column) and np.isfinite(b.row):
@@ -69,10 +111,11 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
             header[f"B{i}_Y"] = ("none", "behind the camera: no pixel")
         header[f"B{i}_E"] = (round(b.electrons, 1), "predicted electrons")
         header[f"B{i}_DPX"] = (round(b.diameter_px, 4), "diameter, pixels")
+    # Commentary cards longer than a card are continued over several cards by astropy: whole.
     for note in frame.meta.get("notes", []):
-        header.add_comment(note[:70])
+        header.add_comment(note)
     for text in frame.meta.get("warnings", []):
-        header.add_history(f"warning: {text}"[:70])
+        header.add_history(f"warning: {text}")
     primary = fits.PrimaryHDU(data=data, header=header)
     table = Table(
         rows=[
@@ -93,6 +136,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
                 b.snr,
                 b.in_frame,
                 b.saturated,
+                b.visible_fraction,
+                b.hidden_by,
             )
             for b in frame.bodies
         ],
@@ -113,9 +158,12 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
             "snr",
             "in_frame",
             "saturated",
+            "visible_fraction",
+            "hidden_by",
         ),
+        dtype=[str, int, float, float, float, float, float, float, float, float, float, float, float,
+               float, bool, bool, float, str],
     )
-    # electrons carry no FITS unit string astropy can write back; the column names say it.
     for col, unit in (
         ("x", "pix"),
         ("y", "pix"),
@@ -125,17 +173,26 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         ("diameter", "pix"),
         ("phase", "deg"),
         ("v_mag", "mag"),
+        # FITS has no electron unit: photo-electrons are counts ("ct"), as the column names say.
+        ("electrons", "ct"),
+        ("peak_electrons", "ct"),
     ):
         table[col].unit = unit
     bodies_hdu = fits.table_to_hdu(table)
     bodies_hdu.name = "BODIES"
-    return fits.HDUList([primary, bodies_hdu])
+    for i, name in enumerate(table.colnames, start=1):
+        if name in _COLUMN_NOTES:
+            bodies_hdu.header[f"TCOMM{i}"] = _COLUMN_NOTES[name]
+    hdul = fits.HDUList([primary, bodies_hdu])
+    for hdu in hdul:
+        hdu.add_checksum()
+    return hdul
 
 
 def fits_bytes(frame: Frame, kind: str = "dn") -> bytes:
     """The frame as the bytes of a FITS file."""
     buf = io.BytesIO()
-    fits_hdul(frame, kind).writeto(buf)
+    fits_hdul(frame, kind).writeto(buf, checksum=True)
     return buf.getvalue()
 
 

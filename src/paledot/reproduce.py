@@ -7,7 +7,6 @@ replaced only with ``overwrite=True``.
 
 from __future__ import annotations
 
-import io
 import math
 import sys
 import time
@@ -21,7 +20,8 @@ from .cameras import load_camera
 from .claims import Findings, Verdict, check_claims, orbit_fraction
 from .ephemeris import default_ephemeris
 from .errors import PaledotError
-from .frames import fits_hdul, write_annotated_png, write_png
+from .frame_regions import region_text, regions_available
+from .frames import fits_bytes, write_annotated_png, write_png
 from .geometry import observe
 from .observers import BodyCentre, as_observer
 from .outputs import check_folder_destination, replace_folder
@@ -282,12 +282,14 @@ def reproduce(
     def fill(tmp: Path) -> None:
         for i, frame in enumerate(frames):
             stem = f"frame-{i + 1}-{utc[i][:10]}"
-            buf = io.BytesIO()
-            fits_hdul(frame).writeto(buf)
-            write_bytes(tmp, f"{stem}.fits", buf.getvalue())
+            write_bytes(tmp, f"{stem}.fits", fits_bytes(frame))
+            files.append(f"{stem}.fits")
+            if regions_available():
+                write_bytes(tmp, f"{stem}.reg", region_text(frame).encode())
+                files.append(f"{stem}.reg")
             write_png(frame, tmp / f"{stem}.png")
             write_annotated_png(frame, tmp / f"{stem}-annotated.png")
-            files.extend([f"{stem}.fits", f"{stem}.png", f"{stem}-annotated.png"])
+            files.extend([f"{stem}.png", f"{stem}-annotated.png"])
         write_bytes(tmp, "montage.png", montage_png)
         if orbit_png:
             write_bytes(tmp, "orbit.png", orbit_png)
