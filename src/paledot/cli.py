@@ -57,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render the frame a camera would record")
     r.add_argument("--observer", required=True, help="body name or NAIF id, e.g. mars")
-    r.add_argument("--camera", required=True, help="catalogue name (see 'paledot cameras') or a .toml file")
+    r.add_argument("--camera", required=True,
+                   help="catalogue name (see 'paledot cameras'), a .toml file, or a SPICE IK (.ti)")
+    r.add_argument("--instrument", help="with an IK holding several cameras: NAIF name or id, "
+                   "e.g. MEX_HRSC_SRC or -41220")
     r.add_argument("--time", required=True, help="the epoch (ISO UTC, JD..., ET:...)")
     r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
     r.add_argument("--pointing", default="midpoint", help="midpoint (default), a target, or RA,DEC deg")
@@ -179,7 +182,9 @@ def _cmd_render(args) -> int:
         if not math.isfinite(exposure) or exposure <= 0:
             raise PaledotError(f"exposure {args.exposure!r} ms must be a positive number")
     eph = Ephemeris(args.ephemeris) if args.ephemeris else None
-    scene = Scene(args.time, args.observer, args.target, args.camera,
+    from .cameras import load_camera
+
+    scene = Scene(args.time, args.observer, args.target, load_camera(args.camera, args.instrument),
                   Pointing.parse(args.pointing, args.roll), exposure, args.auto_fraction, args.seed,
                   args.correction, eph, noise=not args.no_noise)
     with warnings.catch_warnings(record=True) as caught:
@@ -394,7 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     # argparse would read a value like "-1d" as an option; glue it to its flag so the value
     # reaches our own check, which names it.
     for i in range(len(argv) - 1):
-        if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop") and argv[i + 1][:1] == "-":
+        if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop", "--instrument") and \
+                argv[i + 1][:1] == "-":
             argv[i : i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     argv = [a for a in argv if a != ""]
     try:
