@@ -65,11 +65,16 @@ def test_montage_has_four_panels(run):
     assert _panels(Image.open(run.folder / "montage.png")) == 4
 
 
-def test_gif_has_one_frame_per_six_hours(run):
+def test_gif_has_one_frame_per_six_hours_and_one_per_published_epoch(run):
     sc = load_scenario("mex-2023")
     expected = time_grid(sc.sequence["start"], sc.sequence["stop"], "6h").size
     gif = Image.open(run.folder / "sequence.gif")
-    assert gif.n_frames == expected == 73
+    assert gif.n_frames == expected + 4 == 77  # none of the four published times is on the grid
+    held = []
+    for i in range(gif.n_frames):
+        gif.seek(i)
+        held.append(gif.info["duration"] > 500)
+    assert sum(held) == 4
 
 
 def test_html_is_self_contained_with_fact_table_and_images(run):

@@ -13,6 +13,7 @@ written atomically (``outputs``).
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import numpy as np
@@ -287,14 +288,25 @@ def annotated_image(
     scale: int = 1,
     white_fraction: float = 1.0,
     black_sigma: float = 0.0,
+    time_label: bool | str = True,
+    scale_bar: bool = True,
+    compass: bool = True,
+    reserve: tuple = (),
 ) -> Image.Image:
-    """An RGB picture of the frame with each body ringed and labelled.
+    """An RGB picture of the frame (north up at roll 0) with each body ringed and labelled, labels
+    placed so none overlaps another label or ring, and the time (UTC), a scale bar and an N/E
+    compass from the WCS.
 
-    ``crop`` is (row0, col0, rows, cols) in frame pixels; ``scale`` enlarges by whole pixels
-    (nearest neighbour) so small dots stay honest squares; ``white_fraction`` of the brightest
-    pixel maps to white (below 1, the brightest body burns out so faint ones show); black is the
-    median plus ``black_sigma`` read-noise sigmas (above 0, the sky's noise goes black).
+    ``crop`` is (row0, col0, rows, cols) in frame pixels (row = y, counted from the bottom);
+    ``scale`` enlarges by whole pixels (nearest neighbour) so small dots stay honest squares;
+    ``white_fraction`` of the brightest pixel maps to white (below 1, the brightest body burns out
+    so faint ones show); black is the median plus ``black_sigma`` read-noise sigmas (above 0, the
+    sky's noise goes black). ``time_label`` may be text to write instead of the time; ``reserve``
+    lists display boxes the caller will draw on, which labels avoid. The label boxes are left in
+    ``image.info["paledot_labels"]``.
     """
+    from .annotate import Marker, View, draw_compass, draw_markers, draw_scale_bar, sky_directions
+
     lo = float(np.median(frame.dn)) + black_sigma * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
     grey = stretch_to_8bit(frame.dn, stretch, lo=lo, hi=float(frame.dn.max()) * white_fraction)
     r0, c0 = 0, 0
@@ -303,29 +315,55 @@ def annotated_image(
         grey = grey[max(r0, 0) : r0 + h, max(c0, 0) : c0 + w]
         r0, c0 = max(r0, 0), max(c0, 0)
     top = r0 + grey.shape[0]  # one past the highest frame row shown: the picture's top edge
+    view = View(c0, top, scale)
     img = Image.fromarray(np.ascontiguousarray(for_display(grey)), mode="L").convert("RGB")
     if scale > 1:
         img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
     draw = ImageDraw.Draw(img)
     size = max(14, img.width // 60)
     fnt = font(size)
-    colours = {"earth": (90, 170, 255), "moon": (255, 210, 90)}
+    obstacles = list(reserve)
+    if time_label:
+        text = time_label if isinstance(time_label, str) else et_to_iso(frame.et)[0][:19].replace("T", " ")
+        text += "" if isinstance(time_label, str) else " UTC"
+        draw.text((8, 6), text, fill=(235, 235, 235), font=fnt, stroke_width=2, stroke_fill=(0, 0, 0))
+        obstacles.append((4, 2, 12 + draw.textlength(text, font=fnt), 10 + size))
+    if compass:
+        length = max(24.0, min(img.width, img.height) / 14)
+        origin = (img.width - 1.6 * length - 8, 1.6 * length + 8)
+        cx, cy = c0 + grey.shape[1] / 2 - 0.5, r0 + grey.shape[0] / 2 - 0.5
+        north, east = sky_directions(frame.wcs, cx, cy)
+        obstacles.append(draw_compass(draw, origin, north, east, length, fnt))
+    if scale_bar:
+        obstacles.append(_scale_bar(draw, frame, img, scale, fnt, draw_scale_bar))
+    colours = {"earth": (90, 170, 255), "moon": (255, 210, 90), "sun": (255, 160, 60)}
+    markers = []
     for b in frame.bodies:
         if not np.isfinite(b.column):
             continue
-        x = (b.column - c0 + 0.5) * scale
-        y = (top - 0.5 - b.row) * scale
+        x, y = view.to_display(b.column, b.row)
         if not (0 <= x < img.width and 0 <= y < img.height):
             continue
         ring = max(b.diameter_px / 2 * scale + 4 * scale, 12)
-        colour = colours.get(b.name, (120, 255, 120))
-        draw.ellipse([x - ring, y - ring, x + ring, y + ring], outline=colour, width=max(2, scale // 2))
-        label = b.name.title()
-        tw = draw.textlength(label, font=fnt)
-        tx = min(max(x - tw / 2, 2), img.width - tw - 2)
-        ty = y + ring + 4 if y + ring + size + 6 < img.height else y - ring - size - 6
-        draw.text((tx, ty), label, fill=colour, font=fnt, stroke_width=2, stroke_fill=(0, 0, 0))
+        label = b.name.title() + (" (hidden)" if b.hidden else "")
+        markers.append(Marker(label, x, y, ring, colours.get(b.name, (120, 255, 120))))
+    boxes = draw_markers(draw, markers, fnt, max(2, scale // 2), obstacles)
+    img.info["paledot_labels"] = [(m.text, box) for m, box in zip(markers, boxes, strict=True)]
+    img.info["paledot_rings"] = [(m.text, m.box) for m in markers]
+    img.info["paledot_obstacles"] = obstacles
     return img
+
+
+def _scale_bar(draw, frame: Frame, img, scale: int, fnt, draw_scale_bar):
+    """Bottom-left scale bar: km at the distance of the first body in the frame, else arcsec."""
+    inside = [b for b in frame.bodies if b.in_frame]
+    x0, y0 = 10, img.height - 14
+    if inside:
+        km_per_px = inside[0].range_km * frame.camera.pixel_scale_rad
+        return draw_scale_bar(draw, (x0, y0), scale / km_per_px, img.width / 4, "km", fnt,
+                              f" at {inside[0].name}")
+    arcsec_per_px = math.degrees(frame.camera.pixel_scale_rad) * 3600
+    return draw_scale_bar(draw, (x0, y0), scale / arcsec_per_px, img.width / 4, "arcsec", fnt)
 
 
 def annotated_png_bytes(frame: Frame, stretch: str = "asinh", crop=None, scale: int = 1) -> bytes:

@@ -128,7 +128,7 @@ def reproduce(
     et, pointings = et[order], tuple(pointings[i] for i in order)
     # The scenario's animation belongs to its own epochs; with other epochs there is none.
     seq = {} if user_epochs else sc.sequence
-    seq_et = time_grid(seq["start"], seq["stop"], seq.get("step", "6h")) if seq else np.array([])
+    seq_et = sequence_epochs(seq, et)
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
@@ -220,10 +220,8 @@ def reproduce(
     montage_img = montage(
         frames, panel_labels, sc.title, stretch=sc.stretch, white_fraction=sc.white_fraction
     )
-    obs_marks = []
-    for e_seq in seq_et:
-        near = np.abs(et - e_seq) <= 3 * 3600
-        obs_marks.append(f"image: {_label(utc[int(np.argmax(near))])}" if near.any() else None)
+    # A frame at a published epoch is that epoch exactly (joined into the grid above).
+    obs_marks = ["published image" if np.any(et == e_seq) else None for e_seq in seq_et]
     gif = (
         sequence_gif(
             gif_frames,
@@ -261,7 +259,8 @@ def reproduce(
     if gif:
         images.append(
             (
-                "The Moon moving around Earth, a frame every 6 hours; published image times framed in orange",
+                "The Moon moving around Earth, a frame every 6 hours and one at each published image "
+                "time (framed in orange); north up, east left",
                 gif,
                 "image/gif",
             )
@@ -308,6 +307,15 @@ def reproduce(
     replace_folder(folder, fill, overwrite=overwrite)
     bar.step("files written")
     return Result(folder, files, findings, verdicts, time.perf_counter() - t_start, notes)
+
+
+def sequence_epochs(seq: dict, epochs: np.ndarray) -> np.ndarray:
+    """The animation's epochs (ET): the scenario's grid with the published epochs themselves joined
+    in at their exact times (sorted, each once), so every one of them is a frame of its own."""
+    if not seq:
+        return np.array([])
+    grid = time_grid(seq["start"], seq["stop"], seq.get("step", "6h"))
+    return np.unique(np.concatenate([grid, np.asarray(epochs, dtype=np.float64)]))
 
 
 def _observer(sc: Scenario, et: np.ndarray):
