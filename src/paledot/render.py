@@ -35,6 +35,7 @@ from scipy.signal import fftconvolve
 from scipy.special import j1
 
 from .cameras import Camera, load_camera
+from .detector import Light, record
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
@@ -557,7 +558,7 @@ def render(scene: Scene) -> Frame:
     axes = camera_axes(_boresight(scene.pointing, g, drawable), math.radians(scene.pointing.roll_deg))
     wcs = build_wcs(camera, axes)
     psf = psf_kernel(camera) if scene.psf else None
-    rate = np.zeros((camera.rows, camera.columns))
+    light = Light(camera.rows, camera.columns)  # every source's e-/s on the pixels
     bodies: list[BodyImage] = []
     stamps: dict[int, tuple[np.ndarray, int, int]] = {}
     drawn_bodies: dict[int, DrawnBody] = {}
@@ -622,25 +623,17 @@ def render(scene: Scene) -> Frame:
             warn.append(f"{r.name} is {how} behind {info.hidden_by}")
         drawn_bodies[i] = drawn
         stamps[i] = (drawn.stamp, drawn.row0, drawn.col0)
-        _add_stamp(rate, drawn.stamp * flux_rate[i], drawn.row0, drawn.col0)
-    exposure = _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn)
-    expected = rate * exposure
+        light.add(drawn.stamp, drawn.row0, drawn.col0, flux_rate[i])
+    # Point sources (stars) add their PSF stamps to ``light`` here, before the detector stage.
+    exposure = _choose_exposure(scene, camera, light.rate, stamps, flux_rate, g, warn)
+    expected = light.rate * np.float32(exposure)
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
         bodies[i].electrons = float(flux_rate[i] * exposure * inside.sum())
         bodies[i].peak_electrons = float(flux_rate[i] * exposure * inside.max()) if inside.size else 0.0
-    rng = np.random.default_rng(scene.seed)
     dark = camera.dark_current_e_per_s * exposure
-    if scene.noise:
-        # Anything far above full well saturates anyway; the cap keeps Poisson draws in range.
-        electrons = rng.poisson(np.minimum(expected + dark, 1e3 * camera.full_well_e)).astype(np.float32)
-        electrons += rng.standard_normal(electrons.shape, dtype=np.float32) * np.float32(camera.read_noise_e)
-    else:
-        electrons = (expected + dark).astype(np.float32)
-    np.clip(electrons, None, camera.full_well_e, out=electrons)
-    dn_float = electrons / np.float32(camera.gain_e_per_dn) + np.float32(camera.bias_dn)
-    dtype = np.uint16 if camera.bit_depth <= 16 else np.uint32
-    dn = np.clip(np.rint(dn_float), 0, camera.max_dn).astype(dtype)
+    rng = np.random.default_rng(scene.seed) if scene.noise else None
+    electrons, dn = record(camera, expected, light.boxes, dark, rng)
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
         if inside.size and inside.sum() > 0:
@@ -672,7 +665,7 @@ def render(scene: Scene) -> Frame:
     return Frame(
         dn=dn,
         electrons=electrons,
-        expected=expected.astype(np.float32),
+        expected=expected,
         camera=camera,
         wcs=wcs,
         et=float(et[0]),
@@ -758,15 +751,6 @@ def _nothing_seen(bodies: list[BodyImage]) -> str:
         return ""
     why = [f"{b.name} hidden by {b.hidden_by}" if b.hidden else f"{b.name} outside the field" for b in bodies]
     return "nothing to see in this frame: " + "; ".join(why)
-
-
-def _add_stamp(image: np.ndarray, stamp: np.ndarray, row0: int, col0: int) -> None:
-    """Add a stamp into an image, cutting what falls outside."""
-    h, w = stamp.shape
-    r1, c1 = max(row0, 0), max(col0, 0)
-    r2, c2 = min(row0 + h, image.shape[0]), min(col0 + w, image.shape[1])
-    if r1 < r2 and c1 < c2:
-        image[r1:r2, c1:c2] += stamp[r1 - row0 : r2 - row0, c1 - col0 : c2 - col0]
 
 
 def _inside(stamp: np.ndarray, row0: int, col0: int, camera: Camera) -> np.ndarray:
