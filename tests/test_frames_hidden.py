@@ -66,6 +66,20 @@ def test_mars_cuts_earth_as_occultation_says(offset_s, state):
         assert earth.visible_fraction == 1.0 and earth.hidden_by == "" and earth.electrons > 0
 
 
+@pytest.mark.parametrize("offset_s,state", [(-30.0, FULL), (0.0, PARTIAL), (30.0, VISIBLE)])
+def test_stellar_aberration_moves_earth_and_mars_limb_together(offset_s, state):
+    """With LT+S (the default) the verdicts are those of ``occultation`` (which leaves +S out, as
+    SPICE's OCCULT does), and a partly hidden Earth keeps its share within 0.02."""
+    t = _rise_epoch() + offset_s
+    shares = []
+    for correction in ("LT", "LT+S"):
+        frame, _ = _quiet_render(Scene(t, ORBIT, ["earth"], SRC, Pointing("target", target="earth"),
+                                       exposure=0.01, noise=False, correction=correction))
+        shares.append(frame.body("earth").visible_fraction)
+    assert shares[1] == pytest.approx(shares[0], abs=0.02)
+    assert (shares[1] == 0.0) == (state == FULL) and (shares[1] == 1.0) == (state == VISIBLE)
+
+
 def test_light_of_a_partly_hidden_earth_comes_only_from_above_mars_limb():
     """Every pixel holding light looks at a direction outside Mars's outline (per ``limb_height``),
     within the pixel's half-diagonal; and the cut is right at the limb."""
@@ -114,10 +128,12 @@ def _probe_behind_earth(sideways_km: float) -> FixedState:
     return FixedState("sun", pos, source="test geometry", name="test probe")
 
 
+@pytest.mark.parametrize("correction", ["LT", "LT+S"])
 @pytest.mark.parametrize("sideways_km", [0.0, 70_000.0, 74_000.0, 200_000.0])
-def test_moon_behind_earth_is_hidden_by_the_share_occultation_gives(sideways_km):
+def test_moon_behind_earth_is_hidden_by_the_share_occultation_gives(sideways_km, correction):
     """A nearer target hides a farther one: the Moon's visible share matches the area of its disk
-    outside Earth's outline, from ``occultation``'s limb height (occulter Earth), within 0.005."""
+    outside Earth's outline, from ``occultation``'s limb height (occulter Earth), within 0.005,
+    with stellar aberration or without (it moves the Moon and Earth's limb together)."""
     probe = _probe_behind_earth(sideways_km)
     et = to_et(FULL_MOON)
     occ = occultation(probe, ["moon"], et, "LT", occulter="earth")
@@ -129,7 +145,8 @@ def test_moon_behind_earth_is_hidden_by_the_share_occultation_gives(sideways_km)
     cam = replace(SRC, focal_length_mm=SRC.focal_length_mm / 10, sources={})  # both in the field
     at_moon = Pointing("target", target="moon")
     frame, _ = _quiet_render(Scene(FULL_MOON, probe, ["earth", "moon"], cam, at_moon,
-                                   exposure=0.001, noise=False, correction="LT", laws={"moon": "uniform"}))
+                                   exposure=0.001, noise=False, correction=correction,
+                                   laws={"moon": "uniform"}))
     moon = frame.body("moon")
     assert moon.visible_fraction == pytest.approx(expected, abs=0.005)
     assert moon.hidden == (occ.state[0, 0] == FULL)

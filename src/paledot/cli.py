@@ -217,7 +217,8 @@ def _cmd_render(args) -> int:
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
-              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}")
+              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}"
+              + (f"; {1 - b.visible_fraction:.0%} hidden by {b.hidden_by}" if b.hidden_by else ""))
     print("wrote " + ", ".join(written))
     return 0
 

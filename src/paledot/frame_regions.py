@@ -47,7 +47,9 @@ def region_text(frame: Frame) -> str:
         if not (np.isfinite(b.ra_deg) and np.isfinite(b.dec_deg)):
             continue
         radius = max(b.diameter_px / 2, MIN_RING_PX) * scale_deg
-        label = b.name + (" (hidden)" if b.hidden else "")
+        label = b.name
+        if b.hidden_by:
+            label += " (hidden)" if b.hidden else f" ({1 - b.visible_fraction:.0%} hidden)"
         shapes.append(
             CircleSkyRegion(
                 SkyCoord(b.ra_deg, b.dec_deg, unit="deg", frame="icrs"),

@@ -345,13 +345,22 @@ def annotated_image(
         if not (0 <= x < img.width and 0 <= y < img.height):
             continue
         ring = max(b.diameter_px / 2 * scale + 4 * scale, 12)
-        label = b.name.title() + (" (hidden)" if b.hidden else "")
+        label = b.name.title() + _hidden_note(b)
         markers.append(Marker(label, x, y, ring, colours.get(b.name, (120, 255, 120))))
     boxes = draw_markers(draw, markers, fnt, max(2, scale // 2), obstacles)
     img.info["paledot_labels"] = [(m.text, box) for m, box in zip(markers, boxes, strict=True)]
     img.info["paledot_rings"] = [(m.text, m.box) for m in markers]
     img.info["paledot_obstacles"] = obstacles
     return img
+
+
+def _hidden_note(b) -> str:
+    """' (hidden)', ' (45% hidden)' or '' for a body's label."""
+    if b.hidden:
+        return " (hidden)"
+    if b.hidden_by:
+        return f" ({1 - b.visible_fraction:.0%} hidden)"
+    return ""
 
 
 def _scale_bar(draw, frame: Frame, img, scale: int, fnt, draw_scale_bar):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 
 import numpy as np
@@ -576,7 +576,14 @@ def render(scene: Scene) -> Frame:
     flux_rate = flux_rate * camera.collecting_area_m2 * camera.throughput  # e-/s per body
     sun_vec = g.sun_from_target.to_value("km")[:, 0, :]
     columns, rows, in_front = project(camera, axes, pos)
-    central = _central_occluder(obs, g, eph, et, scene.correction)
+    # Depth order is decided in the geometry without stellar aberration (as ``occultation`` does)
+    # and carried to each target's apparent place by that target's own aberration (a rotation),
+    # so a limb and the target just behind it move together, as the light from both does.
+    plain_corr = g.correction.replace("+S", "")
+    plain = pos if plain_corr == g.correction else (
+        observe(obs, scene.targets, et, plain_corr, eph).position.to_value("km")[:, 0, :]
+    )
+    central = _central_occluder(obs, eph, et, plain_corr)
     _sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
     for i, r in enumerate(g.targets):
         col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
@@ -620,7 +627,7 @@ def render(scene: Scene) -> Frame:
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
-        occluders = _occluders_for(i, g, pos, central, drawable, camera)
+        occluders = _occluders_for(i, g, pos, plain, central, drawable, camera)
         drawn = draw_body(
             camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf, occluders
         )
@@ -688,9 +695,10 @@ def render(scene: Scene) -> Frame:
 
 
 # --- depth order ------------------------------------------------------------------------------
-def _central_occluder(obs, g: Geometry, eph: Ephemeris, et: np.ndarray, correction: str) -> Occluder | None:
+def _central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> Occluder | None:
     """The observer's own planet as an occluder: its ellipsoid seen from an orbit or a fixed point,
-    its horizon from a surface site; None for an observer at a body's centre or with no planet."""
+    its horizon from a surface site; None for an observer at a body's centre or with no planet.
+    ``correction`` is a light-time correction without stellar aberration (see ``render``)."""
     body = getattr(obs, "central_body", None)
     if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0:
         return None
@@ -699,6 +707,18 @@ def _central_occluder(obs, g: Geometry, eph: Ephemeris, et: np.ndarray, correcti
     gb = observe(obs, [body.naif_id], et, correction, eph)
     emit = et - gb.light_time.to_value("s")[0]
     return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
+
+
+def _rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The smallest rotation (3, 3) taking direction ``a`` to direction ``b``."""
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    k = np.cross(a, b)
+    s, c = float(np.linalg.norm(k)), float(a @ b)
+    if s < 1e-15:
+        return np.eye(3)
+    k /= s
+    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
+    return np.eye(3) + s * kx + (1 - c) * (kx @ kx)
 
 
 def _body_axes(body, emit: np.ndarray) -> np.ndarray:
@@ -710,28 +730,34 @@ def _body_axes(body, emit: np.ndarray) -> np.ndarray:
         return _body_frame(body.pole_radec_deg)
 
 
-def _occluders_for(i: int, g: Geometry, pos: np.ndarray, central, drawable, camera) -> tuple[Occluder, ...]:
+def _occluders_for(
+    i: int, g: Geometry, pos: np.ndarray, plain: np.ndarray, central, drawable, camera
+) -> tuple[Occluder, ...]:
     """What may stand in front of target ``i``: the observer's planet and the other targets whose
-    disks come within a few pixels of its disk and whose centres are nearer."""
+    disks come within a few pixels of its disk and whose centres are nearer. ``pos`` are the
+    apparent target vectors, ``plain`` the same without stellar aberration; every occluder is
+    turned by target ``i``'s aberration (``plain[i]`` -> ``pos[i]``)."""
+    turn = _rotation(plain[i], pos[i])
     rng = np.linalg.norm(pos, axis=-1)
     ang = g.angular_radius.to_value("rad")[:, 0]
     reach = 4 * camera.pixel_scale_rad
     out = []
     if central is not None and central.name != g.targets[i].body.name:
         if central.up is not None:
-            out.append(central)
+            out.append(replace(central, up=turn @ central.up))
         else:
-            c = central.center_km
+            c = turn @ central.center_km
             rho = math.asin(min(max(central.radii_km) / float(np.linalg.norm(c)), 1.0))
             if _angle(c, pos[i]) < rho + ang[i] + reach and np.linalg.norm(c) < rng[i]:
-                out.append(central)
+                out.append(replace(central, center_km=c, axes=central.axes @ turn.T))
     for j in drawable:
         r = g.targets[j]
         if central is not None and r.body.name == central.name:
             continue  # already there as the observer's planet
-        if j != i and rng[j] < rng[i] and _angle(pos[j], pos[i]) < ang[i] + ang[j] + reach:
+        c = turn @ plain[j]
+        if j != i and rng[j] < rng[i] and _angle(c, pos[i]) < ang[i] + ang[j] + reach:
             emit = g.t - g.light_time.to_value("s")[j]
-            out.append(Occluder(r.name, pos[j], r.body.radii_km, _body_axes(r.body, emit)))
+            out.append(Occluder(r.name, c, r.body.radii_km, _body_axes(r.body, emit) @ turn.T))
     return tuple(out)
 
 
