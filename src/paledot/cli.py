@@ -213,7 +213,7 @@ def _cmd_render(args) -> int:
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
           f"exposure {frame.exposure_s * 1e3:.4g} ms")
     for b in frame.bodies:
-        where = f"column {b.column:.2f}, row {b.row:.2f}" if b.in_frame else "outside the frame"
+        where = f"x {b.x:.2f}, y {b.y:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"

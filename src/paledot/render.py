@@ -580,10 +580,10 @@ def render(scene: Scene) -> Frame:
     # and carried to each target's apparent place by that target's own aberration (a rotation),
     # so a limb and the target just behind it move together, as the light from both does.
     plain_corr = g.correction.replace("+S", "")
-    plain = pos if plain_corr == g.correction else (
-        observe(obs, scene.targets, et, plain_corr, eph).position.to_value("km")[:, 0, :]
-    )
     central = _central_occluder(obs, eph, et, plain_corr)
+    plain = pos
+    if plain_corr != g.correction and (central is not None or _close_pairs(g, pos, camera)):
+        plain = observe(obs, scene.targets, et, plain_corr, eph).position.to_value("km")[:, 0, :]
     _sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
     for i, r in enumerate(g.targets):
         col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
@@ -707,6 +707,20 @@ def _central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> O
     gb = observe(obs, [body.naif_id], et, correction, eph)
     emit = et - gb.light_time.to_value("s")[0]
     return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
+
+
+def _close_pairs(g: Geometry, pos: np.ndarray, camera) -> bool:
+    """Whether any two targets' disks come within a few pixels of each other (one may hide the
+    other). Stellar aberration changes a separation by at most v/c (~1e-4) of itself: a 1e-3
+    margin covers it."""
+    ang = g.angular_radius.to_value("rad")[:, 0]
+    reach = 4 * camera.pixel_scale_rad
+    n = len(pos)
+    return any(
+        _angle(pos[i], pos[j]) * (1 - 1e-3) < ang[i] + ang[j] + reach
+        for i in range(n)
+        for j in range(i + 1, n)
+    )
 
 
 def _rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
