@@ -6,13 +6,15 @@ The path, for one epoch:
    (image up = the camera's +Y, turned from celestial north toward east by the roll).
 3. Each body is ray-cast as its IAU ellipsoid through the camera's gnomonic projection on a grid of
    sub-pixel samples, lit by the Sun with the body's surface law, so the terminator, the limb and
-   the oblateness fall where they belong; light is counted only on the sunlit, visible surface.
+   the oblateness fall where they belong; light is counted only on the sunlit, visible surface,
+   and each sample ray is stopped by anything nearer that stands in its way (``depth``).
 4. The fine image is convolved with the PSF (a polychromatic Airy pattern of the aperture with its
    central obscuration, blurred by the camera's measured Gaussian if it has one) on the same fine
    grid, then summed into pixels: each pixel holds the integral of (sky x PSF) over its area.
-5. Photometry sets each body's total electron rate; an exposure ("auto" puts the brightest body's
-   peak at a chosen fraction of full well); dark current, photon noise, read noise, full-well
-   saturation, gain, bias and quantisation to the camera's bit depth.
+5. Photometry sets each body's total electron rate, added into the detector's ``Light`` (where
+   point sources join too); an exposure ("auto" puts the brightest body's peak at a chosen
+   fraction of full well); then ``detector.record``: dark current, photon noise, read noise,
+   full-well saturation, gain, bias and quantisation to the camera's bit depth.
 
 Pixel convention (DESIGN.md): the astronomical one. Arrays are ``image[y, x]`` (numpy row = y,
 column = x) with the first row at the bottom of the displayed image, pixel (0, 0) centred at
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
 import numpy as np
@@ -35,13 +37,20 @@ from scipy.signal import fftconvolve
 from scipy.special import j1
 
 from .cameras import Camera, load_camera
-from .corrections import apparent_position
+from .depth import (
+    Occluder,
+    body_frame,
+    central_occluder,
+    close_pairs,
+    nothing_seen,
+    occluders_for,
+    sun_exclusion,
+)
 from .detector import Light, record
 from .ephemeris import Ephemeris, default_ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe, radec
-from .observers import BodyCentre, as_observer
-from .orientation import rotation_model
+from .observers import as_observer
 from .photometry import PHASE_CURVE_LIMIT_DEG, photon_rate_from_magnitude, surface_law
 from .timescales import to_et
 
@@ -274,15 +283,6 @@ def psf_kernel(camera: Camera, oversample: int = CONV_OVERSAMPLE) -> np.ndarray:
 
 
 # --- drawing one body -------------------------------------------------------------------------
-def _body_frame(pole_radec_deg: tuple[float, float]) -> np.ndarray:
-    ra, dec = np.radians(pole_radec_deg)
-    k = np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
-    ref = np.array([1.0, 0.0, 0.0]) if abs(k[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
-    e1 = np.cross(k, ref)
-    e1 /= np.linalg.norm(e1)
-    return np.vstack([e1, np.cross(k, e1), k])
-
-
 @dataclass
 class DrawnBody:
     """A body's light on a pixel stamp (summing to 1) and the stamp's top-left frame pixel.
@@ -296,42 +296,6 @@ class DrawnBody:
     lit_area_px: float
     center: tuple[float, float]
     visible_fraction: float = 1.0
-
-
-@dataclass(frozen=True)
-class Occluder:
-    """Something nearer than a target that can stand in front of it.
-
-    An ellipsoid (``center_km`` the apparent J2000 vector from the observer, ``radii_km``, and
-    ``axes`` its J2000 -> body-fixed rotation from the IAU model at the epoch the light left it), or,
-    with ``up`` set, a surface site's horizon plane (everything below it is ground).
-    """
-
-    name: str
-    center_km: np.ndarray | None = None
-    radii_km: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    axes: np.ndarray | None = None
-    up: np.ndarray | None = None
-
-    def blocked(self, dirs: np.ndarray, t_target: np.ndarray, sample_rad: float) -> np.ndarray:
-        """Share (0..1) of each sample's ray (unit J2000 directions, (M, 3)) stopped before it
-        reaches the target surface at distance ``t_target`` km; edges ramp across one sample of
-        ``sample_rad`` radians, so limbs are anti-aliased like the target's own."""
-        if self.up is not None:
-            return np.clip(0.5 - (dirs @ self.up) / sample_rad, 0.0, 1.0)
-        inv_r = 1.0 / np.asarray(self.radii_km, dtype=np.float64)
-        m = self.axes * inv_r[:, None]
-        mp = m @ self.center_km
-        md = dirs @ m.T
-        aa = np.einsum("ij,ij->i", md, md)
-        b = md @ mp
-        crs = np.cross(md, mp)
-        rho2 = np.einsum("ij,ij->i", crs, crs) / aa
-        dist = float(np.linalg.norm(self.center_km))
-        samples_per_radius = math.asin(min(max(self.radii_km) / dist, 1.0)) / sample_rad
-        cover = np.clip(0.5 + (1.0 - np.sqrt(rho2)) * samples_per_radius, 0.0, 1.0)
-        t_hit = (b - np.sqrt(np.clip(aa * (1.0 - rho2), 0.0, None))) / aa
-        return np.where((t_hit > 0) & (t_hit < t_target), cover, 0.0)
 
 
 def _ray_cast(
@@ -352,7 +316,7 @@ def _ray_cast(
     f_mm = camera.focal_length_mm
     pitch_mm = camera.pixel_pitch_um * 1e-3
     cx, cy = camera.boresight_pixel
-    body = _body_frame(pole_radec_deg)
+    body = body_frame(pole_radec_deg)
     inv_r = 1.0 / np.array([radii_km[0], radii_km[1], radii_km[2]])
     m = body * inv_r[:, None]  # maps J2000 km -> unit-sphere coordinates
     mp = m @ center_km
@@ -580,11 +544,11 @@ def render(scene: Scene) -> Frame:
     # and carried to each target's apparent place by that target's own aberration (a rotation),
     # so a limb and the target just behind it move together, as the light from both does.
     plain_corr = g.correction.replace("+S", "")
-    central = _central_occluder(obs, eph, et, plain_corr)
+    central = central_occluder(obs, eph, et, plain_corr)
     plain = pos
-    if plain_corr != g.correction and (central is not None or _close_pairs(g, pos, camera)):
+    if plain_corr != g.correction and (central is not None or close_pairs(g, pos, camera)):
         plain = observe(obs, scene.targets, et, plain_corr, eph).position.to_value("km")[:, 0, :]
-    _sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
+    sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
     for i, r in enumerate(g.targets):
         col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
         ang_r = g.angular_radius.to_value("rad")[i, 0]
@@ -627,7 +591,7 @@ def render(scene: Scene) -> Frame:
             continue
         sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
-        occluders = _occluders_for(i, g, pos, plain, central, drawable, camera)
+        occluders = occluders_for(i, g, pos, plain, central, drawable, camera)
         drawn = draw_body(
             camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf, occluders
         )
@@ -662,7 +626,7 @@ def render(scene: Scene) -> Frame:
             bodies[i].snr = _snr(np.minimum(signal, camera.full_well_e), camera, dark)
         elif bodies[i].hidden:
             bodies[i].snr = 0.0
-    nothing = _nothing_seen(bodies)
+    nothing = nothing_seen(bodies)
     if nothing:
         warn.append(nothing)
     for text in warn:
@@ -692,118 +656,6 @@ def render(scene: Scene) -> Frame:
         bodies=bodies,
         meta=meta,
     )
-
-
-# --- depth order ------------------------------------------------------------------------------
-def _central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> Occluder | None:
-    """The observer's own planet as an occluder: its ellipsoid seen from an orbit or a fixed point,
-    its horizon from a surface site; None for an observer at a body's centre or with no planet.
-    ``correction`` is a light-time correction without stellar aberration (see ``render``)."""
-    body = getattr(obs, "central_body", None)
-    if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0:
-        return None
-    if hasattr(obs, "local_frame"):  # a surface site: the ground below the horizon
-        return Occluder(body.name, up=obs.local_frame(eph, et)[2][0])
-    gb = observe(obs, [body.naif_id], et, correction, eph)
-    emit = et - gb.light_time.to_value("s")[0]
-    return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
-
-
-def _close_pairs(g: Geometry, pos: np.ndarray, camera) -> bool:
-    """Whether any two targets' disks come within a few pixels of each other (one may hide the
-    other). Stellar aberration changes a separation by at most v/c (~1e-4) of itself: a 1e-3
-    margin covers it."""
-    ang = g.angular_radius.to_value("rad")[:, 0]
-    reach = 4 * camera.pixel_scale_rad
-    n = len(pos)
-    return any(
-        _angle(pos[i], pos[j]) * (1 - 1e-3) < ang[i] + ang[j] + reach
-        for i in range(n)
-        for j in range(i + 1, n)
-    )
-
-
-def _rotation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The smallest rotation (3, 3) taking direction ``a`` to direction ``b``."""
-    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
-    k = np.cross(a, b)
-    s, c = float(np.linalg.norm(k)), float(a @ b)
-    if s < 1e-15:
-        return np.eye(3)
-    k /= s
-    kx = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + s * kx + (1 - c) * (kx @ kx)
-
-
-def _body_axes(body, emit: np.ndarray) -> np.ndarray:
-    """J2000 -> body-fixed rotation (3, 3) from the IAU model at ``emit`` (ET); without a model, the
-    pole from the body catalogue and an arbitrary prime meridian (right for spheroids)."""
-    try:
-        return rotation_model(body).matrix(np.atleast_1d(emit))[0][0]
-    except PaledotError:
-        return _body_frame(body.pole_radec_deg)
-
-
-def _occluders_for(
-    i: int, g: Geometry, pos: np.ndarray, plain: np.ndarray, central, drawable, camera
-) -> tuple[Occluder, ...]:
-    """What may stand in front of target ``i``: the observer's planet and the other targets whose
-    disks come within a few pixels of its disk and whose centres are nearer. ``pos`` are the
-    apparent target vectors, ``plain`` the same without stellar aberration; every occluder is
-    turned by target ``i``'s aberration (``plain[i]`` -> ``pos[i]``)."""
-    turn = _rotation(plain[i], pos[i])
-    rng = np.linalg.norm(pos, axis=-1)
-    ang = g.angular_radius.to_value("rad")[:, 0]
-    reach = 4 * camera.pixel_scale_rad
-    out = []
-    if central is not None and central.name != g.targets[i].body.name:
-        if central.up is not None:
-            out.append(replace(central, up=turn @ central.up))
-        else:
-            c = turn @ central.center_km
-            rho = math.asin(min(max(central.radii_km) / float(np.linalg.norm(c)), 1.0))
-            if _angle(c, pos[i]) < rho + ang[i] + reach and np.linalg.norm(c) < rng[i]:
-                out.append(replace(central, center_km=c, axes=central.axes @ turn.T))
-    for j in drawable:
-        r = g.targets[j]
-        if central is not None and r.body.name == central.name:
-            continue  # already there as the observer's planet
-        c = turn @ plain[j]
-        if j != i and rng[j] < rng[i] and _angle(c, pos[i]) < ang[i] + ang[j] + reach:
-            emit = g.t - g.light_time.to_value("s")[j]
-            out.append(Occluder(r.name, c, r.body.radii_km, _body_axes(r.body, emit) @ turn.T))
-    return tuple(out)
-
-
-def _angle(a: np.ndarray, b: np.ndarray) -> float:
-    return math.atan2(float(np.linalg.norm(np.cross(a, b))), float(a @ b))
-
-
-def _sun_exclusion(camera, obs, g, eph, et, correction, boresight, warn) -> None:
-    """Warn when the Sun's disk comes inside the camera's Sun-exclusion cone."""
-    if camera.sun_exclusion_deg <= 0 or getattr(obs, "naif_id", None) == 10:
-        return
-    names = [r.naif_id for r in g.targets]
-    if 10 in names:
-        sun = g.position.to_value("km")[names.index(10), 0]
-    else:  # from the observer state observe() already computed
-        _, obs_pos, obs_vel, _ = g._context
-        sun = apparent_position(eph, 10, et, obs_pos, obs_vel, g.correction)[0][0]
-    gap = _angle(sun, boresight) - math.asin(min(695_700.0 / float(np.linalg.norm(sun)), 1.0))
-    if gap < math.radians(camera.sun_exclusion_deg):
-        warn.append(
-            f"the Sun is {math.degrees(max(gap, 0.0)):.1f} deg from the boresight, inside "
-            f"{camera.name}'s {camera.sun_exclusion_deg:g} deg Sun-exclusion cone: the camera "
-            "would not be pointed there (stray light, detector safety)"
-        )
-
-
-def _nothing_seen(bodies: list[BodyImage]) -> str:
-    """A sentence when every target is hidden or outside the field, else ''."""
-    if not bodies or any(b.in_frame and not b.hidden for b in bodies):
-        return ""
-    why = [f"{b.name} hidden by {b.hidden_by}" if b.hidden else f"{b.name} outside the field" for b in bodies]
-    return "nothing to see in this frame: " + "; ".join(why)
 
 
 def _inside(stamp: np.ndarray, row0: int, col0: int, camera: Camera) -> np.ndarray:
