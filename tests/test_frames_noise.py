@@ -69,3 +69,12 @@ def test_saturation_and_no_noise():
         assert dn[10:15, 10:15].min() == round(SRC.full_well_e / SRC.gain_e_per_dn + SRC.bias_dn)
     electrons, dn = record(SRC, light.rate, light.boxes, 0.5, None)
     assert electrons[0, 0] == 0.5 and dn[0, 0] == 200  # rint(0.25 + 200)
+
+
+def test_light_to_electrons_scales_overlapping_stamps_once():
+    light = Light(40, 40)
+    light.add(np.ones((10, 10), dtype=np.float32), 5, 5, 3.0)
+    light.add(np.ones((10, 10), dtype=np.float32), 10, 10, 1.0)
+    expected = light.to_electrons(2.0)
+    assert expected[7, 7] == 6.0 and expected[12, 12] == 8.0 and expected[17, 17] == 2.0
+    assert expected.sum() == pytest.approx(2.0 * (300 + 100))

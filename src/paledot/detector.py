@@ -42,6 +42,14 @@ class Light:
             self.rate[r1:r2, c1:c2] += stamp[r1 - row0 : r2 - row0, c1 - col0 : c2 - col0] * scale
             self.boxes.append((r1, r2, c1, c2))
 
+    def to_electrons(self, exposure_s: float) -> np.ndarray:
+        """The rate turned into expected electrons, in place and only where light fell (the rest
+        of the frame is zero and stays untouched, so its memory is never even written)."""
+        self.boxes = _disjoint_boxes(self.boxes)
+        for r1, r2, c1, c2 in self.boxes:
+            self.rate[r1:r2, c1:c2] *= np.float32(exposure_s)
+        return self.rate
+
 
 def _disjoint_boxes(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Overlapping boxes merged into their bounding boxes until none overlap."""

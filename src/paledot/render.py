@@ -607,8 +607,7 @@ def render(scene: Scene) -> Frame:
         light.add(drawn.stamp, drawn.row0, drawn.col0, flux_rate[i])
     # Point sources (stars) add their PSF stamps to ``light`` here, before the detector stage.
     exposure = _choose_exposure(scene, camera, light.rate, stamps, flux_rate, g, warn)
-    expected = light.rate  # e-/s becomes e- in place: no second frame-sized array
-    expected *= np.float32(exposure)
+    expected = light.to_electrons(exposure)
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
         bodies[i].electrons = float(flux_rate[i] * exposure * inside.sum())
