@@ -177,3 +177,32 @@ def test_cli_says_nothing_to_see_and_exits_non_zero(tmp_path, capsys):
     assert code == 2 and len(lines) == 1 and "nothing to see" in lines[0]
     assert "earth hidden by mars" in lines[0] and "moon" in lines[0]
     assert not out.exists()
+
+
+def test_a_site_horizon_hides_earth_as_occultation_says():
+    """From a site on Mars's equator Earth sets: its horizon cuts the disk as the elevation from
+    ``occultation`` says (clear half a second before the centre crosses, gone half a second after)."""
+    from scipy.optimize import brentq
+
+    from paledot.timescales import time_grid
+
+    site = "site:mars,lat=0,lon=0,alt=0"
+    grid = time_grid("2023-05-21T00:00", "2023-05-22T00:00", "1h")
+    height = occultation(site, ["earth"], grid).limb_height.to_value("rad")[0]
+    k = int(np.nonzero(np.diff(np.sign(height)))[0][0])
+
+    def elevation(x):
+        return occultation(site, ["earth"], np.array([x])).limb_height.to_value("rad")[0, 0]
+
+    crossing = brentq(elevation, grid[k], grid[k + 1], xtol=1e-4)
+    shares = {}
+    for dt in (-0.5, 0.0, 0.5):
+        state = occultation(site, ["earth"], np.array([crossing + dt])).state[0, 0]
+        at_earth = Pointing("target", target="earth")
+        scene = Scene(crossing + dt, site, ["earth"], SRC, at_earth, exposure=0.01, noise=False)
+        frame, _ = _quiet_render(scene)
+        shares[dt] = (frame.body("earth").visible_fraction, state)
+    setting = elevation(crossing - 1) > 0
+    before, after = (shares[-0.5], shares[0.5]) if setting else (shares[0.5], shares[-0.5])
+    assert before == (1.0, VISIBLE) and after == (0.0, FULL)
+    assert 0.05 < shares[0.0][0] < 0.95 and shares[0.0][1] == PARTIAL
