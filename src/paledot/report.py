@@ -91,7 +91,8 @@ def montage(
             else ""
         )
         + f". Insets: Earth's {inset_px} x {inset_px} px enlarged {inset_scale}x, linear from the sky to "
-        "its brightest pixel (not saturated), showing its phase. Made with paledot from DE440 and "
+        "its brightest pixel (not saturated); the circle is its whole disk, the light leans to the "
+        "sunlit side (the PSF blurs the phase at this scale). Made with paledot from DE440 and "
         "published camera data."
     )
     _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, font(18), DIM)
@@ -118,7 +119,13 @@ def _earth_inset(img: Image.Image, frame: Frame, earth, inset_px: int, inset_sca
     left, top, right, bottom = box
     draw = ImageDraw.Draw(img)
     draw.rectangle([left, top, right, bottom], fill=(0, 0, 0), outline=(90, 170, 255), width=2)
-    img.paste(small, (int(right - 5 - small.width), int(bottom - 5 - small.height)))
+    px, py = int(right - 5 - small.width), int(bottom - 5 - small.height)
+    img.paste(small, (px, py))
+    # Earth's whole disk where it is predicted: the light sits toward the sunlit side within it.
+    cx = px + (earth.column - x0 + 0.5) * inset_scale
+    cy = py + (y0 + cut.shape[0] - 0.5 - earth.row) * inset_scale
+    r = earth.diameter_px / 2 * inset_scale
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(90, 170, 255), width=1)
     saturated = " SATURATED" if earth.saturated else ""
     text = f"Earth {earth.illuminated_fraction:.0%} lit{saturated}"
     draw.text((left + 6, top + 6), text, fill=(90, 170, 255), font=font(16))
