@@ -108,3 +108,23 @@ def test_animation_holds_every_published_epoch_exactly():
     assert "2023-06-02T15:00:00" in [str(x) for x in et_to_iso(seq)]
     grid = time_grid(sc.sequence["start"], sc.sequence["stop"], sc.sequence["step"])
     assert seq.size == grid.size + np.count_nonzero(~np.isin(epochs, grid))  # nothing else added
+
+
+def test_montage_inset_keeps_earth_unsaturated_while_the_panel_burns_it_out():
+    from PIL import Image
+
+    from paledot.report import _earth_inset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RenderWarning)
+        frame = render(Scene("2023-05-15T14:08", "mars", ["earth", "moon"], "hrsc-src", seed=2))
+    earth = frame.body("earth")
+    panel = np.asarray(annotated_image(frame, white_fraction=0.15, black_sigma=BLACK_SIGMA,
+                                       time_label=False, scale_bar=False, compass=False))[..., 0]
+    y, x = frame.dn.shape[0] - 1 - round(earth.y), round(earth.x)
+    assert np.count_nonzero(panel[y - 4 : y + 5, x - 4 : x + 5] == 255) >= 9  # burnt out there
+    img = Image.new("RGB", (200, 200))
+    _earth_inset(img, frame, earth, 13, 9, (40, 20, 180, 180))
+    grey = np.asarray(img)[:, :, 0]
+    # linear from the sky to Earth's brightest pixel: one frame pixel (9 x 9) reaches white
+    assert np.count_nonzero(grey == 255) == 81

@@ -31,8 +31,9 @@ def regions_available() -> bool:
 
 def region_text(frame: Frame) -> str:
     """The frame's DS9 region file as text: a circle (the body's disk, at least ``MIN_RING_PX``) on
-    each body with a finite position, and a point on each star of ``frame.meta['stars']`` (a table
-    or list of rows with ``ra``/``dec`` degrees and optionally ``name``, ``hip`` or ``mag``)."""
+    each body with a finite position, and a point on each star of ``frame.stars`` or
+    ``frame.meta['stars']`` (a table or list of rows with ``ra``/``dec`` degrees and optionally
+    ``name``, ``hip`` or ``mag``)."""
     try:
         import astropy.units as u
         from astropy.coordinates import SkyCoord
@@ -58,7 +59,8 @@ def region_text(frame: Frame) -> str:
                 visual=RegionVisual({"color": COLOURS.get(b.name, "green")}),
             )
         )
-    for star in _rows(frame.meta.get("stars")):
+    stars = getattr(frame, "stars", None)
+    for star in _rows(stars if stars is not None else frame.meta.get("stars")):
         label = str(star.get("name") or (f"HIP {star['hip']}" if star.get("hip") is not None else ""))
         meta = {"text": label} if label else {}
         shapes.append(
