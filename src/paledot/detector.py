@@ -17,6 +17,8 @@ This module knows nothing of the sky.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from .cameras import Camera
@@ -102,11 +104,23 @@ def record(
     else:
         for r1, r2, c1, c2 in regions:
             np.minimum(electrons[r1:r2, c1:c2], well, out=electrons[r1:r2, c1:c2])
-    dn = electrons * np.float32(1.0 / camera.gain_e_per_dn)
+    dn = np.multiply(electrons, np.float32(1.0 / camera.gain_e_per_dn), out=_scratch(shape))
     dn += np.float32(camera.bias_dn)
     np.rint(dn, out=dn)
     np.clip(dn, 0, camera.max_dn, out=dn)
     return electrons, dn.astype(np.uint16 if camera.bit_depth <= 16 else np.uint32)
+
+
+_WORK = threading.local()
+
+
+def _scratch(shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 work array of ``shape`` kept per thread between frames: a fresh frame-sized
+    temporary would cost a page fault per 4 kB page each time (about as long as the arithmetic)."""
+    buf = getattr(_WORK, "buf", None)
+    if buf is None or buf.shape != shape:
+        buf = _WORK.buf = np.empty(shape, dtype=np.float32)
+    return buf
 
 
 def _add_dark_counts(electrons: np.ndarray, dark_e: float, rng: np.random.Generator) -> None:
