@@ -54,9 +54,16 @@ def test_refuses_to_overwrite_then_overwrites(tmp_path, capsys):
 
 
 def test_off_frame_target_is_warned(tmp_path, capsys):
-    code, _, err = run(BASE + ["--out", str(tmp_path / "f.fits"), "--pointing", "10,10"], capsys)
+    code, _, err = run(BASE + ["--target", "sun", "--out", str(tmp_path / "f.fits")], capsys)
     assert code == 0
-    assert "paledot: warning: earth falls outside the frame" in err
+    assert "paledot: warning: sun falls outside the frame" in err
+
+
+def test_every_target_off_frame_is_an_error(tmp_path, capsys):
+    code, _, err = run(BASE + ["--out", str(tmp_path / "f.fits"), "--pointing", "10,10"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "nothing to see in this frame: earth outside the field; moon outside the field" in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def _camera_file(tmp_path, **changes):

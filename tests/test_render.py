@@ -142,7 +142,7 @@ def test_wcs_maps_predicted_pixels_back_to_radec_within_0_05_px():
 
 
 def test_north_up_east_left():
-    """With roll 0 north is up (smaller row) and east is left (smaller column)."""
+    """With roll 0 north is up (larger row, the astronomical convention) and east is left (smaller column)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RenderWarning)
         frame = render(Scene(MEX_TIMES[0], "mars", ["earth", "moon"], SRC, noise=False))
@@ -150,7 +150,7 @@ def test_north_up_east_left():
     d_ra = (moon.ra_deg - earth.ra_deg) * math.cos(math.radians(earth.dec_deg))
     d_dec = moon.dec_deg - earth.dec_deg
     assert np.sign(moon.column - earth.column) == -np.sign(d_ra)
-    assert np.sign(moon.row - earth.row) == -np.sign(d_dec)
+    assert np.sign(moon.row - earth.row) == np.sign(d_dec)
 
 
 @pytest.mark.parametrize("time", MEX_TIMES)

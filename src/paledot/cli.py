@@ -107,7 +107,10 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("render", help="render the frame a camera would record")
     r.add_argument("--observer", required=True, help=OBSERVER_HELP)
-    r.add_argument("--camera", required=True, help="catalogue name (see 'paledot cameras') or a .toml file")
+    r.add_argument("--camera", required=True,
+                   help="catalogue name (see 'paledot cameras'), a .toml file, or a SPICE IK (.ti)")
+    r.add_argument("--instrument", help="with an IK holding several cameras: NAIF name or id, "
+                   "e.g. MEX_HRSC_SRC or -41220")
     r.add_argument("--time", required=True, help="the epoch. " + TIME_HELP)
     r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
     r.add_argument("--pointing", default="midpoint",
@@ -260,6 +263,7 @@ def _cmd_geometry(args) -> int:
 def _cmd_render(args) -> int:
     import warnings
 
+    from .frame_regions import region_path, region_text, regions_available
     from .frames import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
     from .outputs import atomic_write_group, check_destination
     from .render import Pointing, RenderWarning, Scene, render
@@ -268,10 +272,11 @@ def _cmd_render(args) -> int:
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
-    for path in outputs:  # refuse before any work, so nothing is half done
+    for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)
-    if len({os.path.realpath(p) for p in outputs}) != len(outputs):
-        raise PaledotError("--out, --png and --annotated name the same file: give each its own path")
+    if len({os.path.realpath(p) for p in outputs + [region_path(args.out)]}) != len(outputs) + 1:
+        raise PaledotError("--out, --png, --annotated and the region file beside --out name the same "
+                           "file: give each its own path")
     if args.seed < 0:
         raise PaledotError(f"--seed {args.seed} must be zero or a positive whole number")
     if args.exposure.lower() == "auto":
@@ -284,7 +289,9 @@ def _cmd_render(args) -> int:
         if not math.isfinite(exposure) or exposure <= 0:
             raise PaledotError(f"exposure {args.exposure!r} ms must be a positive number")
     eph = Ephemeris(args.ephemeris) if args.ephemeris else None
-    scene = Scene(args.time, args.observer, args.target, args.camera,
+    from .cameras import load_camera
+
+    scene = Scene(args.time, args.observer, args.target, load_camera(args.camera, args.instrument),
                   Pointing.parse(args.pointing, args.roll), exposure, args.auto_fraction, args.seed,
                   args.correction, eph, noise=not args.no_noise, stars=not args.no_stars,
                   star_mag_limit=check_mag_limit(args.star_mag_limit),
@@ -292,10 +299,20 @@ def _cmd_render(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RenderWarning)
         frame = render(scene)
+    nothing = frame.meta.get("nothing_seen", "")
+    if nothing:  # one line that says it all; the warnings behind it would only repeat it
+        raise PaledotError(f"{nothing}: nothing written")
     for w in caught:
         if issubclass(w.category, RenderWarning):
             print(f"paledot: warning: {w.message}", file=sys.stderr)
     items = [(args.out, fits_bytes(frame, args.fits_kind))]
+    written = list(outputs)
+    if regions_available():  # a DS9 region file beside the FITS, in the same all-or-nothing group
+        items.append((region_path(args.out), region_text(frame).encode()))
+        written.insert(1, region_path(args.out))
+    else:
+        print("paledot: warning: no DS9 region file: it needs pip install 'paledot[regions]'",
+              file=sys.stderr)
     if args.png:
         items.append((args.png, png_bytes(frame, args.stretch)))
     if args.annotated:
@@ -309,14 +326,15 @@ def _cmd_render(args) -> int:
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
           f"exposure {frame.exposure_s * 1e3:.4g} ms")
     for b in frame.bodies:
-        where = f"column {b.column:.2f}, row {b.row:.2f}" if b.in_frame else "outside the frame"
+        where = f"x {b.x:.2f}, y {b.y:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
               f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
-              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}")
+              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}"
+              + (f"; {1 - b.visible_fraction:.0%} hidden by {b.hidden_by}" if b.hidden_by else ""))
     if frame.stars is not None:
         print(f"  stars: {len(frame.stars)} drawn (V <= {frame.stars.v_limit:.1f})")
-    print("wrote " + ", ".join(outputs))
+    print("wrote " + ", ".join(written))
     return 0
 
 
@@ -543,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     # reaches our own check, which names it.
     for i in range(len(argv) - 1):
         if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop", "--pointing", "--around",
-                       "--window") and argv[i + 1][:1] == "-":
+                       "--window", "--instrument") and argv[i + 1][:1] == "-":
             argv[i : i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     argv = [a for a in argv if a != ""]
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,25 +17,18 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from .claims import Findings, Verdict
-from .frames import annotated_image, font, stretch_to_8bit
+from .frames import annotated_image, font, for_display, stretch_to_8bit
 from .render import Frame
 
 AU_KM = 149_597_870.7
 MILE_KM = 1.609344
 C_KM_S = 299_792.458
 BACKGROUND = (12, 12, 16)
+#: Display black point in read-noise sigmas above the sky: at 5 sigma one pixel in 3.5 million
+#: is above it, so noise never passes for stars.
+BLACK_SIGMA = 5.0
 TEXT = (235, 235, 235)
 DIM = (170, 170, 180)
-
-
-def _nice_length_km(px_available: float, km_per_px: float) -> float:
-    """A round length (1, 2 or 5 x 10^n km) that fits in about a quarter of the space."""
-    target = px_available * km_per_px
-    exp = math.floor(math.log10(target))
-    for m in (5, 2, 1):
-        if m * 10**exp <= target:
-            return m * 10**exp
-    return 10**exp
 
 
 def montage(
@@ -47,9 +39,12 @@ def montage(
     scale: int = 3,
     stretch: str = "asinh",
     white_fraction: float = 1.0,
+    inset_px: int = 13,
+    inset_scale: int = 9,
 ) -> Image.Image:
-    """The frames side by side, each cropped around its bodies' midpoint, dated, with a scale bar
-    in km and pixels and each body ringed and named."""
+    """The frames side by side, each cropped around its bodies' midpoint, dated, with a scale bar,
+    an N/E compass and each body ringed and named; in a corner of each, an unsaturated, linear,
+    enlarged inset of Earth (``inset_px`` square, ``inset_scale`` times) so its phase shows."""
     panels = []
     for frame, label in zip(frames, labels, strict=True):
         inside = [b for b in frame.bodies if b.in_frame]
@@ -58,36 +53,26 @@ def montage(
         r0, c0 = int(round(cy - crop_px / 2)), int(round(cx - crop_px / 2))
         r0 = min(max(r0, 0), frame.camera.rows - crop_px)
         c0 = min(max(c0, 0), frame.camera.columns - crop_px)
+        side = crop_px * scale
+        inset_side = inset_px * inset_scale
+        inset_box = (side - inset_side - 14, side - inset_side - 40, side - 4, side - 4)
+        earth = next((b for b in frame.bodies if b.name == "earth" and b.in_frame), None)
         img = annotated_image(
             frame,
             stretch,
             crop=(r0, c0, crop_px, crop_px),
             scale=scale,
             white_fraction=white_fraction,
-            black_sigma=2.0 if white_fraction < 1 else 0.0,
+            black_sigma=BLACK_SIGMA if white_fraction < 1 else 0.0,
+            time_label=label,
+            reserve=(inset_box,) if earth is not None else (),
         )
-        draw = ImageDraw.Draw(img)
-        size = max(16, img.width // 28)
-        draw.text((10, 8), label, fill=TEXT, font=font(size), stroke_width=2, stroke_fill=(0, 0, 0))
-        earth = next((b for b in frame.bodies if b.name == "earth"), inside[0] if inside else None)
-        km_px = earth.range_km * frame.camera.pixel_scale_rad if earth else 0.0
-        if km_px > 0:
-            km = _nice_length_km(crop_px / 4, km_px)
-            bar_px = km / km_px
-            x0, y0 = 14, img.height - 28
-            draw.rectangle([x0, y0, x0 + bar_px * scale, y0 + 5], fill=TEXT)
-            draw.text(
-                (x0, y0 - size - 4),
-                f"{km:,.0f} km = {bar_px:.1f} px",
-                fill=TEXT,
-                font=font(size - 2),
-                stroke_width=2,
-                stroke_fill=(0, 0, 0),
-            )
+        if earth is not None:
+            _earth_inset(img, frame, earth, inset_px, inset_scale, inset_box)
         panels.append(img)
     gap, top = 12, 70
     width = sum(p.width for p in panels) + gap * (len(panels) + 1)
-    height = max(p.height for p in panels) + top + gap + 60
+    height = max(p.height for p in panels) + top + gap + 84
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
     draw.text((gap, 14), title, fill=TEXT, font=font(34))
@@ -98,17 +83,52 @@ def montage(
     cam = frames[0].camera
     caption = (
         f"Simulated {cam.title}, {crop_px} x {crop_px} px crops enlarged {scale}x (each square is one "
-        f"detector pixel); {stretch} stretch"
+        f"detector pixel), {_orientation(frames)}; {stretch} stretch"
         + (
             f", white at {white_fraction:.0%} of the brightest pixel so the Moon shows (Earth burns out), "
-            "black 2 sigma above the sky"
+            f"black {BLACK_SIGMA:g} sigma above the sky so noise never passes for stars"
             if white_fraction < 1
             else ""
         )
-        + ". Made with paledot from DE440 and published camera data."
+        + f". Insets: Earth's {inset_px} x {inset_px} px enlarged {inset_scale}x, linear from the sky to "
+        "its brightest pixel (not saturated); the circle is its whole disk, the light leans to the "
+        "sunlit side (the PSF blurs the phase at this scale). Made with paledot from DE440 and "
+        "published camera data."
     )
     _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, font(18), DIM)
     return sheet
+
+
+def _orientation(frames: Sequence[Frame]) -> str:
+    rolls = {round(float(f.meta.get("roll_deg", 0.0)), 3) for f in frames}
+    if rolls == {0.0}:
+        return "north up and east left as on the sky (compass in each panel)"
+    return "image up turned from north toward east by the roll (compass in each panel)"
+
+
+def _earth_inset(img: Image.Image, frame: Frame, earth, inset_px: int, inset_scale: int, box) -> None:
+    """Earth's neighbourhood, linear from the sky median to Earth's brightest pixel, enlarged."""
+    half = inset_px // 2
+    x, y = int(round(earth.column)), int(round(earth.row))
+    y0, x0 = max(y - half, 0), max(x - half, 0)
+    cut = frame.dn[y0 : y0 + inset_px, x0 : x0 + inset_px].astype(np.float64)
+    lo, hi = float(np.median(frame.dn)), float(cut.max())
+    grey = stretch_to_8bit(cut, "linear", lo=lo, hi=hi)
+    small = Image.fromarray(np.ascontiguousarray(for_display(grey)), mode="L").convert("RGB")
+    small = small.resize((small.width * inset_scale, small.height * inset_scale), Image.NEAREST)
+    left, top, right, bottom = box
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([left, top, right, bottom], fill=(0, 0, 0), outline=(90, 170, 255), width=2)
+    px, py = int(right - 5 - small.width), int(bottom - 5 - small.height)
+    img.paste(small, (px, py))
+    # Earth's whole disk where it is predicted: the light sits toward the sunlit side within it.
+    cx = px + (earth.column - x0 + 0.5) * inset_scale
+    cy = py + (y0 + cut.shape[0] - 0.5 - earth.row) * inset_scale
+    r = earth.diameter_px / 2 * inset_scale
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(90, 170, 255), width=1)
+    saturated = " SATURATED" if earth.saturated else ""
+    text = f"Earth {earth.illuminated_fraction:.0%} lit{saturated}"
+    draw.text((left + 6, top + 6), text, fill=(90, 170, 255), font=font(16))
 
 
 def _wrapped_text(draw: ImageDraw.ImageDraw, xy, text: str, max_width: float, fnt, fill) -> None:
@@ -147,22 +167,24 @@ def sequence_gif(
         c0 = min(max(c0, 0), frame.camera.columns - crop_px)
         # A fixed, hard stretch for every frame: Earth burns out so the Moon, ~100x fainter, shows.
         hi = frame.camera.full_well_e / frame.camera.gain_e_per_dn * 0.05 + frame.camera.bias_dn
-        # Black below two sigma of read noise: the background stays dark (and the GIF compresses)
-        # while the Moon, tens of sigma above it, stays plain to see.
-        lo = frame.camera.bias_dn + 2 * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
-        grey = stretch_to_8bit(frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px], stretch, lo=lo, hi=hi)
-        img = Image.fromarray(grey, mode="L").convert("RGB").resize((crop_px * 2, crop_px * 2), Image.NEAREST)
+        # Black at BLACK_SIGMA read-noise sigmas above the bias: no noise pixel shows (so no fake
+        # star field, and the GIF compresses) while the Moon, a hundred sigma up, is plain to see.
+        lo = frame.camera.bias_dn + BLACK_SIGMA * frame.camera.read_noise_e / frame.camera.gain_e_per_dn
+        cut = frame.dn[r0 : r0 + crop_px, c0 : c0 + crop_px]
+        grey = for_display(stretch_to_8bit(cut, stretch, lo=lo, hi=hi))
+        img = Image.fromarray(np.ascontiguousarray(grey), mode="L").convert("RGB")
+        img = img.resize((crop_px * 2, crop_px * 2), Image.NEAREST)
         draw = ImageDraw.Draw(img)
         draw.text((10, 8), label, fill=TEXT, font=font(22), stroke_width=2, stroke_fill=(0, 0, 0))
         moon = next((b for b in frame.bodies if b.name == "moon"), None)
         for b, colour in ((earth, (90, 170, 255)), (moon, (255, 210, 90))):
             if b is None:
                 continue
-            x, y = (b.column - c0 + 0.5) * 2, (b.row - r0 + 0.5) * 2
+            x, y = (b.column - c0 + 0.5) * 2, (r0 + crop_px - 0.5 - b.row) * 2
             if 0 <= x < img.width and 0 <= y < img.height:
                 ring = max(b.diameter_px + 8, 14)
                 draw.ellipse([x - ring, y - ring, x + ring, y + ring], outline=colour, width=2)
-        if mark:
+        if mark:  # the same time as the label: the frame is at the published epoch exactly
             draw.rectangle([0, 0, img.width - 1, img.height - 1], outline=(255, 140, 0), width=8)
             draw.text(
                 (10, img.height - 40),

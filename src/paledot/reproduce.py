@@ -7,7 +7,6 @@ replaced only with ``overwrite=True``.
 
 from __future__ import annotations
 
-import io
 import math
 import time
 import warnings
@@ -20,7 +19,8 @@ from .cameras import load_camera
 from .claims import Findings, Verdict, check_claims, orbit_fraction
 from .ephemeris import default_ephemeris
 from .errors import PaledotError
-from .frames import fits_hdul, write_annotated_png, write_png
+from .frame_regions import region_text, regions_available
+from .frames import fits_bytes, write_annotated_png, write_png
 from .geometry import observe
 from .observers import BodyCentre, as_observer
 from .outputs import check_folder_destination, replace_folder
@@ -116,7 +116,7 @@ def reproduce(
     et, pointings = et[order], tuple(pointings[i] for i in order)
     # The scenario's animation belongs to its own epochs; with other epochs there is none.
     seq = {} if user_epochs else sc.sequence
-    seq_et = time_grid(seq["start"], seq["stop"], seq.get("step", "6h")) if seq else np.array([])
+    seq_et = sequence_epochs(seq, et)
     bar = Progress(total=len(et) + seq_et.size + 4, stream=stream, enabled=progress)
     utc = [str(x) for x in et_to_iso(et)]
     notes = [sc.observer_note] if sc.observer_note else []
@@ -220,10 +220,8 @@ def reproduce(
         frames, panel_labels, sc.title, crop_px=crop_px, scale=zoom, stretch=sc.stretch,
         white_fraction=sc.white_fraction,
     )
-    obs_marks = []
-    for e_seq in seq_et:
-        near = np.abs(et - e_seq) <= 3 * 3600
-        obs_marks.append(f"image: {_label(utc[int(np.argmax(near))])}" if near.any() else None)
+    # A frame at a published epoch is that epoch exactly (joined into the grid above).
+    obs_marks = ["published image" if np.any(et == e_seq) else None for e_seq in seq_et]
     gif = (
         sequence_gif(
             gif_frames,
@@ -261,7 +259,8 @@ def reproduce(
     if gif:
         images.append(
             (
-                "The Moon moving around Earth, a frame every 6 hours; published image times framed in orange",
+                "The Moon moving around Earth, a frame every 6 hours and one at each published image "
+                "time (framed in orange); north up, east left",
                 gif,
                 "image/gif",
             )
@@ -282,12 +281,14 @@ def reproduce(
     def fill(tmp: Path) -> None:
         for i, frame in enumerate(frames):
             stem = f"frame-{i + 1}-{utc[i][:10]}"
-            buf = io.BytesIO()
-            fits_hdul(frame).writeto(buf)
-            write_bytes(tmp, f"{stem}.fits", buf.getvalue())
+            write_bytes(tmp, f"{stem}.fits", fits_bytes(frame))
+            files.append(f"{stem}.fits")
+            if regions_available():
+                write_bytes(tmp, f"{stem}.reg", region_text(frame).encode())
+                files.append(f"{stem}.reg")
             write_png(frame, tmp / f"{stem}.png")
             write_annotated_png(frame, tmp / f"{stem}-annotated.png")
-            files.extend([f"{stem}.fits", f"{stem}.png", f"{stem}-annotated.png"])
+            files.extend([f"{stem}.png", f"{stem}-annotated.png"])
         write_bytes(tmp, "montage.png", montage_png)
         if orbit_png:
             write_bytes(tmp, "orbit.png", orbit_png)
@@ -306,6 +307,15 @@ def reproduce(
     replace_folder(folder, fill, overwrite=overwrite)
     bar.step("files written")
     return Result(folder, files, findings, verdicts, time.perf_counter() - t_start, notes)
+
+
+def sequence_epochs(seq: dict, epochs: np.ndarray) -> np.ndarray:
+    """The animation's epochs (ET): the scenario's grid with the published epochs themselves joined
+    in at their exact times (sorted, each once), so every one of them is a frame of its own."""
+    if not seq:
+        return np.array([])
+    grid = time_grid(seq["start"], seq["stop"], seq.get("step", "6h"))
+    return np.unique(np.concatenate([grid, np.asarray(epochs, dtype=np.float64)]))
 
 
 def _observer(sc: Scenario, et: np.ndarray):

@@ -6,9 +6,9 @@ parameter a table with its ``value`` and either a ``source`` (paper, instrument 
 catalogue; ``load_camera("my.toml")`` reads a user's file; ``camera_from_ik(path)`` builds a camera
 from a SPICE instrument kernel's FOCAL_LENGTH, PIXEL_SIZE/PIXEL_PITCH, PIXEL_SAMPLES/LINES.
 
-Conventions (DESIGN.md): the detector has ``columns`` x ``rows`` pixels, pixel (0, 0) centred at
-(0.0, 0.0), rows grow downward in the image; the camera's +Y axis is image "up" (decreasing row),
-+X is image right (increasing column) and +Z the boresight, so X = Y x Z... chosen so that with
+Conventions (DESIGN.md): the detector has ``columns`` (x) by ``rows`` (y) pixels, pixel (0, 0)
+centred at (0.0, 0.0), y growing upward in the displayed image; the camera's +Y axis is image "up"
+(increasing row), +X is image right (increasing column) and +Z the boresight, chosen so that with
 north up, east is on the left, as on the sky. This module never renders.
 """
 
@@ -43,6 +43,7 @@ _SPEC: dict[str, tuple[str, float, float, bool]] = {
     "bias_dn": ("DN", -1e-12, 1e9, False),
     "exposure_min_s": ("s", 0.0, 1e6, True),
     "exposure_max_s": ("s", 0.0, 1e6, True),
+    "sun_exclusion_deg": ("deg", -1e-12, 180.0, False),
 }
 _INTEGER = {"columns", "rows", "bit_depth"}
 
@@ -74,6 +75,7 @@ class Camera:
     obscuration: float = 0.0
     psf_fwhm_px: float = 0.0
     bias_dn: float = 0.0
+    sun_exclusion_deg: float = 0.0
     up: str = "+Y"
     notes: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -142,13 +144,19 @@ def list_cameras() -> dict[str, str]:
     return out
 
 
-def load_camera(name_or_path: str | Path) -> Camera:
+def load_camera(name_or_path: str | Path, instrument: str | int | None = None) -> Camera:
     """A catalogue camera by name (``hrsc-src``), a camera file by path, or a SPICE instrument
-    kernel (``.ti``) whose optics fill in a generic CCD (see :func:`camera_from_ik`)."""
+    kernel (``.ti``) whose optics fill in a generic CCD (see :func:`camera_from_ik`; ``instrument``
+    names one of its cameras)."""
     text_name = str(name_or_path)
     path = Path(text_name)
     if path.suffix.lower() in (".ti", ".tik"):  # a SPICE instrument kernel
-        return camera_from_ik(path)
+        return camera_from_ik(path, instrument=instrument)
+    if instrument is not None:
+        raise PaledotError(
+            f"--instrument {instrument!r} picks a camera inside a SPICE instrument kernel (.ti); "
+            f"{text_name!r} is not one"
+        )
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise PaledotError(f"camera file {text_name!r} does not exist")
@@ -208,51 +216,139 @@ def _from_text(text: str, origin: str) -> Camera:
     return Camera(**values, sources=sources)  # type: ignore[arg-type]
 
 
-_IK_VALUE = re.compile(r"^\s*INS(-?\d+)_(\w+)\s*=\s*(\(.*?\)|[^\s]+)", re.MULTILINE | re.DOTALL)
+def ik_instruments(path: str | Path) -> dict[int, str]:
+    """The cameras a text IK describes: NAIF id -> name, for every id with a FOCAL_LENGTH and a
+    pixel size (PIXEL_SIZE, PIXEL_PITCH or IFOV). Names come from the kernel's NAIF_BODY_NAME /
+    NAIF_BODY_CODE pairs, the name table in its comments, or its FOV_FRAME values (in that order);
+    an id without a name is named ``INS<id>``."""
+    pool = _ik_pool(path)
+    names = _ik_names(path, pool)
+    return {i: names.get(i, f"INS{i}") for i in _ik_cameras(pool)}
+
+
+def _ik_pool(path) -> dict[str, list]:
+    from ..textkernel import read_pool
+
+    return read_pool(path)
+
+
+def _ik_cameras(pool: dict[str, list]) -> list[int]:
+    keys: dict[int, set[str]] = {}
+    for name in pool:
+        m = re.match(r"^INS(-?\d+)_(.+)$", name)
+        if m:
+            keys.setdefault(int(m.group(1)), set()).add(m.group(2).upper())
+    return sorted(
+        (i for i, k in keys.items() if "FOCAL_LENGTH" in k and k & {"PIXEL_SIZE", "PIXEL_PITCH", "IFOV"}),
+        reverse=True,
+    )
+
+
+def _ik_names(path, pool: dict[str, list]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for code, name in zip(pool.get("NAIF_BODY_CODE", []), pool.get("NAIF_BODY_NAME", []), strict=False):
+        names.setdefault(int(code), str(name).strip())
+    # the comment table most IKs carry: "MEX_HRSC_SRC    -41220"
+    text = Path(path).read_text(errors="replace")
+    for name, code in re.findall(r"^[ \t]*([A-Z][A-Z0-9_]+)[ \t]+(-\d{3,})[ \t]*$", text, re.MULTILINE):
+        names.setdefault(int(code), name)
+    for key, value in pool.items():
+        m = re.match(r"^INS(-?\d+)_FOV_FRAME$", key)
+        if m and value:
+            names.setdefault(int(m.group(1)), str(value[0]).strip())
+    return names
 
 
 def camera_from_ik(
-    path: str | Path, base: str | Camera = "generic-ccd", name: str | None = None
+    path: str | Path, base: str | Camera = "generic-ccd", name: str | None = None,
+    instrument: str | int | None = None,
 ) -> Camera:
     """A camera whose optics and format come from a SPICE instrument kernel (text IK).
 
-    FOCAL_LENGTH (mm), PIXEL_SIZE or PIXEL_PITCH (microns or mm, judged by size), PIXEL_SAMPLES and
-    PIXEL_LINES are read from the kernel's data blocks; everything else (aperture, detector
-    electronics, bandpass) comes from ``base``, a catalogue camera or Camera, and is marked so.
+    ``instrument`` picks one of the kernel's cameras by NAIF name (``MEX_HRSC_SRC``) or id
+    (``-41220``); it may be left out when the kernel describes a single camera. The kernel is read
+    with SPICE's own reader when spiceypy is installed (``paledot.textkernel``). FOCAL_LENGTH (mm),
+    PIXEL_SIZE or PIXEL_PITCH (microns or mm: the unit whose pitch/focal length agrees with the
+    kernel's IFOV, else judged by size), PIXEL_SAMPLES and PIXEL_LINES, and F/RATIO or F/NUMBER (the
+    aperture) are used; everything else (detector electronics, bandpass) comes from ``base``, a
+    catalogue camera or Camera, and is marked so.
     """
     path = Path(path)
     if not path.is_file():
         raise PaledotError(f"instrument kernel {str(path)!r} does not exist")
-    text = path.read_text(errors="replace")
-    data = "\n".join(re.findall(r"\\begindata(.*?)(?:\\begintext|\Z)", text, re.DOTALL))
-    entries = _IK_VALUE.findall(data)
-    # An IK may describe several instruments (e.g. a NAC and a WAC): read only the first one
-    # that has a FOCAL_LENGTH, so values of different instruments are never mixed.
-    ins = next((i for i, key, _ in entries if key.upper() == "FOCAL_LENGTH"), None)
-    found: dict[str, float] = {}
-    for i, key, raw in entries:
-        nums = re.findall(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[EeDd][-+]?\d+)?", raw)
-        if nums and i == ins:
-            found.setdefault(key.upper(), float(nums[0].replace("D", "E").replace("d", "e")))
-    if "FOCAL_LENGTH" not in found:
-        raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._FOCAL_LENGTH")
-    pitch = found.get("PIXEL_SIZE", found.get("PIXEL_PITCH"))
+    pool = _ik_pool(path)
+    ids = _ik_cameras(pool)
+    names = _ik_names(path, pool)
+    listing = ", ".join(f"{names.get(i, f'INS{i}')} ({i})" for i in ids)
+    if not ids:
+        if not any(k.endswith("_FOCAL_LENGTH") for k in pool):
+            raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._FOCAL_LENGTH")
+        raise PaledotError(
+            f"instrument kernel {str(path)!r} has no INS..._PIXEL_SIZE or _PIXEL_PITCH (or IFOV) "
+            "beside its FOCAL_LENGTH"
+        )
+    if instrument is None or str(instrument).strip() == "":
+        if len(ids) > 1:
+            raise PaledotError(
+                f"instrument kernel {path.name!r} describes {len(ids)} cameras: name one with "
+                f"--instrument (NAIF name or id): {listing}"
+            )
+        ins = ids[0]
+    else:
+        ins = _pick_instrument(instrument, ids, names, path.name, listing)
+
+    def get(key: str) -> float | None:
+        values = pool.get(f"INS{ins}_{key}")
+        if values and not isinstance(values[0], str):
+            return float(values[0])
+        return None
+
+    focal = get("FOCAL_LENGTH")
+    pitch = get("PIXEL_SIZE") if get("PIXEL_SIZE") is not None else get("PIXEL_PITCH")
+    ifov = get("IFOV")
     if pitch is None:
-        raise PaledotError(f"instrument kernel {str(path)!r} has no INS..._PIXEL_SIZE or _PIXEL_PITCH")
-    pitch_um = pitch * 1000.0 if pitch < 0.5 else pitch  # IKs write mm (0.009) or microns (9.0)
+        pitch_um = ifov * focal * 1000.0  # IFOV (rad) x focal length (mm), in microns
+    elif ifov:
+        # microns or mm? the reading whose pitch / focal length is nearer the IFOV
+        pitch_um = min((pitch, pitch * 1000.0), key=lambda p: abs(math.log(p * 1e-3 / focal / ifov)))
+    else:
+        pitch_um = pitch * 1000.0 if pitch < 0.5 else pitch  # IKs write mm (0.009) or microns (9.0)
     cam = base if isinstance(base, Camera) else load_camera(base)
     values = {f.name: getattr(cam, f.name) for f in fields(Camera) if f.name != "sources"}
+    ins_name = names.get(ins, f"INS{ins}")
+    several = len(ids) > 1
     values.update(
-        name=name or path.stem.lower(),
-        title=f"{path.name} (optics from the IK, the rest from {cam.name})",
-        focal_length_mm=found["FOCAL_LENGTH"],
+        name=name or (ins_name.lower() if several else path.stem.lower()),
+        title=f"{ins_name} from {path.name} (optics from the IK, the rest from {cam.name})",
+        focal_length_mm=focal,
         pixel_pitch_um=pitch_um,
     )
-    if "PIXEL_SAMPLES" in found:
-        values["columns"] = int(found["PIXEL_SAMPLES"])
-    if "PIXEL_LINES" in found:
-        values["rows"] = int(found["PIXEL_LINES"])
     sources = {k: f"from {cam.name}: {v}" for k, v in cam.sources.items()}
-    for key in ("focal_length_mm", "pixel_pitch_um", "columns", "rows"):
-        sources[key] = f"instrument kernel {path.name}"
+    where = f"instrument kernel {path.name}" + (f", {ins_name} ({ins})" if several else "")
+    for key, ik_key in (("columns", "PIXEL_SAMPLES"), ("rows", "PIXEL_LINES")):
+        if get(ik_key) is not None:
+            values[key] = int(get(ik_key))
+            sources[key] = where
+    f_number = get("F/RATIO") if get("F/RATIO") is not None else get("F/NUMBER")
+    if f_number:
+        values["aperture_mm"] = focal / f_number
+        sources["aperture_mm"] = f"{where}: focal length / f-number"
+    for key in ("focal_length_mm", "pixel_pitch_um"):
+        sources[key] = where
     return Camera(**values, sources=sources)
+
+
+def _pick_instrument(instrument, ids, names, kernel, listing) -> int:
+    text = str(instrument).strip()
+    try:
+        wanted = int(text)
+    except ValueError:
+        by_name = {v.upper(): k for k, v in names.items()}
+        wanted = by_name.get(text.upper())
+        if wanted is None:
+            raise PaledotError(
+                f"instrument {text!r} is not in {kernel!r}: its cameras are {listing}"
+            ) from None
+    if wanted not in ids:
+        raise PaledotError(f"instrument {text!r} is not a camera in {kernel!r}: its cameras are {listing}")
+    return wanted
