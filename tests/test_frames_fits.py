@@ -119,18 +119,23 @@ def test_region_file_beside_the_fits_marks_earth_and_moon(written):
 
 
 def test_region_file_lists_stars_when_the_frame_has_them():
-    """Stars (a STARS table in frame.meta, as the star background provides) become points."""
+    """The catalogue stars a frame drew become points, labelled with their HIP numbers."""
     from regions import PointSkyRegion, Regions
 
     from paledot.frame_regions import region_text
     from paledot.render import Scene, render
 
-    frame = render(Scene(TIME, "mars", ["earth", "moon"], "hrsc-src", noise=False))
-    frame.meta["stars"] = Table({"hip": [32349], "ra": [101.28716], "dec": [-16.71612], "mag": [-1.46]})
+    # The Pleiades: Hipparcos stars in the SRC's half-degree field (Earth and Moon fall outside).
+    frame = render(Scene(TIME, "mars", ["earth", "moon"], "hrsc-src", pointing="56.75,24.12",
+                         exposure=2.0, noise=False, star_mag_limit=12.0))
+    assert len(frame.stars) > 0
     shapes = Regions.parse(region_text(frame), format="ds9")
-    points = [s for s in shapes if isinstance(s, PointSkyRegion)]
-    assert len(points) == 1 and points[0].meta["text"] == "HIP 32349"
-    assert points[0].center.ra.deg == pytest.approx(101.28716, abs=1e-7)
+    points = {s.meta["text"]: s for s in shapes if isinstance(s, PointSkyRegion)}
+    assert set(points) == {f"HIP {h}" for h in frame.stars.hip}
+    for hip, ra, dec in zip(frame.stars.hip, frame.stars.ra_deg, frame.stars.dec_deg, strict=True):
+        assert points[f"HIP {hip}"].center.ra.deg == pytest.approx(ra, abs=1e-7)
+        assert points[f"HIP {hip}"].center.dec.deg == pytest.approx(dec, abs=1e-7)
+
 
 
 def test_render_group_is_all_or_nothing_with_the_region_file(tmp_path, capsys):

@@ -16,8 +16,8 @@ from paledot.cli import main
 from paledot.ephemeris import default_ephemeris
 from paledot.geometry import observe
 from paledot.observers import FixedState
+from paledot.observers.orbits import KeplerOrbit
 from paledot.occultation import FULL, PARTIAL, VISIBLE, exclusion, limb_height, occultation, occulter_state
-from paledot.orbits import KeplerOrbit
 from paledot.render import Pointing, RenderWarning, Scene, render
 from paledot.timescales import to_et
 

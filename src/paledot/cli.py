@@ -343,7 +343,7 @@ def _render_summary(frame, outputs) -> dict:
     cam = frame.camera
     return {
         "paledot": _version(), "camera": cam.title, "columns": cam.columns, "rows": cam.rows,
-        "pixel_scale_urad": cam.pixel_scale_rad * 1e6, "exposure_ms": frame.exposure_s * 1e3,
+        "pixel_scale_urad": cam.pixel_scale_rad * 1e6, "exposure_ms": float(frame.exposure_s) * 1e3,
         "files": [os.path.basename(p) for p in outputs],
         "bodies": [{"name": b.name, "in_frame": bool(b.in_frame), "x": float(b.column), "y": float(b.row),
                     "diameter_px": float(b.diameter_px), "km_per_px": float(b.range_km * cam.pixel_scale_rad),

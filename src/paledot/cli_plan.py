@@ -49,7 +49,7 @@ def _common(p) -> None:
 
     p.add_argument("--observer", required=True,
                    help="body name or NAIF id; 'mars express'; or kepler:..., site:..., spice:..., "
-                   "file:..., fixed:... (see paledot.observer_text)")
+                   "file:..., fixed:... (see paledot.observers.text)")
     p.add_argument("--target", action="append", required=True, help="body to image; repeatable")
     p.add_argument("--camera", help="camera for pixel limits and the field (catalogue name or .toml)")
     p.add_argument("--start", required=True, help="start of the search (ISO UTC, JD..., ET:...)")

@@ -81,6 +81,8 @@ def central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> Oc
     if hasattr(obs, "local_frame"):  # a surface site: the ground below the horizon
         return Occluder(body.name, up=obs.local_frame(eph, et)[2][0])
     gb = observe(obs, [body.naif_id], et, correction, eph)
+    if float(gb.range.to_value("km")[0, 0]) <= max(body.radii_km):
+        return None  # a stand-in at (or inside) the planet, as the 'cassini' probe is: nothing to cut
     emit = et - gb.light_time.to_value("s")[0]
     return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
 
