@@ -378,10 +378,6 @@ def _check_pixels(obs: Observation) -> None:
     if img.ndim != 2:
         raise PaledotError(f"a frame must be a 2-D image, got shape {img.shape}")
     name = f"frame {obs.path!r}" if obs.path else "the frame"
-    if min(img.shape) < 8:
-        raise PaledotError(
-            f"{name} is {img.shape[1]} x {img.shape[0]} pixels: too small to measure (at least 8 x 8)"
-        )
     good = np.isfinite(img)
     if not good.any():
         raise PaledotError(f"{name} holds no finite pixel (all NaN or infinite)")

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..errors import PaledotError
 from .centroid import CentroidFit, Shape, fit_gaussian, fit_shape, psf_shape
 from .detection import Background, Detection, detect
 from .reading import Observation
@@ -93,6 +94,9 @@ def find_sources(
     max_fitted: int = MAX_FITTED,
 ) -> SourceList:
     """Detect and measure every source in ``obs`` (brightest first)."""
+    ny, nx = obs.image.shape
+    if min(ny, nx) < 16:
+        raise PaledotError(f"the frame is {nx} x {ny} pixels: too small to measure (at least 16 x 16)")
     fwhm = _fwhm(obs)
     dets, bkg, seg = detect(
         obs.image,
