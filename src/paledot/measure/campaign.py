@@ -113,14 +113,14 @@ def campaign_plot_png(c: Campaign) -> bytes:
     path = []
     for t in grid:
         e, mo = predict(m0.observation.observer, ["earth", "moon"], float(t))
-        sep, pa = sky_offset(e.coord, mo.coord)
+        sep, pa = sky_offset(e, mo)
         path.append((sep * math.sin(math.radians(pa)), sep * math.cos(math.radians(pa))))
     path = np.array(path)
     fig, ax = plt.subplots(figsize=(6.4, 6.4), dpi=100)
     ax.plot(path[:, 0], path[:, 1], "-", color="0.6", label="predicted path")
     for et, x, y, err in pts:
         e, mo = predict(m0.observation.observer, ["earth", "moon"], float(et))
-        sep, pa = sky_offset(e.coord, mo.coord)
+        sep, pa = sky_offset(e, mo)
         ax.plot(
             sep * math.sin(math.radians(pa)), sep * math.cos(math.radians(pa)), "x", color="magenta", ms=9
         )

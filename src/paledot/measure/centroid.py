@@ -112,14 +112,15 @@ def fit_shape(
     noise_rms: np.ndarray | float,
     gain: float | None,
     saturation: float | None = None,
-    exclude: np.ndarray | None = None,
+    exclude: tuple[np.ndarray, int] | None = None,
     half: int | None = None,
     background: float | None = None,
 ) -> CentroidFit | None:
     """Fit ``shape`` (position, flux, background) near (x, y) in ``image`` (background not removed).
 
     ``noise_rms`` is the background noise (scalar or a map like ``image``), ``gain`` electrons per
-    image unit (None: Poisson term left out), ``exclude`` a boolean map of pixels to leave out.
+    image unit (None: Poisson term left out), ``exclude`` a (segmentation map, own label) pair:
+    pixels of other sources are left out.
     Returns None when too few usable pixels remain.
     """
     h, w = shape.stamp.shape
@@ -141,8 +142,10 @@ def fit_shape(
         rms[:] = float(noise_rms)
     use = np.isfinite(win) & np.isfinite(rms)
     if exclude is not None:
+        seg, label = exclude
+        part = seg[ys0:ys1, xs0:xs1]
         ex = np.zeros((n, n), bool)
-        ex[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = exclude[ys0:ys1, xs0:xs1]
+        ex[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = (part != 0) & (part != label)
         use &= ~ex
     n_sat = 0
     if saturation is not None:
@@ -192,7 +195,7 @@ def fit_shape(
         bkg += scale * delta[3]
         if not (-half <= cx <= 2 * half and -half <= cy <= 2 * half) or not math.isfinite(flux):
             return None
-        if max(abs(delta[0]), abs(delta[1])) < 1e-5:
+        if max(abs(delta[0]), abs(delta[1])) < 2e-4:  # px: far below any error it could matter to
             converged = True
             break
     m, gx, gy = shifter(cx, cy)
@@ -236,7 +239,7 @@ def fit_gaussian(
     gain: float | None,
     sigma_guess: float = 1.0,
     saturation: float | None = None,
-    exclude: np.ndarray | None = None,
+    exclude: tuple[np.ndarray, int] | None = None,
     half: int | None = None,
 ) -> CentroidFit | None:
     """Fit an elliptical 2-D Gaussian plus a flat background near (x, y); errors from its Fisher matrix."""
@@ -249,7 +252,9 @@ def fit_gaussian(
     rms = noise_rms[ys0:ys1, xs0:xs1] if np.ndim(noise_rms) == 2 else np.full(win.shape, float(noise_rms))
     use = np.isfinite(win) & np.isfinite(rms)
     if exclude is not None:
-        use &= ~exclude[ys0:ys1, xs0:xs1]
+        seg, label = exclude
+        part = seg[ys0:ys1, xs0:xs1]
+        use &= ~((part != 0) & (part != label))
     n_sat = 0
     if saturation is not None:
         sat = win >= saturation - 0.5

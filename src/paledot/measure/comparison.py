@@ -13,7 +13,7 @@ import math
 import numpy as np
 from astropy.wcs import WCS
 
-from .identify import Identification, pixel_angle, sky_offset
+from .identify import Identification, pixel_angle, sep_pa, sky_offset
 from .prediction import PredictedBody
 from .sources import Source, SourceList
 
@@ -62,7 +62,7 @@ def compare(
         )
         return out
     m = src[ident.bodies["moon"]]
-    sep_pred, pa_pred = sky_offset(pe.coord, pm.coord)
+    sep_pred, pa_pred = sky_offset(pe, pm)
     dx, dy = m.x - e.x, m.y - e.y
     sep_px = math.hypot(dx, dy)
     sig_pos = math.sqrt(e.x_err**2 + e.y_err**2 + m.x_err**2 + m.y_err**2) / math.sqrt(2)
@@ -87,10 +87,10 @@ def compare(
     )
     pos_ok, pos_text = True, ""
     if wcs is not None:
-        ce, cm = wcs.pixel_to_world(e.x, e.y), wcs.pixel_to_world(m.x, m.y)
-        sep_m, pa_m = sky_offset(ce, cm)
-        pxe = np.array(wcs.world_to_pixel(pe.coord), float)
-        pxm = np.array(wcs.world_to_pixel(pm.coord), float)
+        ra, dec = wcs.all_pix2world([e.x, m.x], [e.y, m.y], 0)
+        sep_m, pa_m = sep_pa(ra[0], dec[0], ra[1], dec[1])
+        (pxe0, pxm0), (pxe1, pxm1) = wcs.all_world2pix([pe.ra_deg, pm.ra_deg], [pe.dec_deg, pm.dec_deg], 0)
+        pxe, pxm = np.array([pxe0, pxe1]), np.array([pxm0, pxm1])
         res = np.array([dx, dy]) - (pxm - pxe)
         res_px = float(np.hypot(*res))
         res_arcsec = res_px * (scale or 1.0)

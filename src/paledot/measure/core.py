@@ -14,7 +14,7 @@ from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
-from .sources import SourceList, find_sources, fit_source, update_source
+from .sources import SourceList, find_sources, fit_source, source_fwhm, update_source
 
 
 @dataclass
@@ -105,7 +105,9 @@ def measure(
     and says so. ``par`` is the parity assumed when the frame has no WCS (default -1, DESIGN's).
     """
     targets = [t.lower() for t in targets]
-    srcs = find_sources(obs, engine=engine, nsigma=nsigma)
+    # sources keep their detection centroids until we know who they are: only the identified
+    # bodies get a model fit (their own image, or the PSF), which keeps a frame under 50 ms
+    srcs = find_sources(obs, engine=engine, nsigma=nsigma, fit=False)
     notes: list[str] = []
     if obs.et is None or obs.observer is None:
         missing = " and ".join(x for x, v in (("time", obs.et), ("observer", obs.observer)) if v is None)
@@ -116,31 +118,32 @@ def measure(
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
     ident = identify(srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par)
     pred = {p.name: p for p in predicted}
+    fwhm = source_fwhm(obs)
+    for k in ident.bodies.values():  # first a PSF (or Gaussian) fit: the light centre
+        s = srcs.sources[k]
+        f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
+        if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
+            update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
-    if obs.camera is not None and "earth" in ident.bodies:
-        frame_wcs = obs.wcs if obs.wcs is not None else solved
-        if frame_wcs is not None:
-            e = srcs.sources[ident.bodies["earth"]]
-            shapes = body_shapes(
-                obs.camera, obs.observer, targets, obs.et, frame_wcs, frame_wcs.pixel_to_world(e.x, e.y)
+    frame_wcs = obs.wcs if obs.wcs is not None else solved
+    if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
+        # then each body's own image: its centre, not its light centre (phase, size)
+        e = srcs.sources[ident.bodies["earth"]]
+        ra, dec = frame_wcs.all_pix2world([e.x], [e.y], 0)
+        at = SkyCoord(float(ra[0]), float(dec[0]), unit="deg")
+        shapes = body_shapes(obs.camera, obs.observer, targets, obs.et, frame_wcs, at)
+        for name, k in ident.bodies.items():
+            s = srcs.sources[k]
+            if name in shapes:
+                f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, shapes[name], fwhm)
+                if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + shapes[name].stamp.shape[0] / 2:
+                    update_source(s, f)
+        if not shapes:
+            notes.append(
+                "the frame's WCS is mirrored relative to paledot's renderer: bodies fitted with the PSF"
             )
-            for name, k in ident.bodies.items():
-                s = srcs.sources[k]
-                if name in shapes:
-                    f = fit_source(
-                        obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, shapes[name], 2.0
-                    )
-                    if (
-                        f is not None
-                        and math.hypot(f.x - s.x, f.y - s.y) < 3 + shapes[name].stamp.shape[0] / 2
-                    ):
-                        update_source(s, f)
-            if not shapes:
-                notes.append(
-                    "the frame's WCS is mirrored relative to paledot's renderer: bodies fitted with the PSF"
-                )
-            else:
-                solved = _solve(obs, srcs, ident, pred)
+        else:
+            solved = _solve(obs, srcs, ident, pred)
     psf_npix = (
         1.0 / float((srcs.psf.stamp**2).sum()) if srcs.psf is not None else 4 * math.pi * (2.0 / 2.3548) ** 2
     )
@@ -165,9 +168,9 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
     m = srcs.sources[ident.bodies["moon"]]
     from .identify import pixel_angle, sky_offset
 
-    sep, pa = sky_offset(pred["earth"].coord, pred["moon"].coord)
+    sep, pa = sky_offset(pred["earth"], pred["moon"])
     ident.roll_deg = (pa - pixel_angle(m.x - e.x, m.y - e.y, ident.parity)) % 360.0
     ident.scale_arcsec = sep / math.hypot(m.x - e.x, m.y - e.y)
     return solved_wcs(
-        e.x, e.y, SkyCoord(pred["earth"].coord), ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape
+        e.x, e.y, pred["earth"], ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape
     )

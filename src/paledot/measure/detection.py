@@ -89,24 +89,35 @@ def background(image: np.ndarray, mask: np.ndarray | None = None, engine: str = 
     return Background(np.asarray(level, float), np.maximum(np.asarray(rms, float), floor), g)
 
 
+def _interp_matrix(n: int, cells: int) -> np.ndarray:
+    """Weights (n x cells) that interpolate cell-centre values linearly onto n pixels."""
+    centres = (np.arange(cells) + 0.5) * n / cells - 0.5
+    eye = np.eye(cells)
+    return np.stack([np.interp(np.arange(n), centres, eye[k]) for k in range(cells)], axis=1)
+
+
 def _censored_background(image: np.ndarray, mask: np.ndarray | None, box: int) -> Background:
     """Background of a frame whose sky is clipped at a floor (a camera with no bias: read noise
     below zero reads zero). Sigma clipping fails there; the median and the 50th-to-84th percentile
     spread of each box do not, since the clipped half lies below the median."""
-    from scipy.ndimage import median_filter, zoom
+    from scipy.ndimage import median_filter
 
     ny, nx = image.shape
     by, bx = max(ny // box, 1), max(nx // box, 1)
     hy, hx = ny // by, nx // bx
     work = np.where(mask, np.nanmedian(image), image) if mask is not None else image
-    # every other pixel each way: a quarter of the pixels pins the percentiles to well under 1%
-    cells = work[: by * hy : 2, : bx * hx : 2].reshape(by, hy // 2, bx, hx // 2).transpose(0, 2, 1, 3)
+    # every third pixel each way: a ninth of the pixels (455 per 64-px box) gives each box's spread to
+    # about 5%, and the 3 x 3 median filter below to about 2%
+    st = 3 if min(hy, hx) >= 24 else 1
+    hy, hx = hy // st * st, hx // st * st
+    cells = work[: by * hy, : bx * hx].reshape(by, hy, bx, hx)[:, ::st, :, ::st].transpose(0, 2, 1, 3)
     cells = cells.reshape(by, bx, -1)
     p50, p84 = np.percentile(cells, [50, 84.13], axis=-1)
     p50 = median_filter(p50, 3, mode="nearest")
     rms = median_filter(np.maximum(p84 - p50, 1e-12), 3, mode="nearest")
-    level = zoom(p50, (ny / by, nx / bx), order=1, mode="nearest", grid_mode=True)
-    rmap = zoom(rms, (ny / by, nx / bx), order=1, mode="nearest", grid_mode=True)
+    wy, wx = _interp_matrix(ny, by), _interp_matrix(nx, bx)
+    level = wy @ p50 @ wx.T
+    rmap = wy @ rms @ wx.T
     return Background(level, np.maximum(rmap, 1e-12), float(np.median(rms)))
 
 
@@ -130,7 +141,7 @@ def detect(
     if engine not in ENGINES:
         raise PaledotError(f"unknown detection engine {engine!r}: choose {' or '.join(ENGINES)}")
     bad = ~np.isfinite(image)
-    work = np.where(bad, np.nanmedian(image) if (~bad).any() else 0.0, image).astype(np.float64)
+    work = np.where(bad, np.nanmedian(image), image) if bad.any() else np.asarray(image, np.float64)
     mask = bad if bad.any() else None
     bkg = background(work, mask, engine)
     sub = work - bkg.level
@@ -172,11 +183,16 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
     kernel = np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
     sep.set_extract_pixstack(max(300000, sub.size // 2))
     sep.set_sub_object_limit(4096)
+    # SEP runs ten times faster with one noise figure than with a map: use the map only when the
+    # noise really varies across the frame (by more than a third: box-to-box scatter of the noise
+    # estimate itself is about a tenth)
+    lo, hi = float(bkg.rms.min()), float(bkg.rms.max())
+    err = float(np.median(bkg.rms)) if hi <= 1.33 * lo else np.ascontiguousarray(bkg.rms)
     try:
         objs, seg = sep.extract(
             np.ascontiguousarray(sub),
             nsigma,
-            err=np.ascontiguousarray(bkg.rms),
+            err=err,
             minarea=min_area,
             filter_kernel=kernel / kernel.sum(),
             deblend_nthresh=32,

@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
@@ -44,16 +43,15 @@ class Identification:
 
 def wcs_roll(wcs: WCS, x: float, y: float) -> float:
     """Roll (deg, 0..360) of a WCS at pixel (x, y): position angle of the image's +y direction."""
-    a = wcs.pixel_to_world(x, y)
-    b = wcs.pixel_to_world(x, y + 1.0)
-    return float(a.position_angle(b).to_value(u.deg)) % 360.0
+    ra, dec = wcs.all_pix2world([x, x], [y, y + 1.0], 0)
+    return sep_pa(ra[0], dec[0], ra[1], dec[1])[1]
 
 
 def wcs_scale(wcs: WCS, x: float, y: float) -> float:
     """Pixel scale (arcsec/px) of a WCS at pixel (x, y) (geometric mean of the two axes)."""
-    a = wcs.pixel_to_world(x, y)
-    sx = a.separation(wcs.pixel_to_world(x + 1.0, y)).to_value(u.arcsec)
-    sy = a.separation(wcs.pixel_to_world(x, y + 1.0)).to_value(u.arcsec)
+    ra, dec = wcs.all_pix2world([x, x + 1.0, x], [y, y, y + 1.0], 0)
+    sx = sep_pa(ra[0], dec[0], ra[1], dec[1])[0]
+    sy = sep_pa(ra[0], dec[0], ra[2], dec[2])[0]
     return float(math.sqrt(sx * sy))
 
 
@@ -63,9 +61,28 @@ def pixel_angle(dx: float, dy: float, par: int) -> float:
     return math.degrees(math.atan2(-dx if par < 0 else dx, dy))
 
 
-def sky_offset(a: SkyCoord, b: SkyCoord) -> tuple[float, float]:
-    """Separation (arcsec) and position angle (deg, north through east) from a to b."""
-    return float(a.separation(b).to_value(u.arcsec)), float(a.position_angle(b).to_value(u.deg)) % 360.0
+def sep_pa(ra1: float, dec1: float, ra2: float, dec2: float) -> tuple[float, float]:
+    """Separation (arcsec) and position angle (deg, north through east) from (ra1, dec1) to
+    (ra2, dec2), all in degrees (Vincenty's formula, exact at any separation)."""
+    a1, d1, a2, d2 = (math.radians(v) for v in (ra1, dec1, ra2, dec2))
+    da = a2 - a1
+    num1 = math.cos(d2) * math.sin(da)
+    num2 = math.cos(d1) * math.sin(d2) - math.sin(d1) * math.cos(d2) * math.cos(da)
+    den = math.sin(d1) * math.sin(d2) + math.cos(d1) * math.cos(d2) * math.cos(da)
+    sep = math.degrees(math.atan2(math.hypot(num1, num2), den)) * 3600.0
+    return sep, math.degrees(math.atan2(num1, num2)) % 360.0
+
+
+def sky_offset(a, b) -> tuple[float, float]:
+    """Separation (arcsec) and position angle (deg, north through east) from a to b (SkyCoords or
+    anything with ``ra_deg``/``dec_deg``, such as a PredictedBody)."""
+    return sep_pa(*_radec(a), *_radec(b))
+
+
+def _radec(c) -> tuple[float, float]:
+    if hasattr(c, "ra_deg"):
+        return float(c.ra_deg), float(c.dec_deg)
+    return float(c.ra.deg), float(c.dec.deg)
 
 
 def identify(
@@ -97,6 +114,11 @@ def identify(
     scale = (
         wcs_scale(wcs, sources[cands[0]].x, sources[cands[0]].y) if wcs is not None else pixel_scale_arcsec
     )
+    if wcs is not None:
+        ra_c, dec_c = wcs.all_pix2world([sources[k].x for k in cands], [sources[k].y for k in cands], 0)
+        sky = {k: (float(ra_c[n]), float(dec_c[n])) for n, k in enumerate(cands)}
+        ny, nx = _shape_of(wcs)
+        (epx,), (epy,) = wcs.all_world2pix([earth.ra_deg], [earth.dec_deg], 0)
     best: tuple[float, int, int | None] | None = None  # best single-Earth hypothesis
     pair: tuple[float, int, int] | None = None  # best Earth + Moon hypothesis within 3 sigma
     for i in cands:
@@ -105,15 +127,13 @@ def identify(
         e_term = (math.log10(fmax / si.flux)) ** 2
         if wcs is not None:
             # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma
-            ny, nx = _shape_of(wcs)
-            px, py = (float(v) for v in wcs.world_to_pixel(earth.coord))
             tol = 0.1 * math.hypot(nx, ny)
-            e_term += (math.hypot(px - si.x, py - si.y) / tol) ** 2
+            e_term += (math.hypot(epx - si.x, epy - si.y) / tol) ** 2
         if best is None or e_term < best[0]:
             best = (e_term, i, None)
         if moon is None:
             continue
-        sep_pred, pa_pred = sky_offset(earth.coord, moon.coord)
+        sep_pred, pa_pred = sky_offset(earth, moon)
         ratio_pred = 10 ** (-0.4 * (moon.magnitude - earth.magnitude))
         for j in cands:
             if j == i:
@@ -123,11 +143,13 @@ def identify(
             sep_px = math.hypot(dx, dy)
             if sep_px < 1.0:
                 continue
-            chi = e_term + (math.log(sj.flux / si.flux / ratio_pred) / math.log(RATIO_TOLERANCE)) ** 2
-            terms_ok = abs(math.log(sj.flux / si.flux / ratio_pred)) <= 3 * math.log(RATIO_TOLERANCE)
+            lr = math.log(sj.flux / si.flux / ratio_pred)
+            if "saturated" in si.flags:  # Earth's flux is then a lower bound: the ratio an upper one
+                lr = min(lr, 0.0)
+            chi = e_term + (lr / math.log(RATIO_TOLERANCE)) ** 2
+            terms_ok = abs(lr) <= 3 * math.log(RATIO_TOLERANCE)
             if wcs is not None:
-                ci, cj = wcs.pixel_to_world(si.x, si.y), wcs.pixel_to_world(sj.x, sj.y)
-                sep_m, pa_m = sky_offset(ci, cj)
+                sep_m, pa_m = sep_pa(*sky[i], *sky[j])
                 # the Moon's offset from Earth, measured minus predicted, in pixels
                 d_xi = sep_m * math.sin(math.radians(pa_m)) - sep_pred * math.sin(math.radians(pa_pred))
                 d_eta = sep_m * math.cos(math.radians(pa_m)) - sep_pred * math.cos(math.radians(pa_pred))
@@ -147,7 +169,7 @@ def identify(
     if j is not None:
         out.bodies["moon"] = j
         si, sj = sources[i], sources[j]
-        sep_pred, pa_pred = sky_offset(earth.coord, moon.coord)
+        sep_pred, pa_pred = sky_offset(earth, moon)
         dx, dy = sj.x - si.x, sj.y - si.y
         out.roll_deg = (pa_pred - pixel_angle(dx, dy, par)) % 360.0
         out.scale_arcsec = sep_pred / math.hypot(dx, dy)
@@ -181,7 +203,7 @@ def solved_wcs(
     cd = s * (np.array([[-c, n], [n, c]]) if par < 0 else np.array([[c, n], [-n, c]]))
     w = WCS(naxis=2)
     w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    w.wcs.crval = [float(at.ra.deg), float(at.dec.deg)]
+    w.wcs.crval = list(_radec(at))
     w.wcs.crpix = [x + 1.0, y + 1.0]
     w.wcs.cd = cd
     w.wcs.radesys = "ICRS"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from astropy import units as u
@@ -59,9 +59,10 @@ def predict(observer: str, targets: list[str], et: float, correction: str = "LT+
 
 def _north_angle(wcs, coord: SkyCoord) -> float:
     """Angle (rad, atan2 in pixel x/y) of the direction to celestial north at ``coord``."""
-    p0 = np.array(wcs.world_to_pixel(coord), float)
-    p1 = np.array(wcs.world_to_pixel(coord.directional_offset_by(0 * u.deg, 5 * u.arcsec)), float)
-    return math.atan2(p1[1] - p0[1], p1[0] - p0[0])
+    ra, dec = float(coord.ra.deg), float(coord.dec.deg)
+    step = 5.0 / 3600.0 if dec < 89.99 else -5.0 / 3600.0
+    (x0, x1), (y0, y1) = wcs.all_world2pix([ra, ra], [dec, dec + step], 0)
+    return math.atan2(y1 - y0, x1 - x0) if step > 0 else math.atan2(y0 - y1, x0 - x1)
 
 
 def parity(wcs) -> int:
@@ -97,6 +98,11 @@ def body_shapes(camera, observer: str, targets: list[str], et: float, wcs, at: S
     roll = render_roll(camera, wcs, at)
     if roll is None:
         return {}
+    # a detector just big enough for the bodies around ``at`` keeps the rendering small
+    pred = predict(observer, targets, et)
+    reach = max(at.separation(p.coord).to_value(u.rad) for p in pred) / camera.pixel_scale_rad
+    side = int(min(max(camera.columns, camera.rows), 2 * math.ceil(reach) + 64))
+    camera = replace(camera, columns=side, rows=side)
     scene = Scene(
         et,
         observer,
