@@ -26,12 +26,15 @@ MAX_STEPS = 25
 
 @dataclass
 class Shape:
-    """A light distribution on pixels (sums to 1 over the stamp) whose centre sits at (cx, cy)."""
+    """A light distribution on pixels (sums to 1 over the stamp) whose centre sits at (cx, cy),
+    in pixels from the stamp's first pixel centre (0-based)."""
 
     stamp: np.ndarray
     cx: float
     cy: float
     kind: str = "psf"
+    #: the stamp is sampled this many times finer than the pixels (each pixel = q x q cells)
+    oversample: int = 1
 
 
 @dataclass
@@ -72,34 +75,57 @@ def psf_shape(camera) -> Shape:
 
 
 class _Shifter:
-    """Evaluates a shape shifted by (dx, dy) on an n x n window, with its x and y derivatives."""
+    """Evaluates a shape shifted by (dx, dy) on an n x n window, with its x and y derivatives.
+
+    A shape sampled ``q`` times finer than the pixels is moved on its fine grid (where it is well
+    sampled, so the Fourier shift is exact to high accuracy) and then summed into pixels."""
 
     def __init__(self, shape: Shape, n: int, half: int):
-        h, w = shape.stamp.shape
+        q = shape.oversample
+        h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
         size = 1 << int(math.ceil(math.log2(n + max(h, w) + 8)))
         self.o = (size - n) // 2
-        self.n = n
-        canvas = np.zeros((size, size))
+        self.n, self.q, self.size = n, q, size
+        canvas = np.zeros((size * q, size * q))
         fx, fy = shape.cx - math.floor(shape.cx), shape.cy - math.floor(shape.cy)
-        x0 = half + self.o - math.floor(shape.cx)
-        y0 = half + self.o - math.floor(shape.cy)
-        ys, xs = slice(max(y0, 0), min(y0 + h, size)), slice(max(x0, 0), min(x0 + w, size))
+        x0 = (half + self.o - math.floor(shape.cx)) * q
+        y0 = (half + self.o - math.floor(shape.cy)) * q
+        hh, ww = shape.stamp.shape
+        ys = slice(max(y0, 0), min(y0 + hh, size * q))
+        xs = slice(max(x0, 0), min(x0 + ww, size * q))
         canvas[ys, xs] = shape.stamp[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
         self.base = (half + fx, half + fy)  # centre in window coordinates before any shift
+        self.canvas = canvas
         self.spec = np.fft.rfft2(canvas)
-        self.kx = np.fft.rfftfreq(size)[None, :]
-        self.ky = np.fft.fftfreq(size)[:, None]
-        self.size = size
+        self.kx = np.fft.rfftfreq(size * q)[None, :]
+        self.ky = np.fft.fftfreq(size * q)[:, None]
 
-    def __call__(self, cx: float, cy: float):
-        """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""
-        dx, dy = cx - self.base[0], cy - self.base[1]
-        ramp = np.exp(-2j * np.pi * (self.kx * dx + self.ky * dy))
-        s = self.spec * ramp
+    def _pixels(self, spec) -> np.ndarray:
+        q, size = self.q, self.size
+        fine = np.fft.irfft2(spec, (size * q, size * q))
+        if q > 1:
+            fine = fine.reshape(size, q, size, q).sum(axis=(1, 3))
         sl = slice(self.o, self.o + self.n)
-        m = np.fft.irfft2(s, (self.size, self.size))[sl, sl]
-        gx = np.fft.irfft2(s * (-2j * np.pi * self.kx), (self.size, self.size))[sl, sl]
-        gy = np.fft.irfft2(s * (-2j * np.pi * self.ky), (self.size, self.size))[sl, sl]
+        return fine[sl, sl]
+
+    def at_cells(self, a: int, b: int) -> np.ndarray:
+        """The shape moved by whole fine cells (a, b): exact, no interpolation."""
+        q, size = self.q, self.size
+        fine = np.roll(self.canvas, (b, a), axis=(0, 1))
+        if q > 1:
+            fine = fine.reshape(size, q, size, q).sum(axis=(1, 3))
+        sl = slice(self.o, self.o + self.n)
+        return fine[sl, sl]
+
+    def __call__(self, cx: float, cy: float, derivatives: bool = True):
+        """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""
+        dx, dy = (cx - self.base[0]) * self.q, (cy - self.base[1]) * self.q
+        s = self.spec * np.exp(-2j * np.pi * (self.kx * dx + self.ky * dy))
+        m = self._pixels(s)
+        if not derivatives:
+            return m, None, None
+        gx = self._pixels(s * (-2j * np.pi * self.kx * self.q))
+        gy = self._pixels(s * (-2j * np.pi * self.ky * self.q))
         return m, gx, gy
 
 
@@ -115,15 +141,17 @@ def fit_shape(
     exclude: tuple[np.ndarray, int] | None = None,
     half: int | None = None,
     background: float | None = None,
+    search: bool = False,
 ) -> CentroidFit | None:
     """Fit ``shape`` (position, flux, background) near (x, y) in ``image`` (background not removed).
 
     ``noise_rms`` is the background noise (scalar or a map like ``image``), ``gain`` electrons per
     image unit (None: Poisson term left out), ``exclude`` a (segmentation map, own label) pair:
-    pixels of other sources are left out.
+    pixels of other sources are left out. ``search`` (for saturated sources) first tries a grid
+    of exact whole-cell moves of a finely sampled shape around the place it was rendered for.
     Returns None when too few usable pixels remain.
     """
-    h, w = shape.stamp.shape
+    h, w = (v // shape.oversample for v in shape.stamp.shape)
     half = half if half is not None else int(max(4, math.ceil(max(h, w) / 2) + 1))
     n = 2 * half + 1
     ix, iy = int(round(x)), int(round(y))
@@ -153,10 +181,7 @@ def fit_shape(
         margin = 4.0 * math.sqrt(max(saturation, 0.0) / gain) if gain else 0.5
         sat = np.isfinite(win) & (win >= saturation - max(margin, 0.5))
         n_sat = int(sat.sum())
-        if n_sat:
-            from scipy.ndimage import binary_dilation
-
-            use &= ~binary_dilation(sat)
+        use &= ~sat
     if use.sum() < 6:
         return None
     shifter = _Shifter(shape, n, half)
@@ -168,6 +193,10 @@ def fit_shape(
         if background is None
         else background
     )
+    if n_sat and search:
+        # a clipped core leaves a chi-square surface with a false minimum near each whole-pixel
+        # shift: start Gauss-Newton from the best of a grid of exact moves
+        cx, cy = _grid_start(shifter, d, use, var0, cx, cy)
     m, _, _ = shifter(cx, cy)
     denom = float((m[use] ** 2).sum())
     flux = float(((d - bkg) * m)[use].sum() / denom) if denom > 0 else float(np.nansum(win - bkg))
@@ -228,6 +257,32 @@ def fit_shape(
         method=shape.kind,
         converged=converged,
     )
+
+
+def _grid_start(shifter, d, use, var0, cx, cy):
+    """The best start among the shape's whole-fine-cell moves within about 1.3 px of the place it
+    was rendered for (exact models, no interpolation); flux and background solved at each."""
+    q = shifter.q
+    reach = max(1, int(round(1.34 * q)))
+    best = (math.inf, cx, cy)
+    w = np.sqrt(np.where(use, 1.0 / var0, 0.0)[use])
+    dd = d[use] * w
+    ones = w
+    for a in range(-reach, reach + 1):
+        for b in range(-reach, reach + 1):
+            m = shifter.at_cells(a, b)[use] * w
+            # two-parameter weighted least squares in closed form
+            s11, s12, s22 = m @ m, m @ ones, ones @ ones
+            t1, t2 = m @ dd, ones @ dd
+            det = s11 * s22 - s12 * s12
+            if det <= 0:
+                continue
+            f = (t1 * s22 - t2 * s12) / det
+            bg = (s11 * t2 - s12 * t1) / det
+            chi = float(((dd - f * m - bg * ones) ** 2).sum())
+            if chi < best[0]:
+                best = (chi, shifter.base[0] + a / q, shifter.base[1] + b / q)
+    return best[1], best[2]
 
 
 def fit_gaussian(

@@ -34,8 +34,10 @@ def compare(
     pixel_scale_arcsec: float | None,
     stretched: bool = False,
     psf_npix: float = 10.0,
+    blend_px: float = 4.0,
 ) -> dict:
-    """The comparison as a plain dict (JSON-ready); ``verdict`` is one line."""
+    """The comparison as a plain dict (JSON-ready); ``verdict`` is one line. ``blend_px``: a Moon
+    predicted closer than this to Earth's limb cannot be told apart from Earth (2 PSF widths)."""
     pred = {p.name: p for p in predicted}
     src = sources.sources
     out: dict = {"verdict": "", "notes": list(ident.notes)}
@@ -52,6 +54,13 @@ def compare(
     if "moon" not in ident.bodies:
         if pm is None:
             out["verdict"] = "Earth found (the Moon was not asked for)"
+            return out
+        sep_arcsec = sky_offset(pe, pm)[0]
+        if scale and sep_arcsec / scale < pe.diameter_arcsec / scale / 2 + blend_px:
+            out["verdict"] = (
+                f"Moon not separable: predicted {sep_arcsec / scale:.1f} px from Earth's centre, "
+                "within Earth's image"
+            )
             return out
         out["moon_upper_limit_v"] = _upper_limit(sources, e, pe, pm, wcs, psf_npix)
         lim = out["moon_upper_limit_v"]

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from astropy.coordinates import SkyCoord
 from astropy.wcs import WCS
 
 from ..timescales import et_to_iso
@@ -128,15 +127,33 @@ def measure(
     frame_wcs = obs.wcs if obs.wcs is not None else solved
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image: its centre, not its light centre (phase, size)
-        e = srcs.sources[ident.bodies["earth"]]
-        ra, dec = frame_wcs.all_pix2world([e.x], [e.y], 0)
-        at = SkyCoord(float(ra[0]), float(dec[0]), unit="deg")
-        shapes = body_shapes(obs.camera, obs.observer, targets, obs.et, frame_wcs, at)
-        for name, k in ident.bodies.items():
-            s = srcs.sources[k]
-            if name in shapes:
-                f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, shapes[name], fwhm)
-                if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + shapes[name].stamp.shape[0] / 2:
+        shapes: dict = {}
+        for step in range(2):  # render at the measured phase, fit, once more at the refined phase
+            where = {name: (srcs.sources[k].x, srcs.sources[k].y) for name, k in ident.bodies.items()}
+            # a saturated body is fitted on its wings, far from where it was rendered: finer cells
+            fine = {name: 3 for name, k in ident.bodies.items() if "saturated" in srcs.sources[k].flags}
+            shapes = body_shapes(obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, fine)
+            for name, k in ident.bodies.items():
+                s = srcs.sources[k]
+                if name not in shapes:
+                    continue
+                # the disk and the PSF's core and first rings: a wider window only adds the
+                # neighbours' wings (the Moon beside a saturated Earth)
+                diam = pred[name].diameter_arcsec / 3600 / math.degrees(obs.camera.pixel_scale_rad)
+                half = int(math.ceil(diam / 2 + 2 * fwhm + 4))
+                f = fit_source(
+                    obs,
+                    srcs.background,
+                    srcs.segmentation,
+                    s.label,
+                    s.x,
+                    s.y,
+                    shapes[name],
+                    fwhm,
+                    half,
+                    search=step == 0,
+                )
+                if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + diam / 2:
                     update_source(s, f)
         if not shapes:
             notes.append(
@@ -156,6 +173,7 @@ def measure(
         pixel_scale_arcsec=scale,
         stretched=obs.stretched,
         psf_npix=psf_npix,
+        blend_px=2 * fwhm + 1,
     )
     return Measurement(obs, srcs, ident, predicted, comp, solved, notes)
 
@@ -171,6 +189,4 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
     sep, pa = sky_offset(pred["earth"], pred["moon"])
     ident.roll_deg = (pa - pixel_angle(m.x - e.x, m.y - e.y, ident.parity)) % 360.0
     ident.scale_arcsec = sep / math.hypot(m.x - e.x, m.y - e.y)
-    return solved_wcs(
-        e.x, e.y, pred["earth"], ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape
-    )
+    return solved_wcs(e.x, e.y, pred["earth"], ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape)

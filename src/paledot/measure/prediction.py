@@ -89,48 +89,72 @@ def render_roll(camera, wcs, coord: SkyCoord) -> float | None:
     return math.degrees(sense * _wrap(_north_angle(wcs, coord) - a0))
 
 
-def body_shapes(camera, observer: str, targets: list[str], et: float, wcs, at: SkyCoord) -> dict[str, Shape]:
-    """Each target's noiseless image (normalised) with its centre, rendered oriented like ``wcs``.
+def body_shapes(
+    camera,
+    observer: str,
+    predicted: list[PredictedBody],
+    et: float,
+    wcs,
+    positions: dict[str, tuple[float, float]],
+    oversample: dict[str, int] | None = None,
+) -> dict[str, Shape]:
+    """Each body's noiseless image (normalised), rendered alone, oriented like ``wcs`` and placed at
+    the same sub-pixel phase as its position in ``positions`` (frame pixels), with its centre.
 
-    Empty when the WCS is mirrored relative to ``render``'s or nothing lands on the detector."""
-    from ..render import Pointing, Scene, render
+    Rendering at the right phase (rather than moving one rendering by Fourier interpolation)
+    keeps an undersampled body exact, which matters most when a saturated core leaves only its
+    faint wings to fit; ``oversample`` (per body) renders on pixels that many times finer, for
+    fits that must move the image by whole pixels. Empty when the WCS is mirrored relative to
+    ``render``'s."""
+    from ..render import Pointing, Scene, build_wcs, camera_axes, render
 
-    roll = render_roll(camera, wcs, at)
-    if roll is None:
-        return {}
-    # a detector just big enough for the bodies around ``at`` keeps the rendering small
-    pred = predict(observer, targets, et)
-    reach = max(at.separation(p.coord).to_value(u.rad) for p in pred) / camera.pixel_scale_rad
-    side = int(min(max(camera.columns, camera.rows), 2 * math.ceil(reach) + 64))
-    camera = replace(camera, columns=side, rows=side)
-    scene = Scene(
-        et,
-        observer,
-        targets,
-        camera,
-        Pointing("radec", ra_deg=float(at.ra.deg), dec_deg=float(at.dec.deg), roll_deg=roll),
-        noise=False,
-        seed=None,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            frame = render(scene)
-        except PaledotError:
-            return {}
     out: dict[str, Shape] = {}
-    img = frame.expected
-    for b in frame.bodies:
-        if not b.in_frame or b.electrons <= 0:
+    for p in predicted:
+        if p.name not in positions:
             continue
-        x, y = (float(v) for v in frame.wcs.world_to_pixel(SkyCoord(b.ra_deg * u.deg, b.dec_deg * u.deg)))
-        half = int(math.ceil(b.diameter_px / 2 + 6))
-        ix, iy = int(round(x)), int(round(y))
-        y0, x0 = max(iy - half, 0), max(ix - half, 0)
-        stamp = np.array(img[y0 : iy + half + 1, x0 : ix + half + 1], float)
-        # leave out the other bodies' light: keep only this body's share where they overlap
-        total = stamp.sum()
+        x, y = positions[p.name]
+        roll = render_roll(camera, wcs, p.coord)
+        if roll is None:
+            return {}
+        q = int((oversample or {}).get(p.name, 1))
+        diam = p.diameter_arcsec / 3600.0 / math.degrees(camera.pixel_scale_rad)
+        side = int(min(4096 // q, math.ceil(diam) + 40))
+        # q times finer pixels, same optics: the same sky through the same PSF, sampled finer
+        cam = replace(
+            camera,
+            columns=side * q,
+            rows=side * q,
+            pixel_pitch_um=camera.pixel_pitch_um / q,
+            psf_fwhm_px=camera.psf_fwhm_px * q,
+        )
+        c = p.coord.cartesian.xyz.value
+        w0 = build_wcs(cam, camera_axes(c, math.radians(roll)))
+        (bx,), (by,) = w0.all_world2pix([p.ra_deg], [p.dec_deg], 0)
+        bx, by = (bx - (q - 1) / 2.0) / q, (by - (q - 1) / 2.0) / q  # on the coarse pixel grid
+        dx = (x - bx + 0.5) % 1.0 - 0.5
+        dy = (y - by + 0.5) % 1.0 - 0.5
+        cx, cy = (side * q - 1) / 2.0, (side * q - 1) / 2.0
+        (ra,), (dec,) = w0.all_pix2world([cx - dx * q], [cy - dy * q], 0)
+        scene = Scene(
+            et,
+            observer,
+            [p.name],
+            cam,
+            Pointing("radec", ra_deg=float(ra), dec_deg=float(dec), roll_deg=roll),
+            noise=False,
+            seed=None,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                frame = render(scene)
+            except PaledotError:
+                continue
+        total = float(frame.expected.sum())
         if total <= 0:
             continue
-        out[b.name] = Shape(stamp / total, x - x0, y - y0, "template")
+        (tx,), (ty,) = frame.wcs.all_world2pix([p.ra_deg], [p.dec_deg], 0)
+        # fine cell (j) lies in coarse pixel j // q, whose centre is fine (j // q) q + (q - 1) / 2
+        ccx, ccy = (tx - (q - 1) / 2.0) / q, (ty - (q - 1) / 2.0) / q
+        out[p.name] = Shape(frame.expected.astype(float) / total, float(ccx), float(ccy), "template", q)
     return out

@@ -119,7 +119,7 @@ def _read_fits(p: Path) -> Observation:
                 raise PaledotError(f"{str(p)!r} holds no image data")
             data = np.array(hdu.data, dtype=np.float64)
             header = hdu.header.copy()
-            primary = hdul[0].header.copy()
+            primary = hdul[0].header.copy() if hdu is not hdul[0] else None
     except PaledotError:
         raise
     except (OSError, ValueError, IndexError, TypeError) as exc:
@@ -128,8 +128,14 @@ def _read_fits(p: Path) -> Observation:
         data = data[:3].mean(axis=0)
     if data.ndim != 2:
         raise PaledotError(f"{str(p)!r} is not a 2-D image: its data has shape {data.shape}")
-    merged = primary.copy()
-    merged.update(header)
+    merged = header
+    if primary is not None:  # an image extension: the primary header's keys count too
+        merged = primary.copy()
+        for card in header.cards:
+            try:
+                merged[card.keyword] = card.value
+            except (ValueError, KeyError):  # an unparsable card: skip it, it says nothing we use
+                continue
     wcs = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FITSFixedWarning)
@@ -143,16 +149,19 @@ def _read_fits(p: Path) -> Observation:
     for key in ("DATE-OBS", "DATE_OBS", "MJD-OBS"):
         if key in merged and str(merged[key]).strip():
             value = merged[key]
-            text = f"MJD{float(value)}" if key == "MJD-OBS" else str(value)
+            text = f"JD{float(value) + 2400000.5}" if key == "MJD-OBS" else str(value).strip()
+            old = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d)", text)  # the pre-2000 FITS form DD/MM/YY
+            if old:
+                text = f"19{old.group(3)}-{old.group(2)}-{old.group(1)}"
             scale = str(merged.get("TIMESYS", "UTC")).strip().upper()
             if scale not in ("UTC", ""):
-                warnings.warn(f"{p.name}: TIMESYS {scale} read as UTC", stacklevel=3)
-            obs.et = (
-                float(to_et(text)[0])
-                if key != "MJD-OBS"
-                else float(to_et(f"JD{float(value) + 2400000.5}")[0])
-            )
-            obs.meta["time_from"] = f"header {key}"
+                obs.meta.setdefault("warnings", []).append(f"TIMESYS {scale} read as UTC")
+            try:
+                obs.et = float(to_et(text)[0])
+                obs.meta["time_from"] = f"header {key}"
+            except PaledotError:
+                note = f"header {key} {text!r} is not a time paledot reads"
+                obs.meta.setdefault("warnings", []).append(note)
             break
     for key in ("EXPTIME", "EXPOSURE", "ITIME"):
         if key in merged:

@@ -125,7 +125,16 @@ def _others(seg: np.ndarray, label: int) -> tuple[np.ndarray, int] | None:
 
 
 def fit_source(
-    obs, bkg, seg, label, x, y, shape: Shape | None, fwhm: float, half: int | None = None
+    obs,
+    bkg,
+    seg,
+    label,
+    x,
+    y,
+    shape: Shape | None,
+    fwhm: float,
+    half: int | None = None,
+    search: bool = False,
 ) -> CentroidFit | None:
     """Fit one source at (x, y): with ``shape`` if given, else a Gaussian."""
     exclude = _others(seg, label)
@@ -140,6 +149,7 @@ def fit_source(
             saturation=obs.saturation,
             exclude=exclude,
             half=half,
+            search=search,
         )
     return fit_gaussian(
         obs.image,
