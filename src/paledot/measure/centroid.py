@@ -109,13 +109,23 @@ class _Shifter:
         return fine[sl, sl]
 
     def at_cells(self, a: int, b: int) -> np.ndarray:
-        """The shape moved by whole fine cells (a, b): exact, no interpolation."""
-        q, size = self.q, self.size
-        fine = np.roll(self.canvas, (b, a), axis=(0, 1))
-        if q > 1:
-            fine = fine.reshape(size, q, size, q).sum(axis=(1, 3))
-        sl = slice(self.o, self.o + self.n)
-        return fine[sl, sl]
+        """The shape moved by whole fine cells (a, b): exact, no interpolation. Each of the q x q
+        sub-pixel phases is summed into pixels once; whole pixels are then a slice."""
+        q = self.q
+        key = (a % q, b % q)
+        if not hasattr(self, "_binned"):
+            self._binned: dict = {}
+        if key not in self._binned:
+            fine = np.roll(self.canvas, (key[1], key[0]), axis=(0, 1))
+            if q > 1:
+                fine = fine.reshape(self.size, q, self.size, q).sum(axis=(1, 3))
+            self._binned[key] = fine
+        coarse = self._binned[key]
+        sx, sy = a // q, b // q
+        y0, x0 = self.o - sy, self.o - sx
+        if min(x0, y0) < 0 or max(x0, y0) + self.n > self.size:
+            return np.roll(coarse, (sy, sx), axis=(0, 1))[self.o : self.o + self.n, self.o : self.o + self.n]
+        return coarse[y0 : y0 + self.n, x0 : x0 + self.n]
 
     def __call__(self, cx: float, cy: float, derivatives: bool = True):
         """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""

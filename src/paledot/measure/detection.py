@@ -89,11 +89,23 @@ def background(image: np.ndarray, mask: np.ndarray | None = None, engine: str = 
     return Background(np.asarray(level, float), np.maximum(np.asarray(rms, float), floor), g)
 
 
-def _interp_matrix(n: int, cells: int) -> np.ndarray:
-    """Weights (n x cells) that interpolate cell-centre values linearly onto n pixels."""
-    centres = (np.arange(cells) + 0.5) * n / cells - 0.5
-    eye = np.eye(cells)
-    return np.stack([np.interp(np.arange(n), centres, eye[k]) for k in range(cells)], axis=1)
+def _upsample(grid: np.ndarray, ny: int, nx: int) -> np.ndarray:
+    """Bilinear interpolation of box-centre values onto every pixel (flat beyond the outer centres).
+
+    Two gathers per axis rather than a matrix product: BLAS threads cost more than they save on a
+    busy machine for so thin a product."""
+
+    def weights(n: int, cells: int):
+        centres = (np.arange(cells) + 0.5) * n / cells - 0.5
+        pos = np.clip(np.interp(np.arange(n), centres, np.arange(cells)), 0, cells - 1)
+        i0 = np.floor(pos).astype(int)
+        i1 = np.minimum(i0 + 1, cells - 1)
+        return i0, i1, pos - i0
+
+    r0, r1, tr = weights(ny, grid.shape[0])
+    rows = grid[r0] * (1 - tr)[:, None] + grid[r1] * tr[:, None]
+    c0, c1, tc = weights(nx, grid.shape[1])
+    return rows[:, c0] * (1 - tc) + rows[:, c1] * tc
 
 
 def _censored_background(image: np.ndarray, mask: np.ndarray | None, box: int) -> Background:
@@ -115,9 +127,8 @@ def _censored_background(image: np.ndarray, mask: np.ndarray | None, box: int) -
     p50, p84 = np.percentile(cells, [50, 84.13], axis=-1)
     p50 = median_filter(p50, 3, mode="nearest")
     rms = median_filter(np.maximum(p84 - p50, 1e-12), 3, mode="nearest")
-    wy, wx = _interp_matrix(ny, by), _interp_matrix(nx, bx)
-    level = wy @ p50 @ wx.T
-    rmap = wy @ rms @ wx.T
+    level = _upsample(p50, ny, nx)
+    rmap = _upsample(rms, ny, nx)
     return Background(level, np.maximum(rmap, 1e-12), float(np.median(rms)))
 
 
