@@ -24,7 +24,7 @@ def add_commands(sub) -> None:
     m.add_argument("--format", default="table", choices=("table", "json"))
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
     m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
-    m.add_argument("--nsigma", type=float, default=5.0, help="detection threshold in sigma (default 5)")
+    m.add_argument("--nsigma", type=float, default=4.0, help="detection threshold in sigma (default 4)")
     m.add_argument(
         "--mirrored",
         action="store_true",

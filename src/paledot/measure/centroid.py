@@ -63,6 +63,17 @@ class CentroidFit:
     sigma_y: float = float("nan")
 
 
+def light_offset(shape: Shape) -> tuple[float, float]:
+    """Light centre minus centre of a shape, px (a crescent's light sits toward the Sun)."""
+    q = shape.oversample
+    img = shape.stamp
+    total = float(img.sum())
+    ys, xs = np.indices(img.shape)
+    fx = float((img * xs).sum()) / total
+    fy = float((img * ys).sum()) / total
+    return (fx - (q - 1) / 2.0) / q - shape.cx, (fy - (q - 1) / 2.0) / q - shape.cy
+
+
 def psf_shape(camera) -> Shape:
     """The camera's PSF integrated over pixels, centred on the middle pixel (from ``render``)."""
     from ..render import CONV_OVERSAMPLE, psf_kernel

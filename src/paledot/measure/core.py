@@ -9,6 +9,7 @@ import numpy as np
 from astropy.wcs import WCS
 
 from ..timescales import et_to_iso
+from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
 from .prediction import PredictedBody, body_shapes, predict
@@ -94,7 +95,7 @@ def measure(
     targets: list[str] | tuple[str, ...] = ("earth", "moon"),
     *,
     engine: str = "sep",
-    nsigma: float = 5.0,
+    nsigma: float = 4.0,
     correction: str = "LT+S",
     par: int | None = None,
 ) -> Measurement:
@@ -141,17 +142,13 @@ def measure(
                 # neighbours' wings (the Moon beside a saturated Earth)
                 diam = pred[name].diameter_arcsec / 3600 / math.degrees(obs.camera.pixel_scale_rad)
                 half = int(math.ceil(diam / 2 + 2 * fwhm + 4))
+                x0, y0 = s.x, s.y
+                if step == 0:  # from the light centre to the body's centre, as the rendering has it
+                    ox, oy = light_offset(shapes[name])
+                    x0, y0 = s.x - ox, s.y - oy
+                sh = shapes[name]
                 f = fit_source(
-                    obs,
-                    srcs.background,
-                    srcs.segmentation,
-                    s.label,
-                    s.x,
-                    s.y,
-                    shapes[name],
-                    fwhm,
-                    half,
-                    search=step == 0,
+                    obs, srcs.background, srcs.segmentation, s.label, x0, y0, sh, fwhm, half, step == 0
                 )
                 if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + diam / 2:
                     update_source(s, f)

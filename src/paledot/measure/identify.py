@@ -101,7 +101,21 @@ def identify(
     pred = {p.name: p for p in predicted}
     par = parity(wcs) if wcs is not None else (par if par is not None else -1)
     out = Identification(parity=par)
-    cands = [k for k, s in enumerate(sources) if s.pointlike and s.flux > 0][:MAX_CANDIDATES]
+    scale = None
+    if wcs is not None:
+        scale = wcs_scale(wcs, *(0.5 * (n - 1) for n in (_shape_of(wcs)[1], _shape_of(wcs)[0])))
+    elif pixel_scale_arcsec:
+        scale = pixel_scale_arcsec
+    # an extended source may still be a body seen close (Earth 30 px across from Venus): it stays
+    # a candidate while no bigger than the biggest predicted body plus the PSF's reach
+    biggest = max((p.diameter_arcsec for p in predicted), default=0.0) / scale + 6 if scale else 0.0
+
+    def usable(s: Source) -> bool:
+        if "hot" in s.flags or s.flux <= 0:
+            return False
+        return s.pointlike or 2 * math.sqrt(s.area / math.pi) <= biggest
+
+    cands = [k for k, s in enumerate(sources) if usable(s)][:MAX_CANDIDATES]
     if not cands:
         out.notes.append("no point-like source in the frame")
         return out

@@ -89,7 +89,7 @@ def find_sources(
     obs: Observation,
     *,
     engine: str = "sep",
-    nsigma: float = 5.0,
+    nsigma: float = 4.0,
     min_area: int = 3,
     fit: bool = True,
     max_fitted: int = MAX_FITTED,
