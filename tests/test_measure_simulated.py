@@ -52,8 +52,10 @@ def _shifted(scene, frame, dx, dy):
     roll = scene.pointing.roll_deg
     # the boresight RA/Dec moved; keep the roll measured at the new boresight equal to the old one
     s = dataclasses.replace(
-        scene, pointing=Pointing("radec", ra_deg=float(c.ra.deg), dec_deg=float(c.dec.deg), roll_deg=roll),
-        noise=False, exposure=frame.exposure_s,
+        scene,
+        pointing=Pointing("radec", ra_deg=float(c.ra.deg), dec_deg=float(c.dec.deg), roll_deg=roll),
+        noise=False,
+        exposure=frame.exposure_s,
     )
     return render(s).expected.astype(float)
 
@@ -100,8 +102,15 @@ def results(tmp_path_factory):
     out = []
     for n in range(N_FRAMES):
         et, observer, roll, exposure, fraction = _frame_params(rng)
-        scene = Scene(et, observer, ["earth", "moon"], CAMERA, Pointing(roll_deg=roll), auto_fraction=fraction,
-                      seed=int(rng.integers(1 << 30)))
+        scene = Scene(
+            et,
+            observer,
+            ["earth", "moon"],
+            CAMERA,
+            Pointing(roll_deg=roll),
+            auto_fraction=fraction,
+            seed=int(rng.integers(1 << 30)),
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = render(scene)
@@ -118,13 +127,16 @@ def results(tmp_path_factory):
             tx, ty = _truth(frame, b)
             s = m.body(b.name)
             rec["bodies"][b.name] = {
-                "truth": (tx, ty), "snr": b.snr if b.electrons > 0 else 0.0, "in_frame": b.in_frame,
-                "saturated": b.saturated, "diameter": b.diameter_px,
+                "truth": (tx, ty),
+                "snr": b.snr if b.electrons > 0 else 0.0,
+                "in_frame": b.in_frame,
+                "saturated": b.saturated,
+                "diameter": b.diameter_px,
                 "found": None if s is None else (s.x, s.y, s.x_err, s.y_err),
             }
         e, mo = rec["bodies"]["earth"], rec["bodies"]["moon"]
         rec["sep_px"] = math.hypot(e["truth"][0] - mo["truth"][0], e["truth"][1] - mo["truth"][1])
-        if e["found"] and mo["found"] and rec["sep_px"] > 50:
+        if e["found"] and mo["found"] and rec["sep_px"] > 50 and mo["snr"] >= 20:
             obs.wcs = None  # a press picture: no WCS, roll and scale from the pair
             m2 = measure(obs, par=parity(frame.wcs))
             rec["roll_solved"] = m2.identification.roll_deg
@@ -169,7 +181,7 @@ def test_centroid_at_snr_50_within_0_05_px_and_1_5_crb(results):
             b = rec["bodies"][name]
             if b["found"] is None or b["snr"] < 50 or b["saturated"] or not _expect(rec, name):
                 continue
-            if len(crbs) < 60:  # the bound costs four renders: sixty bodies pin it
+            if len(crbs) < 40:  # the bound costs four renders: forty bodies pin it
                 crbs.append(_crb(rec["scene"], rec["frame"], rec["frame"].body(name)))
                 errs.append(math.dist(b["found"][:2], b["truth"]) / math.sqrt(2))
     assert len(errs) >= 10
@@ -181,29 +193,44 @@ def test_centroid_at_snr_50_within_0_05_px_and_1_5_crb(results):
 
 
 def test_roll_from_the_pair_within_0_1_degree(results):
+    """Pairs over 50 px apart with the Moon at SNR >= 20 (below that its centroid noise alone,
+    about 0.1 px, turns the pair by 0.1 degree at 50 px)."""
     diffs = [((r["roll_solved"] - r["roll_true"] + 180) % 360 - 180) for r in results if "roll_solved" in r]
     assert len(diffs) >= 10
     assert max(abs(d) for d in diffs) <= 0.1, f"worst roll error {max(abs(d) for d in diffs):.3f} deg"
 
 
 def test_saturated_earth_within_0_2_px(results):
-    errs = [math.dist(r["bodies"]["earth"]["found"][:2], r["bodies"]["earth"]["truth"]) for r in results
-            if r["bodies"]["earth"]["saturated"] and r["bodies"]["earth"]["found"] and _expect(r, "earth")]
+    errs = [
+        math.dist(r["bodies"]["earth"]["found"][:2], r["bodies"]["earth"]["truth"])
+        for r in results
+        if r["bodies"]["earth"]["saturated"] and r["bodies"]["earth"]["found"] and _expect(r, "earth")
+    ]
     assert len(errs) >= 5
     assert max(errs) <= 0.2, f"worst saturated Earth {max(errs):.3f} px"
 
 
 def test_round_trip_verdict_fits_with_residual_under_0_05_px(results):
-    judged = [r["m"] for r in results if r["m"].comparison.get("residual_px") is not None
-              and r["bodies"]["moon"]["snr"] >= 50 and not r["bodies"]["earth"]["saturated"]]
+    judged = [
+        r["m"]
+        for r in results
+        if r["m"].comparison.get("residual_px") is not None
+        and r["bodies"]["moon"]["snr"] >= 50
+        and not r["bodies"]["earth"]["saturated"]
+    ]
     assert len(judged) >= 5
     assert all(m.verdict == "fits" for m in judged)
     assert max(m.comparison["residual_px"] for m in judged) < 0.05
 
 
 def test_no_moon_invented_below_the_noise(results):
-    faint = [r for r in results if r["bodies"]["moon"]["in_frame"] and r["bodies"]["moon"]["snr"] < 3
-             and r["bodies"]["earth"]["found"]]
+    faint = [
+        r
+        for r in results
+        if r["bodies"]["moon"]["in_frame"]
+        and r["bodies"]["moon"]["snr"] < 3
+        and r["bodies"]["earth"]["found"]
+    ]
     for r in faint:
         assert r["bodies"]["moon"]["found"] is None
         assert r["m"].verdict.startswith("Moon not found: upper limit V >")

@@ -121,6 +121,8 @@ def measure(
     fwhm = source_fwhm(obs)
     for k in ident.bodies.values():  # first a PSF (or Gaussian) fit: the light centre
         s = srcs.sources[k]
+        if "saturated" in s.flags:  # a clipped core fits no PSF: keep the isophotal centre
+            continue
         f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
         if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
             update_source(s, f)

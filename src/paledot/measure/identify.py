@@ -113,7 +113,9 @@ def identify(
     def usable(s: Source) -> bool:
         if "hot" in s.flags or s.flux <= 0:
             return False
-        return s.pointlike or 2 * math.sqrt(s.area / math.pi) <= biggest
+        # a saturated body's isophote spreads far into its wings: give it three times the room
+        room = 3 * biggest if "saturated" in s.flags else 1.5 * biggest
+        return s.pointlike or 2 * math.sqrt(s.area / math.pi) <= room
 
     cands = [k for k, s in enumerate(sources) if usable(s)][:MAX_CANDIDATES]
     if not cands:
