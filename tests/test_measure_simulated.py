@@ -34,6 +34,16 @@ from paledot.measure.prediction import parity  # noqa: E402
 from paledot.render import Pointing, Scene, render  # noqa: E402
 
 N_FRAMES = int(os.environ.get("PALEDOT_MEASURE_FRAMES", "200"))
+#: What each test measured, printed when the module ends (``pytest -s`` shows it).
+SUMMARY: dict = {"frames": N_FRAMES}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_summary():
+    yield
+    print("\nmeasure on simulated frames:", SUMMARY)
+
+
 #: The SRC's optics and electronics on its central 512 x 512 pixels (a quarter of the render time).
 CAMERA = dataclasses.replace(load_camera("hrsc-src"), columns=512, rows=512)
 OBSERVERS = ["mars", "mars", "mars", "jupiter", "venus"]
@@ -170,6 +180,7 @@ def test_identification_right_in_at_least_99_5_percent(results):
                 ok = got is None
             right += ok
             wrong += not ok
+    SUMMARY["identification"] = f"{right} right of {right + wrong}"
     assert right + wrong > 0.9 * len(results)
     assert right / (right + wrong) >= 0.995, f"{wrong} wrong of {right + wrong}"
 
@@ -188,6 +199,7 @@ def test_centroid_at_snr_50_within_0_05_px_and_1_5_crb(results):
     errs, crbs = np.array(errs), np.array(crbs)
     rms_err = math.sqrt(np.mean(errs**2))
     rms_crb = math.sqrt(np.mean(crbs**2))
+    SUMMARY["centroid_snr50"] = f"{len(errs)} bodies, rms {rms_err:.4f} px, rms CRB {rms_crb:.4f} px"
     assert rms_err <= 0.05, f"rms per-axis error {rms_err:.4f} px"
     assert rms_err <= 1.5 * rms_crb, f"rms error {rms_err:.4f} px vs rms CRB {rms_crb:.4f} px"
 
@@ -197,6 +209,7 @@ def test_roll_from_the_pair_within_0_1_degree(results):
     about 0.1 px, turns the pair by 0.1 degree at 50 px)."""
     diffs = [((r["roll_solved"] - r["roll_true"] + 180) % 360 - 180) for r in results if "roll_solved" in r]
     assert len(diffs) >= 10
+    SUMMARY["roll"] = f"{len(diffs)} pairs, worst {max(abs(d) for d in diffs):.4f} deg"
     assert max(abs(d) for d in diffs) <= 0.1, f"worst roll error {max(abs(d) for d in diffs):.3f} deg"
 
 
@@ -207,6 +220,7 @@ def test_saturated_earth_within_0_2_px(results):
         if r["bodies"]["earth"]["saturated"] and r["bodies"]["earth"]["found"] and _expect(r, "earth")
     ]
     assert len(errs) >= 5
+    SUMMARY["saturated_earth"] = f"{len(errs)} frames, worst {max(errs):.4f} px"
     assert max(errs) <= 0.2, f"worst saturated Earth {max(errs):.3f} px"
 
 
@@ -219,6 +233,9 @@ def test_round_trip_verdict_fits_with_residual_under_0_05_px(results):
         and not r["bodies"]["earth"]["saturated"]
     ]
     assert len(judged) >= 5
+    SUMMARY["round_trip"] = (
+        f"{len(judged)} frames, worst residual {max(m.comparison['residual_px'] for m in judged):.4f} px"
+    )
     assert all(m.verdict == "fits" for m in judged)
     assert max(m.comparison["residual_px"] for m in judged) < 0.05
 
@@ -231,6 +248,7 @@ def test_no_moon_invented_below_the_noise(results):
         and r["bodies"]["moon"]["snr"] < 3
         and r["bodies"]["earth"]["found"]
     ]
+    SUMMARY["moon_below_noise"] = f"{len(faint)} frames, none invented"
     for r in faint:
         assert r["bodies"]["moon"]["found"] is None
         assert r["m"].verdict.startswith("Moon not found: upper limit V >")

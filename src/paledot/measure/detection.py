@@ -77,7 +77,7 @@ def background(image: np.ndarray, mask: np.ndarray | None = None, engine: str = 
             mask=mask,
             sigma_clip=SigmaClip(sigma=3.0, maxiters=5),
             bkg_estimator=MedianBackground(),
-            bkgrms_estimator=StdBackgroundRMS(),
+            bkg_rms_estimator=StdBackgroundRMS(),
         )
         level, rms, g = bk.background, bk.background_rms, float(bk.background_rms_median)
     else:
@@ -239,43 +239,55 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
 
 
 def _detect_photutils(sub, bkg, nsigma, min_area, sigma):
-    from astropy.convolution import Gaussian2DKernel
     from photutils.segmentation import SourceCatalog, deblend_sources, detect_sources
-
-    kernel = Gaussian2DKernel(sigma, x_size=2 * int(math.ceil(2 * sigma)) + 1)
-    kernel.normalize()
     from scipy.ndimage import convolve
 
-    conv = convolve(sub, kernel.array, mode="constant")
-    seg = detect_sources(conv, nsigma * bkg.rms, npixels=max(min_area, 1))
+    half = max(1, int(math.ceil(2 * sigma)))
+    yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
+    kernel = np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
+    kernel /= kernel.sum()
+    conv = convolve(sub, kernel, mode="constant")
+    # the threshold in units of the filtered image's own noise, as SEP's matched filter has it
+    filtered_rms = bkg.rms * math.sqrt(float((kernel**2).sum()))
+    seg = detect_sources(conv, nsigma * filtered_rms, n_pixels=max(min_area, 1))
     if seg is None:
         return [], np.zeros(sub.shape, np.int32)
-    if seg.nlabels > 1 or seg.areas.max() > 20:
+    blended: set[int] = set()
+    if seg.n_labels > 1 or seg.areas.max() > 20:
         seg = deblend_sources(
-            conv, seg, npixels=max(min_area, 1), nlevels=32, contrast=0.005, progress_bar=False
+            conv, seg, n_pixels=max(min_area, 1), n_levels=32, contrast=0.005, progress_bar=False
         )
+        blended = {int(v) for v in getattr(seg, "deblended_labels", [])}
     cat = SourceCatalog(sub, seg, convolved_data=conv, error=bkg.rms)
+    cols = {
+        name: np.atleast_1d(np.asarray(getattr(cat, name)))
+        for name in ("x_centroid", "y_centroid", "segment_flux", "segment_flux_err", "max_value", "label")
+    }
+    area = np.atleast_1d(cat.area.value)
+    a = np.atleast_1d(cat.semimajor_axis.value)
+    b = np.atleast_1d(cat.semiminor_axis.value)
+    theta = np.atleast_1d(cat.orientation.value)
     out = []
-    for s in cat:
-        flux = float(s.segment_flux)
-        err = float(s.segment_fluxerr) if np.isfinite(s.segment_fluxerr) else float("nan")
-        bbox = s.bbox
+    for i, box in enumerate(np.atleast_1d(cat.bbox)):
+        flux, err = float(cols["segment_flux"][i]), float(cols["segment_flux_err"][i])
+        label = int(cols["label"][i])
         out.append(
             Detection(
-                x=float(s.xcentroid),
-                y=float(s.ycentroid),
+                x=float(cols["x_centroid"][i]),
+                y=float(cols["y_centroid"][i]),
                 flux=flux,
-                peak=float(s.max_value),
-                area=int(s.area.value),
-                a=float(s.semimajor_sigma.value),
-                b=float(s.semiminor_sigma.value),
-                theta_deg=float(s.orientation.value),
-                snr=flux / err if err and err > 0 else 0.0,
-                xmin=int(bbox.ixmin),
-                xmax=int(bbox.ixmax - 1),
-                ymin=int(bbox.iymin),
-                ymax=int(bbox.iymax - 1),
-                label=int(s.label),
+                peak=float(cols["max_value"][i]),
+                area=int(area[i]),
+                a=float(a[i]),
+                b=float(b[i]),
+                theta_deg=float(theta[i]),
+                snr=flux / err if math.isfinite(err) and err > 0 else 0.0,
+                xmin=int(box.ixmin),
+                xmax=int(box.ixmax - 1),
+                ymin=int(box.iymin),
+                ymax=int(box.iymax - 1),
+                flags={"deblended"} if label in blended else set(),
+                label=label,
             )
         )
     return out, np.asarray(seg.data, np.int32)

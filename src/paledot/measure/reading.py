@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from astropy.wcs import WCS, FITSFixedWarning
+from astropy.wcs import WCS
 
 from ..cameras import Camera, load_camera
 from ..errors import PaledotError
@@ -113,7 +113,8 @@ def observation_from_array(image, **kwargs) -> Observation:
 # --- FITS ------------------------------------------------------------------------------------
 def _read_fits(p: Path) -> Observation:
     try:
-        with fits.open(p, memmap=False) as hdul:
+        with warnings.catch_warnings(), fits.open(p, memmap=False) as hdul:
+            warnings.simplefilter("ignore")  # non-standard cards in old headers: nothing we use
             hdu = next((h for h in hdul if h.data is not None and getattr(h, "is_image", False)), None)
             if hdu is None:
                 raise PaledotError(f"{str(p)!r} holds no image data")
@@ -138,7 +139,7 @@ def _read_fits(p: Path) -> Observation:
                 continue
     wcs = None
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
+        warnings.simplefilter("ignore")  # FITSFixedWarning and non-standard cards
         try:
             w = WCS(header, naxis=2)
             if w.has_celestial:
@@ -308,7 +309,7 @@ def _pdr_image(pdr, p: Path):
             image = _load(d)
             if image is None and _PDS_BLOCK.search(p.open("rb").read(65536)):
                 raw = p.read_bytes()
-                cut = raw.find(b"\nEND\r\n") if b"\nEND\r\n" in raw[:65536] else min(len(raw), 65536)
+                cut = _label_length(raw)
                 fixed = _PDS_BLOCK.sub(lambda m: m.group(1) + m.group(2).upper() + m.group(3), raw[:cut])
                 with tempfile.TemporaryDirectory() as tmp:
                     q = Path(tmp) / p.name
@@ -324,6 +325,27 @@ def _pdr_image(pdr, p: Path):
     _check_extent(p, d)
     label = {k: d.metadata.get(k) for k in d.metadata.keys()} if d.metadata is not None else {}
     return image, label
+
+
+def _label_length(raw: bytes) -> int:
+    """Bytes of an attached PDS3 label: up to END, the first data pointer or LABEL_RECORDS,
+    whichever comes first (never into the pixels)."""
+    head = raw[:65536]
+    ends = [len(raw), 65536]
+    m = re.search(rb"(?m)^END\s*$", head)
+    if m:
+        ends.append(m.end())
+    rec = re.search(rb"RECORD_BYTES\s*=\s*(\d+)", head)
+    lab = re.search(rb"LABEL_RECORDS\s*=\s*(\d+)", head)
+    if rec and lab:
+        ends.append(int(rec.group(1)) * int(lab.group(1)))
+    for ptr in re.finditer(rb"\^\w+\s*=\s*(\d+)\s*(<BYTES>)?", head):
+        n = int(ptr.group(1))
+        if ptr.group(2):
+            ends.append(n - 1)
+        elif rec:
+            ends.append((n - 1) * int(rec.group(1)))
+    return max(0, min(ends))
 
 
 def _load(d):
