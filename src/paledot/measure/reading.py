@@ -88,7 +88,9 @@ def read_observation(
     name = p.name.lower()
     head = p.open("rb").read(2880)
     if head.startswith(b"SIMPLE  =") or name.endswith(FITS_SUFFIXES):
-        obs = _read_fits(p)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # non-standard cards in old headers say nothing we use
+            obs = _read_fits(p)
     elif name.endswith(PICTURE_SUFFIXES) or head[:8] == b"\x89PNG\r\n\x1a\n" or head[:2] == b"\xff\xd8":
         obs = _read_picture(p)
     elif name.endswith(PDS_SUFFIXES) or b"PDS_VERSION_ID" in head or b"Product_Observational" in head:
