@@ -131,14 +131,28 @@ def measure(
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image: its centre, not its light centre (phase, size)
         shapes: dict = {}
+        rendered_at: dict[str, tuple[float, float]] = {}
         for step in range(2):  # render at the measured phase, fit, once more at the refined phase
             where = {name: (srcs.sources[k].x, srcs.sources[k].y) for name, k in ident.bodies.items()}
+            if step == 1:  # again only where the fit moved off the rendered sub-pixel phase
+                # a fit moves an unsaturated image by a fraction of a pixel accurately; a
+                # saturated one, fitted on its faint wings, wants the exact phase
+                sat = {n for n, k in ident.bodies.items() if "saturated" in srcs.sources[k].flags}
+                where = {
+                    n: p
+                    for n, p in where.items()
+                    if n in rendered_at and _phase_moved(p, rendered_at[n], 0.02 if n in sat else 0.2)
+                }
+                if not where:
+                    break
+            rendered_at.update(where)
             # a saturated body is fitted on its wings, far from where it was rendered: finer cells
             fine = {name: 3 for name, k in ident.bodies.items() if "saturated" in srcs.sources[k].flags}
-            shapes = body_shapes(obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, fine)
+            now = body_shapes(obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, fine)
+            shapes.update(now)
             for name, k in ident.bodies.items():
                 s = srcs.sources[k]
-                if name not in shapes:
+                if name not in now:
                     continue
                 # the disk and the PSF's core and first rings: a wider window only adds the
                 # neighbours' wings (the Moon beside a saturated Earth)
@@ -175,6 +189,11 @@ def measure(
         blend_px=2 * fwhm + 1,
     )
     return Measurement(obs, srcs, ident, predicted, comp, solved, notes)
+
+
+def _phase_moved(p: tuple[float, float], q: tuple[float, float], limit: float = 0.05) -> bool:
+    """Whether two positions differ in sub-pixel phase by more than ``limit`` px on either axis."""
+    return any(abs((a - b + 0.5) % 1.0 - 0.5) > limit for a, b in zip(p, q, strict=True))
 
 
 def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict) -> WCS | None:

@@ -57,9 +57,20 @@ def predict(observer: str, targets: list[str], et: float, correction: str = "LT+
     ]
 
 
-def _north_angle(wcs, coord: SkyCoord) -> float:
+def _radec(coord) -> tuple[float, float]:
+    if hasattr(coord, "ra_deg"):
+        return float(coord.ra_deg), float(coord.dec_deg)
+    return float(coord.ra.deg), float(coord.dec.deg)
+
+
+def _unit(ra_deg: float, dec_deg: float) -> np.ndarray:
+    ra, dec = math.radians(ra_deg), math.radians(dec_deg)
+    return np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
+
+
+def _north_angle(wcs, coord) -> float:
     """Angle (rad, atan2 in pixel x/y) of the direction to celestial north at ``coord``."""
-    ra, dec = float(coord.ra.deg), float(coord.dec.deg)
+    ra, dec = _radec(coord)
     step = 5.0 / 3600.0 if dec < 89.99 else -5.0 / 3600.0
     (x0, x1), (y0, y1) = wcs.all_world2pix([ra, ra], [dec, dec + step], 0)
     return math.atan2(y1 - y0, x1 - x0) if step > 0 else math.atan2(y0 - y1, x0 - x1)
@@ -74,12 +85,13 @@ def _wrap(a: float) -> float:
     return (a + math.pi) % (2 * math.pi) - math.pi
 
 
-def render_roll(camera, wcs, coord: SkyCoord) -> float | None:
-    """The ``render`` roll (deg) that orients a camera like ``wcs`` at ``coord``; None if the WCS
-    is mirrored relative to what ``render`` makes (then templates would be mirrored too)."""
+def render_roll(camera, wcs, coord) -> float | None:
+    """The ``render`` roll (deg) that orients a camera like ``wcs`` at ``coord`` (a SkyCoord or a
+    PredictedBody); None if the WCS is mirrored relative to what ``render`` makes (then templates
+    would be mirrored too)."""
     from ..render import build_wcs, camera_axes
 
-    c = coord.cartesian.xyz.value
+    c = _unit(*_radec(coord))
     w0 = build_wcs(camera, camera_axes(c, 0.0))
     w1 = build_wcs(camera, camera_axes(c, math.radians(10.0)))
     if parity(w0) != parity(wcs):
@@ -113,7 +125,7 @@ def body_shapes(
         if p.name not in positions:
             continue
         x, y = positions[p.name]
-        roll = render_roll(camera, wcs, p.coord)
+        roll = render_roll(camera, wcs, p)
         if roll is None:
             return {}
         q = int((oversample or {}).get(p.name, 1))
@@ -127,7 +139,7 @@ def body_shapes(
             pixel_pitch_um=camera.pixel_pitch_um / q,
             psf_fwhm_px=camera.psf_fwhm_px * q,
         )
-        c = p.coord.cartesian.xyz.value
+        c = _unit(p.ra_deg, p.dec_deg)
         w0 = build_wcs(cam, camera_axes(c, math.radians(roll)))
         (bx,), (by,) = w0.all_world2pix([p.ra_deg], [p.dec_deg], 0)
         bx, by = (bx - (q - 1) / 2.0) / q, (by - (q - 1) / 2.0) / q  # on the coarse pixel grid
