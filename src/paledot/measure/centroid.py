@@ -85,6 +85,21 @@ def psf_shape(camera) -> Shape:
     return Shape(pix / pix.sum(), c, c, "psf")
 
 
+def _crop(shape: Shape, reach: int) -> Shape:
+    """The shape cut to whole pixels within ``reach`` px of its centre (not renormalised: a fitted
+    flux stays the whole body's)."""
+    q = shape.oversample
+    h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
+    x0 = max(int(math.floor(shape.cx)) - reach, 0)
+    y0 = max(int(math.floor(shape.cy)) - reach, 0)
+    x1 = min(int(math.floor(shape.cx)) + reach + 2, w)
+    y1 = min(int(math.floor(shape.cy)) + reach + 2, h)
+    if x0 == 0 and y0 == 0 and x1 == w and y1 == h:
+        return shape
+    stamp = shape.stamp[y0 * q : y1 * q, x0 * q : x1 * q]
+    return Shape(stamp, shape.cx - x0, shape.cy - y0, shape.kind, q)
+
+
 class _Shifter:
     """Evaluates a shape shifted by (dx, dy) on an n x n window, with its x and y derivatives.
 
@@ -92,9 +107,12 @@ class _Shifter:
     sampled, so the Fourier shift is exact to high accuracy) and then summed into pixels."""
 
     def __init__(self, shape: Shape, n: int, half: int):
+        from scipy.fft import next_fast_len
+
+        shape = _crop(shape, half + 4)  # light beyond the window's reach cannot matter
         q = shape.oversample
         h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
-        size = 1 << int(math.ceil(math.log2(n + max(h, w) + 8)))
+        size = next_fast_len(n + max(h, w) + 6, real=True)
         self.o = (size - n) // 2
         self.n, self.q, self.size = n, q, size
         canvas = np.zeros((size * q, size * q))
