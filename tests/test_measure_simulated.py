@@ -224,7 +224,10 @@ def test_saturated_earth_within_0_2_px(results):
     assert max(errs) <= 0.2, f"worst saturated Earth {max(errs):.3f} px"
 
 
-def test_round_trip_verdict_fits_with_residual_under_0_05_px(results):
+def test_round_trip_verdict_fits_with_residual_within_its_uncertainty(results):
+    """Every frame with the Moon at SNR >= 50 fits; the Moon's offset from Earth matches the
+    prediction within 3 sigma of the stated uncertainty (noise alone: the noiseless residual is
+    pinned under 0.05 px in test_measure_mex2023)."""
     judged = [
         r["m"]
         for r in results
@@ -237,7 +240,9 @@ def test_round_trip_verdict_fits_with_residual_under_0_05_px(results):
         f"{len(judged)} frames, worst residual {max(m.comparison['residual_px'] for m in judged):.4f} px"
     )
     assert all(m.verdict == "fits" for m in judged)
-    assert max(m.comparison["residual_px"] for m in judged) < 0.05
+    for m in judged:
+        c = m.comparison
+        assert c["residual_px"] < 3 * math.sqrt(2) * c["separation_px_err"] + 0.01, c["residual_px"]
 
 
 def test_no_moon_invented_below_the_noise(results):
