@@ -194,6 +194,8 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
                 stroke_width=2,
                 stroke_fill=(0, 0, 0),
             )
+    if wcs is not None:
+        _compass(draw, wcs, (x0 + x1) / 2, (y0 + y1) / 2, fnt)
     verdict = m.verdict
     draw.text((6, pic.height + 6), f"verdict: {verdict}"[:120], fill=(255, 255, 255), font=fnt)
     draw.text(
@@ -205,6 +207,23 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
     buf = io.BytesIO()
     canvas.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def _compass(draw, wcs, x: float, y: float, fnt, origin=(40, 40), length=28) -> None:
+    """North and east arrows in the picture's corner, their directions from the WCS at (x, y);
+    the picture is drawn y up, so a pixel step +dy goes up the picture."""
+    (ra,), (dec,) = wcs.all_pix2world([x], [y], 0)
+    step = 10.0 / 3600.0
+    ends = wcs.all_world2pix(
+        [ra, ra, ra + step / max(math.cos(math.radians(dec)), 1e-6)], [dec, dec + step, dec], 0
+    )
+    px, py = ends
+    for label, k in (("N", 1), ("E", 2)):
+        dx, dy = px[k] - px[0], py[k] - py[0]
+        norm = math.hypot(dx, dy) or 1.0
+        ex, ey = origin[0] + length * dx / norm, origin[1] - length * dy / norm
+        draw.line([origin, (ex, ey)], fill=(255, 255, 255), width=2)
+        draw.text((ex + 3 * dx / norm - 4, ey - 3 * dy / norm - 8), label, fill=(255, 255, 255), font=fnt)
 
 
 def solved_fits_bytes(m: Measurement) -> bytes:
