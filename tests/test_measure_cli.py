@@ -125,3 +125,44 @@ def test_errors_are_one_line(args, message, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_press_picture_cropped_resized_stretched(tmp_path):
+    """A press picture: cropped, enlarged 2x, asinh-stretched to 8 bits, no WCS, no camera. Earth
+    and the Moon are still found, and the pair gives the roll and the (new) scale."""
+    from PIL import Image
+
+    from paledot.frames import stretch_to_8bit
+    from paledot.measure import measure, read_observation
+    from paledot.measure.identify import wcs_roll, wcs_scale
+    from paledot.measure.prediction import parity
+    from paledot.render import Pointing, Scene, render
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f = render(
+            Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src", Pointing(roll_deg=63), seed=5)
+        )
+    truth = {
+        b.name: np.array(f.wcs.world_to_pixel(SkyCoord(b.ra_deg * u.deg, b.dec_deg * u.deg)), float)
+        for b in f.bodies
+    }
+    lo = np.minimum(truth["earth"], truth["moon"]).astype(int) - 40
+    hi = np.maximum(truth["earth"], truth["moon"]).astype(int) + 40
+    cut = f.dn[lo[1] : hi[1], lo[0] : hi[0]]
+    grey = stretch_to_8bit(cut, "asinh")
+    pic = Image.fromarray(np.flipud(grey)).resize((grey.shape[1] * 2, grey.shape[0] * 2), Image.BICUBIC)
+    p = tmp_path / "press.png"
+    pic.save(p)
+    obs = read_observation(p, time="2023-05-21T03:10", observer="mars")
+    m = measure(obs, par=parity(f.wcs))
+    assert obs.stretched and obs.wcs is None and obs.camera is None
+    for name in ("earth", "moon"):
+        s = m.body(name)
+        expect = (truth[name] - lo + 0.5) * 2 - 0.5  # the crop's pixel centres, enlarged 2x
+        # without a camera these are light centres: a gibbous Earth's sits ~0.2 radius sunward
+        assert np.hypot(s.x - expect[0], s.y - expect[1]) < 0.5 * f.body(name).diameter_px * 2 / 2 + 1, name
+    assert m.identification.scale_arcsec == pytest.approx(wcs_scale(f.wcs, *truth["earth"]) / 2, rel=0.01)
+    roll = wcs_roll(f.wcs, *truth["earth"])
+    # Earth's and the Moon's light centres shift by different amounts: about half a degree here
+    assert abs((m.identification.roll_deg - roll + 180) % 360 - 180) < 1.0

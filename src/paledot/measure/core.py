@@ -116,7 +116,9 @@ def measure(
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
-    ident = identify(srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par)
+    ident = identify(
+        srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
+    )
     pred = {p.name: p for p in predicted}
     fwhm = source_fwhm(obs)
     for k in ident.bodies.values():  # without a camera, a Gaussian fit: the light centre

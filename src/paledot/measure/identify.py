@@ -92,11 +92,14 @@ def identify(
     wcs: WCS | None = None,
     pixel_scale_arcsec: float | None = None,
     par: int | None = None,
+    stretched: bool = False,
 ) -> Identification:
     """Match sources to the predicted Earth and Moon (names 'earth', 'moon'; others by position).
 
     ``pixel_scale_arcsec`` (e.g. from the camera) constrains the separation when there is no WCS;
     ``par`` overrides the parity used to solve the roll when there is no WCS (default -1).
+    ``stretched`` (an 8-bit press picture): pixel values are not light, so the brightness ratio
+    only has to put Earth above the Moon.
     """
     pred = {p.name: p for p in predicted}
     par = parity(wcs) if wcs is not None else (par if par is not None else -1)
@@ -162,8 +165,11 @@ def identify(
             lr = math.log(sj.flux / si.flux / ratio_pred)
             if "saturated" in si.flags:  # Earth's flux is then a lower bound: the ratio an upper one
                 lr = min(lr, 0.0)
-            chi = e_term + (lr / math.log(RATIO_TOLERANCE)) ** 2
-            terms_ok = abs(lr) <= 3 * math.log(RATIO_TOLERANCE)
+            tol = math.log(RATIO_TOLERANCE)
+            if stretched:  # only the order counts: the Moon fainter than Earth
+                lr, tol = max(math.log(sj.flux / si.flux), 0.0), math.log(1.5)
+            chi = e_term + (lr / tol) ** 2
+            terms_ok = abs(lr) <= 3 * tol
             if wcs is not None:
                 sep_m, pa_m = sep_pa(*sky[i], *sky[j])
                 # the Moon's offset from Earth, measured minus predicted, in pixels

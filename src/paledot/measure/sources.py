@@ -3,7 +3,7 @@
 A source's position comes from the best model available: a body's own rendered image (``template``)
 for a source identified as that body, the camera's PSF (``psf``) when the camera is known, a 2-D
 Gaussian (``gaussian``) otherwise; extended sources keep their isophotal moments (``moments``).
-Aperture photometry (photutils) sums each source in a circle. Pixels are 0-based (x, y), y up.
+Aperture photometry (SEP's exact-overlap circles) sums each source. Pixels are 0-based (x, y), y up.
 """
 
 from __future__ import annotations
