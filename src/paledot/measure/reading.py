@@ -351,7 +351,12 @@ def _label_length(raw: bytes) -> int:
 
 
 def _load(d):
-    keys = [k for k in d.keys() if k.upper().endswith("IMAGE") and "HEADER" not in k.upper()]
+    """The product's image: an object named ...IMAGE first (PDS3), else the first 2-D array
+    (PDS4 names arrays by their local identifier)."""
+    names = [k for k in d.keys() if "HEADER" not in k.upper() and "LABEL" not in k.upper()]
+    keys = [k for k in names if k.upper().endswith("IMAGE")] + [
+        k for k in names if not k.upper().endswith("IMAGE")
+    ]
     for k in keys:
         try:
             value = d[k]
