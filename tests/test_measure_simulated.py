@@ -256,4 +256,5 @@ def test_no_moon_invented_below_the_noise(results):
     SUMMARY["moon_below_noise"] = f"{len(faint)} frames, none invented"
     for r in faint:
         assert r["bodies"]["moon"]["found"] is None
-        assert r["m"].verdict.startswith("Moon not found: upper limit V >")
+        # an upper limit, or (predicted on Earth's own image) the plain statement that it is there
+        assert r["m"].verdict.startswith(("Moon not found: upper limit V >", "Moon not separable"))
