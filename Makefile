@@ -29,7 +29,7 @@ lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check src tests bench
 
 bench: $(STAMP_TEST)
-	$(PY) bench/geometry.py && $(PY) bench/render.py && $(PY) bench/observers.py
+	$(PY) bench/geometry.py && $(PY) bench/render.py && $(PY) bench/observers.py && $(PY) bench/measure.py
 
 clean:
 	rm -rf $(VENV) paledot-out
