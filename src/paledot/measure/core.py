@@ -115,6 +115,8 @@ def measure(
         comp = {"verdict": f"not identified: the frame's {missing} is unknown", "notes": []}
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
+    if obs.wcs is not None:
+        _flag_catalogue_stars(srcs.sources, obs, predicted, correction)
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
     ident = identify(
         srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
@@ -239,3 +241,24 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
     ident.roll_deg = (pa - pixel_angle(m.x - e.x, m.y - e.y, ident.parity)) % 360.0
     ident.scale_arcsec = sep / math.hypot(m.x - e.x, m.y - e.y)
     return solved_wcs(e.x, e.y, pred["earth"], ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape)
+
+
+#: A detection this close (px) to a catalogue star's predicted place is that star.
+STAR_MATCH_PX = 2.0
+
+
+def _flag_catalogue_stars(sources, obs: Observation, predicted, correction: str) -> None:
+    """Flag (``star HIP n``) the detections that sit on a Hipparcos star's apparent place, so a star is
+    never taken for Earth or the Moon; a detection on a body's own predicted place stays a body."""
+    from .prediction import catalogue_stars
+
+    x, y, hip = catalogue_stars(obs.observer, obs.et, obs.wcs, obs.image.shape, correction)
+    if not x.size:
+        return
+    bx, by = obs.wcs.all_world2pix([p.ra_deg for p in predicted], [p.dec_deg for p in predicted], 0)
+    for s in sources:
+        d = np.hypot(x - s.x, y - s.y)
+        k = int(np.argmin(d))
+        on_body = np.any(np.hypot(np.asarray(bx) - s.x, np.asarray(by) - s.y) < 3 * STAR_MATCH_PX)
+        if d[k] < STAR_MATCH_PX and not on_body:
+            s.flags.append(f"star HIP {int(hip[k])}")

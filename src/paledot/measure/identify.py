@@ -114,7 +114,7 @@ def identify(
     biggest = max((p.diameter_arcsec for p in predicted), default=0.0) / scale + 6 if scale else 0.0
 
     def usable(s: Source) -> bool:
-        if "hot" in s.flags or s.flux <= 0:
+        if "hot" in s.flags or any(f.startswith("star") for f in s.flags) or s.flux <= 0:
             return False
         # a saturated body's isophote spreads far into its wings: give it three times the room
         room = 3 * biggest if "saturated" in s.flags else 1.5 * biggest

@@ -170,3 +170,40 @@ def body_shapes(
         ccx, ccy = (tx - (q - 1) / 2.0) / q, (ty - (q - 1) / 2.0) / q
         out[p.name] = Shape(frame.expected.astype(float) / total, float(ccx), float(ccy), "template", q)
     return out
+
+
+#: Catalogue stars fainter than this are not looked for among the detections (V).
+STAR_V_LIMIT = 12.0
+
+
+def catalogue_stars(observer: str, et: float, wcs, shape: tuple[int, int],
+                    correction: str = "LT+S") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel positions (x, y, 0-based, this frame's WCS) and HIP numbers of the Hipparcos stars
+    brighter than :data:`STAR_V_LIMIT` that fall on a frame of ``shape`` (rows, columns), at their
+    apparent places seen by ``observer`` at ``et`` (stellar aberration when ``correction`` ends in
+    ``+S``). Empty when the catalogue package is not installed."""
+    from ..ephemeris import default_ephemeris
+    from ..observers import as_observer
+    from ..stars import apparent_directions, load_catalogue, select
+
+    empty = (np.empty(0), np.empty(0), np.empty(0, dtype=int))
+    try:
+        cat = load_catalogue()
+    except PaledotError:
+        return empty
+    rows, cols = shape
+    (ra0,), (dec0,) = wcs.all_pix2world([0.5 * (cols - 1)], [0.5 * (rows - 1)], 0)
+    (ra1,), (dec1,) = wcs.all_pix2world([0.0], [0.0], 0)
+    axis = SkyCoord(ra0 * u.deg, dec0 * u.deg).cartesian.xyz.value
+    radius = SkyCoord(ra0 * u.deg, dec0 * u.deg).separation(SkyCoord(ra1 * u.deg, dec1 * u.deg)).rad
+    idx = select(cat, axis, 1.2 * radius + 2e-3, STAR_V_LIMIT)
+    if not idx.size:
+        return empty
+    eph = default_ephemeris()
+    pos, vel = as_observer(observer, eph).state(eph, np.array([float(et)]))
+    dirs = apparent_directions(cat, idx, et, pos[0], vel[0] if correction.endswith("+S") else None)
+    ra = np.degrees(np.arctan2(dirs[:, 1], dirs[:, 0])) % 360.0
+    dec = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1.0, 1.0)))
+    x, y = wcs.all_world2pix(ra, dec, 0)
+    on = np.isfinite(x) & np.isfinite(y) & (x > -3) & (x < cols + 2) & (y > -3) & (y < rows + 2)
+    return x[on], y[on], cat.hip[idx][on]
