@@ -21,7 +21,8 @@ def add_commands(sub) -> None:
     m.add_argument("--time", help="mid-exposure time if the file does not say (ISO UTC, JD..., ET:...)")
     m.add_argument("--camera", help="camera if the file does not say (catalogue name or .toml/.ti)")
     m.add_argument("--target", action="append", help="bodies to look for (default earth and moon)")
-    m.add_argument("--format", default="table", choices=("table", "json"))
+    m.add_argument("--format", default="table", choices=("table", "json"),
+                   help="what is printed: table (default) or json (bodies, x, y 0-based, errors, verdict)")
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
     m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
     m.add_argument("--nsigma", type=float, default=4.0, help="detection threshold in sigma (default 4)")
