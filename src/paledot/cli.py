@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import __version__
+from .cli_measure import add_commands as _add_measure_commands
 from .cli_plan import add_commands as _add_plan_commands
 from .corrections import CORRECTIONS
 from .ephemeris import Ephemeris, default_ephemeris
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     d.set_defaults(func=_cmd_demo)
     _add_observer_commands(sub)
     _add_plan_commands(sub)
+    _add_measure_commands(sub)
     return p
 
 

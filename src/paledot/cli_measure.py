@@ -1,0 +1,108 @@
+"""``paledot measure``: find Earth and the Moon in a frame (or every frame of a folder), measure
+them and say whether the sky fits. Thin: it parses, calls ``paledot.measure`` and prints/writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from .errors import PaledotError
+from .outputs import atomic_write_bytes
+
+
+def add_commands(sub) -> None:
+    """Register ``measure`` on the main parser's subcommands."""
+    m = sub.add_parser(
+        "measure", help="find Earth and the Moon in a frame and compare with the sky (needs paledot[measure])"
+    )
+    m.add_argument("frame", nargs="?", help="FITS, PNG/JPEG/TIFF or PDS3/PDS4 product")
+    m.add_argument("--campaign", metavar="DIR", help="measure every frame in a folder, one verdict")
+    m.add_argument("--observer", help="observer if the file does not say (e.g. mars, 'mars express')")
+    m.add_argument("--time", help="mid-exposure time if the file does not say (ISO UTC, JD..., ET:...)")
+    m.add_argument("--camera", help="camera if the file does not say (catalogue name or .toml/.ti)")
+    m.add_argument("--target", action="append", help="bodies to look for (default earth and moon)")
+    m.add_argument("--format", default="table", choices=("table", "json"))
+    m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
+    m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
+    m.add_argument("--nsigma", type=float, default=5.0, help="detection threshold in sigma (default 5)")
+    m.add_argument(
+        "--mirrored",
+        action="store_true",
+        help="a frame without WCS is mirrored (det CD > 0) rather than as on the sky",
+    )
+    m.add_argument("--json", dest="json_out", metavar="FILE", help="also write the JSON here")
+    m.add_argument("--region", metavar="FILE", help="write a DS9 region file")
+    m.add_argument("--annotated", metavar="FILE", help="write an annotated PNG")
+    m.add_argument("--solved-fits", metavar="FILE", help="write a FITS copy with the solved WCS")
+    m.add_argument("--plot", metavar="FILE", help="campaign: the Moon's path about Earth (PNG)")
+    m.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    m.set_defaults(func=_cmd_measure)
+
+
+def _cmd_measure(args) -> int:
+    try:
+        from . import measure as M
+        from .measure import products
+    except ImportError as exc:  # the optional extra is missing
+        raise PaledotError(
+            f"paledot measure needs its extra: pip install 'paledot[measure]' ({exc})"
+        ) from None
+    if args.nsigma <= 0 or args.nsigma != args.nsigma:
+        raise PaledotError(f"--nsigma {args.nsigma!r} must be a positive number of sigma")
+    targets = [t.lower() for t in (args.target or ["earth", "moon"])]
+    if args.campaign:
+        if args.frame:
+            raise PaledotError("give either a FRAME or --campaign DIR, not both")
+        from .measure.campaign import campaign_plot_png, measure_campaign
+
+        c = measure_campaign(
+            args.campaign,
+            targets,
+            time=args.time,
+            observer=args.observer,
+            camera=args.camera,
+            engine=args.engine,
+            nsigma=args.nsigma,
+        )
+        if args.format == "json":
+            text = json.dumps(c.to_dict(), indent=2) + "\n"
+        else:
+            lines = [f"{'frame':<40} verdict"]
+            lines += [
+                f"{p[-40:]:<40} {m.verdict if m is not None else 'error: ' + e}" for p, m, e in c.frames
+            ]
+            text = "\n".join(lines) + f"\n\ncampaign verdict: {c.verdict}\n"
+        if args.plot:
+            atomic_write_bytes(args.plot, campaign_plot_png(c), args.overwrite)
+        sys.stdout.write(text)
+        return 0
+    if not args.frame:
+        raise PaledotError("give a FRAME to measure, or --campaign DIR")
+    obs = M.read_observation(args.frame, time=args.time, observer=args.observer, camera=args.camera)
+    if args.sources:
+        found = M.find_sources(obs, engine=args.engine, nsigma=args.nsigma)
+        text = (
+            products.sources_json(found.sources)
+            if args.format == "json"
+            else products.sources_table(found.sources)
+        )
+        sys.stdout.write(text)
+        return 0
+    meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=1 if args.mirrored else None)
+    outputs = []
+    if args.json_out:
+        outputs.append((args.json_out, products.measurement_json(meas).encode()))
+    if args.region:
+        outputs.append((args.region, products.region_text(meas).encode()))
+    if args.annotated:
+        outputs.append((args.annotated, products.annotated_png(meas)))
+    if args.solved_fits:
+        outputs.append((args.solved_fits, products.solved_fits_bytes(meas)))
+    if outputs:
+        from .outputs import atomic_write_group
+
+        atomic_write_group(outputs, args.overwrite)
+    sys.stdout.write(
+        products.measurement_json(meas) if args.format == "json" else products.measurement_table(meas)
+    )
+    return 0

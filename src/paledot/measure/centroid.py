@@ -1,0 +1,386 @@
+"""Centroids with their uncertainty and the Cramer-Rao bound, by fitting a known shape or a Gaussian.
+
+A ``Shape`` is a pixel-sampled light distribution (summing to 1) with a known centre: the camera's
+PSF integrated over pixels for a point source, or a body's noiseless rendering (a lit disk through
+the PSF) for a resolved Earth or Moon, so the fitted position is the body's centre, not its light
+centroid (they differ by up to half a radius at quarter phase). The shape is moved by sub-pixel
+amounts with a Fourier phase ramp; the fit is weighted Gauss-Newton on (x, y, flux, background) with
+the variance of each pixel taken from the model (read/sky noise plus Poisson light), re-weighted each
+step. Saturated pixels, NaNs and other sources' pixels are left out, so a saturated Earth is placed
+by its unsaturated wings. The Fisher matrix at the answer gives the Cramer-Rao bound; the reported
+uncertainty is that bound scaled by the fit's reduced chi-square when it exceeds 1.
+Without a known shape, an elliptical 2-D Gaussian is fitted (scipy least squares).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+#: Gauss-Newton steps at most per fit.
+MAX_STEPS = 25
+
+
+@dataclass
+class Shape:
+    """A light distribution on pixels (sums to 1 over the stamp) whose centre sits at (cx, cy),
+    in pixels from the stamp's first pixel centre (0-based)."""
+
+    stamp: np.ndarray
+    cx: float
+    cy: float
+    kind: str = "psf"
+    #: the stamp is sampled this many times finer than the pixels (each pixel = q x q cells)
+    oversample: int = 1
+
+
+@dataclass
+class CentroidFit:
+    """A fitted position (0-based x, y), flux and background in image units, with 1-sigma errors.
+
+    ``crb_x``/``crb_y`` are the Cramer-Rao bounds for this shape and noise; ``x_err``/``y_err`` the
+    uncertainty (the bound times sqrt(reduced chi-square) when above 1). ``method`` names the model.
+    """
+
+    x: float
+    y: float
+    flux: float
+    background: float
+    x_err: float
+    y_err: float
+    flux_err: float
+    crb_x: float
+    crb_y: float
+    chi2_red: float
+    n_pixels: int
+    n_masked_saturated: int
+    method: str
+    converged: bool
+    sigma_x: float = float("nan")
+    sigma_y: float = float("nan")
+
+
+def psf_shape(camera) -> Shape:
+    """The camera's PSF integrated over pixels, centred on the middle pixel (from ``render``)."""
+    from ..render import CONV_OVERSAMPLE, psf_kernel
+
+    k = psf_kernel(camera, CONV_OVERSAMPLE)
+    n = k.shape[0] // CONV_OVERSAMPLE
+    pix = k.reshape(n, CONV_OVERSAMPLE, n, CONV_OVERSAMPLE).sum(axis=(1, 3))
+    c = (n - 1) / 2.0
+    return Shape(pix / pix.sum(), c, c, "psf")
+
+
+class _Shifter:
+    """Evaluates a shape shifted by (dx, dy) on an n x n window, with its x and y derivatives.
+
+    A shape sampled ``q`` times finer than the pixels is moved on its fine grid (where it is well
+    sampled, so the Fourier shift is exact to high accuracy) and then summed into pixels."""
+
+    def __init__(self, shape: Shape, n: int, half: int):
+        q = shape.oversample
+        h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
+        size = 1 << int(math.ceil(math.log2(n + max(h, w) + 8)))
+        self.o = (size - n) // 2
+        self.n, self.q, self.size = n, q, size
+        canvas = np.zeros((size * q, size * q))
+        fx, fy = shape.cx - math.floor(shape.cx), shape.cy - math.floor(shape.cy)
+        x0 = (half + self.o - math.floor(shape.cx)) * q
+        y0 = (half + self.o - math.floor(shape.cy)) * q
+        hh, ww = shape.stamp.shape
+        ys = slice(max(y0, 0), min(y0 + hh, size * q))
+        xs = slice(max(x0, 0), min(x0 + ww, size * q))
+        canvas[ys, xs] = shape.stamp[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+        self.base = (half + fx, half + fy)  # centre in window coordinates before any shift
+        self.canvas = canvas
+        self.spec = np.fft.rfft2(canvas)
+        self.kx = np.fft.rfftfreq(size * q)[None, :]
+        self.ky = np.fft.fftfreq(size * q)[:, None]
+
+    def _pixels(self, spec) -> np.ndarray:
+        q, size = self.q, self.size
+        fine = np.fft.irfft2(spec, (size * q, size * q))
+        if q > 1:
+            fine = fine.reshape(size, q, size, q).sum(axis=(1, 3))
+        sl = slice(self.o, self.o + self.n)
+        return fine[sl, sl]
+
+    def at_cells(self, a: int, b: int) -> np.ndarray:
+        """The shape moved by whole fine cells (a, b): exact, no interpolation. Each of the q x q
+        sub-pixel phases is summed into pixels once; whole pixels are then a slice."""
+        q = self.q
+        key = (a % q, b % q)
+        if not hasattr(self, "_binned"):
+            self._binned: dict = {}
+        if key not in self._binned:
+            fine = np.roll(self.canvas, (key[1], key[0]), axis=(0, 1))
+            if q > 1:
+                fine = fine.reshape(self.size, q, self.size, q).sum(axis=(1, 3))
+            self._binned[key] = fine
+        coarse = self._binned[key]
+        sx, sy = a // q, b // q
+        y0, x0 = self.o - sy, self.o - sx
+        if min(x0, y0) < 0 or max(x0, y0) + self.n > self.size:
+            return np.roll(coarse, (sy, sx), axis=(0, 1))[self.o : self.o + self.n, self.o : self.o + self.n]
+        return coarse[y0 : y0 + self.n, x0 : x0 + self.n]
+
+    def __call__(self, cx: float, cy: float, derivatives: bool = True):
+        """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""
+        dx, dy = (cx - self.base[0]) * self.q, (cy - self.base[1]) * self.q
+        s = self.spec * np.exp(-2j * np.pi * (self.kx * dx + self.ky * dy))
+        m = self._pixels(s)
+        if not derivatives:
+            return m, None, None
+        gx = self._pixels(s * (-2j * np.pi * self.kx * self.q))
+        gy = self._pixels(s * (-2j * np.pi * self.ky * self.q))
+        return m, gx, gy
+
+
+def fit_shape(
+    image: np.ndarray,
+    x: float,
+    y: float,
+    shape: Shape,
+    *,
+    noise_rms: np.ndarray | float,
+    gain: float | None,
+    saturation: float | None = None,
+    exclude: tuple[np.ndarray, int] | None = None,
+    half: int | None = None,
+    background: float | None = None,
+    search: bool = False,
+) -> CentroidFit | None:
+    """Fit ``shape`` (position, flux, background) near (x, y) in ``image`` (background not removed).
+
+    ``noise_rms`` is the background noise (scalar or a map like ``image``), ``gain`` electrons per
+    image unit (None: Poisson term left out), ``exclude`` a (segmentation map, own label) pair:
+    pixels of other sources are left out. ``search`` (for saturated sources) first tries a grid
+    of exact whole-cell moves of a finely sampled shape around the place it was rendered for.
+    Returns None when too few usable pixels remain.
+    """
+    h, w = (v // shape.oversample for v in shape.stamp.shape)
+    half = half if half is not None else int(max(4, math.ceil(max(h, w) / 2) + 1))
+    n = 2 * half + 1
+    ix, iy = int(round(x)), int(round(y))
+    ny, nx = image.shape
+    ylo, xlo = iy - half, ix - half
+    win = np.full((n, n), np.nan)
+    ys0, ys1 = max(ylo, 0), min(ylo + n, ny)
+    xs0, xs1 = max(xlo, 0), min(xlo + n, nx)
+    if ys1 <= ys0 or xs1 <= xs0:
+        return None
+    win[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = image[ys0:ys1, xs0:xs1]
+    rms = np.full((n, n), np.nan)
+    if np.ndim(noise_rms) == 2:
+        rms[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = noise_rms[ys0:ys1, xs0:xs1]
+    else:
+        rms[:] = float(noise_rms)
+    use = np.isfinite(win) & np.isfinite(rms)
+    if exclude is not None:
+        seg, label = exclude
+        part = seg[ys0:ys1, xs0:xs1]
+        ex = np.zeros((n, n), bool)
+        ex[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = (part != 0) & (part != label)
+        use &= ~ex
+    n_sat = 0
+    if saturation is not None:
+        # a pixel whose mean lies near the ceiling may read just below it: leave a margin of 4 sigma
+        margin = 4.0 * math.sqrt(max(saturation, 0.0) / gain) if gain else 0.5
+        sat = np.isfinite(win) & (win >= saturation - max(margin, 0.5))
+        n_sat = int(sat.sum())
+        use &= ~sat
+    if use.sum() < 6:
+        return None
+    shifter = _Shifter(shape, n, half)
+    d = np.where(use, win, 0.0)
+    var0 = np.where(use, rms**2, 1.0)
+    cx, cy = x - xlo, y - ylo
+    bkg = (
+        float(np.median(win[use][win[use] <= np.percentile(win[use], 50)]))
+        if background is None
+        else background
+    )
+    if n_sat and search:
+        # a clipped core leaves a chi-square surface with a false minimum near each whole-pixel
+        # shift: start Gauss-Newton from the best of a grid of exact moves
+        cx, cy = _grid_start(shifter, d, use, var0, cx, cy)
+    m, _, _ = shifter(cx, cy)
+    denom = float((m[use] ** 2).sum())
+    flux = float(((d - bkg) * m)[use].sum() / denom) if denom > 0 else float(np.nansum(win - bkg))
+    converged = False
+    cov = None
+    for step in range(MAX_STEPS):
+        m, gx, gy = shifter(cx, cy)
+        model = flux * m + bkg
+        var = var0 + (np.clip(flux * m, 0, None) / gain if gain else 0.0)
+        wgt = np.where(use, 1.0 / var, 0.0)
+        r = d - model
+        jac = np.stack([flux * gx, flux * gy, m, np.ones_like(m)], axis=-1)
+        jw = jac * wgt[..., None]
+        fisher = np.einsum("ijk,ijl->kl", jw, jac)
+        grad = np.einsum("ijk,ij->k", jw, r)
+        try:
+            delta = np.linalg.solve(fisher, grad)
+        except np.linalg.LinAlgError:
+            return None
+        lim = 0.5 if step < 3 else 2.0
+        scale = min(1.0, lim / max(abs(delta[0]), abs(delta[1]), 1e-12))
+        cx += scale * delta[0]
+        cy += scale * delta[1]
+        flux += scale * delta[2]
+        bkg += scale * delta[3]
+        if not (-half <= cx <= 2 * half and -half <= cy <= 2 * half) or not math.isfinite(flux):
+            return None
+        if max(abs(delta[0]), abs(delta[1])) < 2e-4:  # px: far below any error it could matter to
+            converged = True
+            break
+    m, gx, gy = shifter(cx, cy)
+    model = flux * m + bkg
+    var = var0 + (np.clip(flux * m, 0, None) / gain if gain else 0.0)
+    wgt = np.where(use, 1.0 / var, 0.0)
+    jac = np.stack([flux * gx, flux * gy, m, np.ones_like(m)], axis=-1)
+    fisher = np.einsum("ijk,ijl->kl", jac * wgt[..., None], jac)
+    try:
+        cov = np.linalg.inv(fisher)
+    except np.linalg.LinAlgError:
+        return None
+    npix = int(use.sum())
+    chi2 = float((((d - model) ** 2) * wgt)[use].sum()) / max(npix - 4, 1)
+    inflate = math.sqrt(max(chi2, 1.0))
+    crb = np.sqrt(np.clip(np.diag(cov), 0, None))
+    return CentroidFit(
+        x=xlo + cx,
+        y=ylo + cy,
+        flux=flux,
+        background=bkg,
+        x_err=float(crb[0] * inflate),
+        y_err=float(crb[1] * inflate),
+        flux_err=float(crb[2] * inflate),
+        crb_x=float(crb[0]),
+        crb_y=float(crb[1]),
+        chi2_red=chi2,
+        n_pixels=npix,
+        n_masked_saturated=n_sat,
+        method=shape.kind,
+        converged=converged,
+    )
+
+
+def _grid_start(shifter, d, use, var0, cx, cy):
+    """The best start among the shape's whole-fine-cell moves within about 1.3 px of the place it
+    was rendered for (exact models, no interpolation); flux and background solved at each."""
+    q = shifter.q
+    reach = max(1, int(round(1.34 * q)))
+    best = (math.inf, cx, cy)
+    w = np.sqrt(np.where(use, 1.0 / var0, 0.0)[use])
+    dd = d[use] * w
+    ones = w
+    for a in range(-reach, reach + 1):
+        for b in range(-reach, reach + 1):
+            m = shifter.at_cells(a, b)[use] * w
+            # two-parameter weighted least squares in closed form
+            s11, s12, s22 = m @ m, m @ ones, ones @ ones
+            t1, t2 = m @ dd, ones @ dd
+            det = s11 * s22 - s12 * s12
+            if det <= 0:
+                continue
+            f = (t1 * s22 - t2 * s12) / det
+            bg = (s11 * t2 - s12 * t1) / det
+            chi = float(((dd - f * m - bg * ones) ** 2).sum())
+            if chi < best[0]:
+                best = (chi, shifter.base[0] + a / q, shifter.base[1] + b / q)
+    return best[1], best[2]
+
+
+def fit_gaussian(
+    image: np.ndarray,
+    x: float,
+    y: float,
+    *,
+    noise_rms: np.ndarray | float,
+    gain: float | None,
+    sigma_guess: float = 1.0,
+    saturation: float | None = None,
+    exclude: tuple[np.ndarray, int] | None = None,
+    half: int | None = None,
+) -> CentroidFit | None:
+    """Fit an elliptical 2-D Gaussian plus a flat background near (x, y); errors from its Fisher matrix."""
+    half = half if half is not None else int(max(4, math.ceil(4 * sigma_guess)))
+    ny, nx = image.shape
+    ix, iy = int(round(x)), int(round(y))
+    ys0, ys1 = max(iy - half, 0), min(iy + half + 1, ny)
+    xs0, xs1 = max(ix - half, 0), min(ix + half + 1, nx)
+    win = image[ys0:ys1, xs0:xs1].astype(float)
+    rms = noise_rms[ys0:ys1, xs0:xs1] if np.ndim(noise_rms) == 2 else np.full(win.shape, float(noise_rms))
+    use = np.isfinite(win) & np.isfinite(rms)
+    if exclude is not None:
+        seg, label = exclude
+        part = seg[ys0:ys1, xs0:xs1]
+        use &= ~((part != 0) & (part != label))
+    n_sat = 0
+    if saturation is not None:
+        sat = win >= saturation - 0.5
+        n_sat = int(sat.sum())
+        use &= ~sat
+    if use.sum() < 8:
+        return None
+    yy, xx = np.mgrid[ys0:ys1, xs0:xs1]
+    X, Y, D, R = xx[use].astype(float), yy[use].astype(float), win[use], rms[use]
+    bkg0 = float(np.percentile(D, 20))
+    peak0 = float(D.max() - bkg0)
+
+    def model(p):
+        x0, y0, amp, sx, sy, th, b = p
+        c, s = math.cos(th), math.sin(th)
+        u = (X - x0) * c + (Y - y0) * s
+        v = -(X - x0) * s + (Y - y0) * c
+        return amp * np.exp(-0.5 * ((u / sx) ** 2 + (v / sy) ** 2)) + b
+
+    def resid(p):
+        mdl = model(p)
+        var = R**2 + (np.clip(mdl - p[6], 0, None) / gain if gain else 0.0)
+        return (D - mdl) / np.sqrt(var)
+
+    p0 = [x, y, max(peak0, 1e-9), sigma_guess, sigma_guess, 0.0, bkg0]
+    lo = [x - half, y - half, 0.0, 0.2, 0.2, -math.pi, -np.inf]
+    hi = [x + half, y + half, np.inf, 3.0 * half, 3.0 * half, math.pi, np.inf]
+    try:
+        res = least_squares(resid, p0, bounds=(lo, hi), x_scale="jac", max_nfev=200)
+    except ValueError:
+        return None
+    p = res.x
+    jac = res.jac
+    try:
+        cov = np.linalg.inv(jac.T @ jac)
+    except np.linalg.LinAlgError:
+        return None
+    npix = int(use.sum())
+    chi2 = float((res.fun**2).sum()) / max(npix - 7, 1)
+    err = np.sqrt(np.clip(np.diag(cov), 0, None))
+    x0, y0, amp, sx, sy, th, b = p
+    flux = 2 * math.pi * amp * sx * sy
+    # flux error from amplitude and widths (first order)
+    g = np.array([0, 0, 2 * math.pi * sx * sy, 2 * math.pi * amp * sy, 2 * math.pi * amp * sx, 0, 0])
+    ferr = float(math.sqrt(max(g @ cov @ g, 0.0)))
+    inflate = math.sqrt(max(chi2, 1.0))
+    return CentroidFit(
+        x=float(x0),
+        y=float(y0),
+        flux=flux,
+        background=float(b),
+        x_err=float(err[0] * inflate),
+        y_err=float(err[1] * inflate),
+        flux_err=ferr * inflate,
+        crb_x=float(err[0]),
+        crb_y=float(err[1]),
+        chi2_red=chi2,
+        n_pixels=npix,
+        n_masked_saturated=n_sat,
+        method="gaussian",
+        converged=bool(res.success),
+        sigma_x=float(sx),
+        sigma_y=float(sy),
+    )
