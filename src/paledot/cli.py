@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_observer_commands(sub)
     _add_plan_commands(sub)
     _add_measure_commands(sub)
+    __import__("paledot.cli_scale").cli_scale.add_commands(sub)  # sweep, montecarlo
     return p
 
 
