@@ -163,3 +163,13 @@ def test_cluster_resume(cluster, reference, tmp_path, monkeypatch):
     parts = run_chunks(windows_chunk, chunks, scheduler=cluster, folder=folder, job={"r": 1}, progress=False)
     assert join(parts).tobytes() == reference.tobytes()
     assert {p: (folder / p).stat().st_mtime_ns for p in mtimes} == mtimes  # kept, not recomputed
+
+
+def test_cluster_montecarlo_same_bytes(cluster):
+    pytest.importorskip("sep")
+    from paledot.montecarlo import MonteCarloSpec, run_montecarlo
+
+    spec = MonteCarloSpec(exposures_s=(2e-4, 5e-4), frames=4, crop=192, pointing_px=5.0)
+    one = run_montecarlo(spec, chunk_frames=4, workers=1, progress=False)
+    many = run_montecarlo(spec, chunk_frames=1, scheduler=cluster, progress=False)
+    assert many.csv_text() == one.csv_text()
