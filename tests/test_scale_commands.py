@@ -137,3 +137,13 @@ def test_montecarlo_command(tmp_path, capsys):
     assert s["recommended_exposure_ms"] == 1.5 and len(s["rates"]) == 2
     assert main(["montecarlo", "--exposures", "0,1", "--out", str(tmp_path / "x")]) == 2
     assert "must be positive" in capsys.readouterr().err
+
+
+def test_campaign_workers_same_plan(tmp_path, capsys):
+    args = ["campaign", "--observer", "mars", "--target", "earth", "--target", "moon", "--frames", "4",
+            "--start", "2023-05-15", "--stop", "2023-06-03", "--sun-elongation-min", "30", "--format", "json"]
+    assert main(args + ["--out", str(tmp_path / "a"), "--workers", "1", "--chunk", "5d"]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(args + ["--out", str(tmp_path / "b"), "--workers", "2", "--chunk", "3d"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert one == two and len(one["plan"]) == 4 and one["covered_share"] > 0.6
