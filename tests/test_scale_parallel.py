@@ -173,3 +173,13 @@ def test_cluster_montecarlo_same_bytes(cluster):
     one = run_montecarlo(spec, chunk_frames=4, workers=1, progress=False)
     many = run_montecarlo(spec, chunk_frames=1, scheduler=cluster, progress=False)
     assert many.csv_text() == one.csv_text()
+
+
+def test_relax_malloc_only_under_dask_setting(monkeypatch):
+    from paledot.parallel import relax_malloc
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    assert relax_malloc() is False
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    if sys.platform.startswith("linux"):  # glibc here: mallopt accepts both settings
+        assert relax_malloc() is True
