@@ -223,6 +223,12 @@ class MonteCarloResult:
         a2.set_ylabel("Moon SNR")
         a2.legend(fontsize=8)
         a2.grid(alpha=0.3)
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+        for ax in (a1, a2):  # the exposures as plain numbers, no crowded log labels
+            ax.xaxis.set_major_locator(FixedLocator(e))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         sp = self.spec
         fig.suptitle(f"paledot montecarlo: {len(self.rows)} frames, {sp.observer} -> Earth and Moon, "
                      f"{sp.time} UTC, {sp.camera}, pointing jitter {sp.pointing_px:g} px rms")
