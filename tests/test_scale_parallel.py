@@ -198,3 +198,13 @@ def test_relax_malloc_only_under_dask_setting(monkeypatch):
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
     if sys.platform.startswith("linux"):  # glibc here: mallopt accepts both settings
         assert relax_malloc() is True
+
+
+def test_unreadable_chunk_file_named(tmp_path):
+    run_chunks(_square, [("a", 2), ("b", 3)], workers=1, folder=tmp_path, job={}, progress=False)
+    (tmp_path / "b.pkl").write_bytes(b"not a pickle")
+    with pytest.raises(PaledotError, match=r"b\.pkl.*remove it"):
+        run_chunks(_square, [("a", 2), ("b", 3)], workers=1, folder=tmp_path, job={}, progress=False)
+    (tmp_path / "b.pkl").unlink()
+    again = run_chunks(_square, [("a", 2), ("b", 3)], workers=1, folder=tmp_path, job={}, progress=False)
+    assert again == [4, 9]

@@ -211,8 +211,12 @@ class _Store:
         return self._path(key).is_file()
 
     def load(self, key: str):
-        with self._path(key).open("rb") as fh:
-            return pickle.load(fh)
+        try:
+            with self._path(key).open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            raise PaledotError(f"chunk file {str(self._path(key))!r} cannot be read ({exc}): "
+                               "remove it to recompute that chunk") from None
 
     def save(self, key: str, value) -> None:
         _atomic(self._path(key), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
