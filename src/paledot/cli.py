@@ -62,7 +62,7 @@ class _Completion(argparse.Action):
 
 
 #: Modules that bring their own subcommands (each has ``add_commands(sub)``).
-COMMAND_MODULES = ("cli_plan", "cli_measure", "cli_gallery")
+COMMAND_MODULES = ("cli_plan", "cli_measure", "cli_scale", "cli_gallery")
 
 
 class _Parser(argparse.ArgumentParser):

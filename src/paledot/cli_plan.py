@@ -80,6 +80,9 @@ def _common(p) -> None:
     p.add_argument("--correction", default="LT+S", type=str.upper,
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
     p.add_argument("--ephemeris", action="append", default=[], help="extra SPK file(s)")
+    from .cli_scale import add_plan_parallel_options
+
+    add_plan_parallel_options(p)  # --workers, --scheduler, --chunk, --chunk-dir (paledot.parallel)
 
 
 def build_constraint(args, camera):
@@ -154,7 +157,12 @@ def _search(args):
         parse_step(args.step)  # one-line error for 0s, -1d, ...
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
     constraint = build_constraint(args, camera)
-    found = find_windows(args.observer, constraint, args.start, args.stop, args.step, eph, args.correction)
+    from .cli_scale import parallel_windows
+
+    found = parallel_windows(args)  # None unless --workers/--scheduler/$PALEDOT_SCHEDULER
+    if found is None:
+        found = find_windows(args.observer, constraint, args.start, args.stop, args.step, eph,
+                             args.correction)
     return found, camera
 
 
