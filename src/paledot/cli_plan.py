@@ -5,19 +5,22 @@ Argument parsing and printing only; the work is in :mod:`paledot.plan`.
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
 from .errors import PaledotError
+from .plan.options import add_constraint_options
 
 _FORMATS = ("table", "csv", "json", "ecsv", "ics")
 
 
 def add_commands(sub) -> None:
     """Register ``windows`` and ``campaign`` on the ``paledot`` sub-command parser."""
+    from .cli_scale import add_plan_parallel_options
+
     w = sub.add_parser("windows", help="imaging windows: when every constraint holds (1 ms boundaries)")
-    _common(w)
+    add_constraint_options(w)
+    add_plan_parallel_options(w)  # --workers, --scheduler, --chunk, --chunk-dir
     w.add_argument("--format", default="table", choices=_FORMATS,
                    help=f"output format: {', '.join(_FORMATS)} (default table)")
     w.add_argument("--out", help="write the windows to this file instead of printing them")
@@ -27,7 +30,8 @@ def add_commands(sub) -> None:
 
     c = sub.add_parser("campaign",
                        help="choose K frames in the windows covering the most of the Moon's orbit")
-    _common(c)
+    add_constraint_options(c)
+    add_plan_parallel_options(c)
     c.add_argument("--frames", type=int, required=True, help="how many frames (K)")
     c.add_argument("--min-spacing", help="least time between frames, e.g. 6.7h (default: the observer's "
                    "orbital period, one frame per orbit; 0 for a body centre)")
@@ -44,111 +48,17 @@ def add_commands(sub) -> None:
     c.set_defaults(func=_cmd_campaign)
 
 
-def _common(p) -> None:
-    from .corrections import CORRECTIONS
-
-    p.add_argument("--observer", required=True,
-                   help="body name or NAIF id; 'mars express'; or kepler:..., site:..., spice:..., "
-                   "file:..., fixed:... (see paledot.observers.text)")
-    p.add_argument("--target", action="append", required=True, help="body to image; repeatable")
-    p.add_argument("--camera", help="camera for pixel limits and the field (catalogue name or .toml)")
-    p.add_argument("--start", required=True, help="start of the search (ISO UTC, JD..., ET:...)")
-    p.add_argument("--stop", required=True, help="end of the search")
-    p.add_argument("--step", help="coarse scan step for every constraint (default: derived from each)")
-    p.add_argument("--sun-elongation-min", type=float,
-                   help="each target at least this far from the Sun, deg (default: the camera's "
-                   "Sun exclusion angle, if its file gives one)")
-    p.add_argument("--not-hidden", action="store_true",
-                   help="each target wholly clear of the observer's planet (orbiters, sites)")
-    p.add_argument("--limb-margin", type=float, default=0.0, help="with --not-hidden: clearance, deg")
-    p.add_argument("--separation-min", type=float, help="first two targets at least this far apart")
-    p.add_argument("--separation-max", type=float, help="first two targets at most this far apart")
-    p.add_argument("--separation-unit", default="deg", choices=("deg", "px"),
-                   help="unit of the separation limits (px needs --camera)")
-    p.add_argument("--both-in-fov", "--all-in-fov", dest="in_fov", action="store_true",
-                   help="all targets inside the camera's field at once (needs --camera)")
-    p.add_argument("--phase-max", type=float, help="each target's phase angle at most this, deg")
-    p.add_argument("--phase-min", type=float, help="each target's phase angle at least this, deg")
-    p.add_argument("--illuminated-min", type=float, help="each target's sunlit fraction at least this (0-1)")
-    p.add_argument("--magnitude-max", type=float, help="each target at least this bright (V)")
-    p.add_argument("--range-max", type=float, help="each target at most this far, km")
-    p.add_argument("--snr-min", type=float, help="each target's predicted SNR at least this (needs --camera)")
-    p.add_argument("--exposure", type=float, default=10.0, help="exposure for --snr-min, ms (default 10)")
-    p.add_argument("--elevation-min", type=float, help="at a site: each target at least this high, deg")
-    p.add_argument("--sun-below", type=float,
-                   help="at a site: the Sun at least this far below the horizon, deg")
-    p.add_argument("--correction", default="LT+S", type=str.upper,
-                   help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
-    p.add_argument("--ephemeris", action="append", default=[], help="extra SPK file(s)")
-    from .cli_scale import add_plan_parallel_options
-
-    add_plan_parallel_options(p)  # --workers, --scheduler, --chunk, --chunk-dir (paledot.parallel)
-
-
-def build_constraint(args, camera):
-    """The constraint the options ask for (all of them together)."""
-    from . import plan
-
-    targets = list(dict.fromkeys(args.target))
-    parts = []
-    elong = args.sun_elongation_min
-    if elong is None and camera is not None:
-        elong = getattr(camera, "sun_exclusion_deg", None)
-    if elong is not None:
-        parts += [plan.sun_elongation(x, elong) for x in targets if x.lower() != "sun"]
-    if args.not_hidden:
-        parts += [plan.not_occulted(x, args.limb_margin) for x in targets]
-    if args.separation_min is not None or args.separation_max is not None:
-        if len(targets) < 2:
-            raise PaledotError("a separation limit needs two --target bodies")
-        cam = None
-        if args.separation_unit == "px":
-            cam = _need_camera(camera, "--separation-unit px")
-        parts.append(plan.separation(targets[0], targets[1], args.separation_min, args.separation_max, cam))
-    if args.in_fov:
-        parts.append(plan.in_field(targets, _need_camera(camera, "--both-in-fov")))
-    for x in targets:
-        if args.phase_min is not None or args.phase_max is not None:
-            parts.append(plan.phase_angle(x, args.phase_min, args.phase_max))
-        if args.illuminated_min is not None:
-            parts.append(plan.illuminated_fraction(x, args.illuminated_min))
-        if args.magnitude_max is not None:
-            parts.append(plan.magnitude(x, faintest=args.magnitude_max))
-        if args.range_max is not None:
-            parts.append(plan.range_km(x, max=args.range_max))
-        if args.snr_min is not None:
-            if not (math.isfinite(args.exposure) and args.exposure > 0):
-                raise PaledotError(f"--exposure {args.exposure} ms must be positive")
-            parts.append(plan.snr(x, _need_camera(camera, "--snr-min"), args.exposure / 1000, args.snr_min))
-        if args.elevation_min is not None:
-            parts.append(plan.elevation(x, args.elevation_min))
-    if args.sun_below is not None:
-        parts.append(plan.sun_below(args.sun_below))
-    if not parts:
-        raise PaledotError(
-            "no constraint given: add e.g. --sun-elongation-min 30, --both-in-fov, --not-hidden")
-    out = parts[0]
-    for p in parts[1:]:
-        out = out & p
-    return out
-
-
 def _has_matplotlib() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("matplotlib") is not None
 
 
-def _need_camera(camera, what: str):
-    if camera is None:
-        raise PaledotError(f"{what} needs --camera (see 'paledot cameras')")
-    return camera
-
-
 def _search(args):
     from .cameras import load_camera
     from .ephemeris import Ephemeris, default_ephemeris
     from .plan import find_windows
+    from .plan.options import build_constraint
 
     camera = load_camera(args.camera) if args.camera else None
     if args.step is not None:

@@ -46,9 +46,9 @@ def spec_from_args(args: argparse.Namespace) -> dict:
 @lru_cache(maxsize=16)
 def _built(spec_json: str):
     from .cameras import load_camera
-    from .cli_plan import build_constraint
     from .ephemeris import Ephemeris, default_ephemeris
     from .plan import Context
+    from .plan.options import build_constraint
 
     spec = json.loads(spec_json)
     args = argparse.Namespace(**spec)

@@ -130,10 +130,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parse(argv: list[str], name: str) -> argparse.Namespace:
-    from .cli_plan import _common
+    from .plan.options import add_constraint_options
 
     p = _Parser(prog=f"constraint set {name!r}", add_help=False)
-    _common(p)
+    add_constraint_options(p)
     try:
         return p.parse_args(argv)
     except PaledotError as exc:
