@@ -8,7 +8,7 @@ def add_commands(sub) -> None:
     g.add_argument("--out", help="output folder (default paledot-out/gallery)")
     g.add_argument("--scenario", action="append", help="only this scenario (repeatable)")
     g.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    g.add_argument("--quiet", action="store_true", help="no progress lines")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     g.set_defaults(func=_cmd_gallery)
 
 
