@@ -15,7 +15,7 @@ from paledot.textkernel import parse_text_kernel, read_pool
 
 spiceypy = pytest.importorskip("spiceypy")
 
-HRSC_IK = Path("/work/shared/data/hrsc/MEX_HRSC_V03.TI")
+HRSC_IK = Path(__file__).parent / "data" / "hrsc" / "MEX_HRSC_V03.TI"  # the real MEX HRSC IK
 needs_ik = pytest.mark.skipif(not HRSC_IK.is_file(), reason="the real HRSC IK is not on this machine")
 
 SYNTAX = r"""KPL/IK

@@ -21,9 +21,8 @@ from paledot.errors import PaledotError  # noqa: E402
 from paledot.measure import read_observation  # noqa: E402
 from paledot.timescales import et_to_iso  # noqa: E402
 
-HRSC = Path("/work/shared/data/hrsc/h2862_0006_sr2_cropped.img")
-if not HRSC.exists():  # the repository's copy when the shared folder is not mounted
-    HRSC = Path(__file__).parent / "data" / "h2862_0006_sr2_cropped.img"
+# A real HRSC SRC PDS3 product (5 lines of a Deimos frame, 2006): see data/hrsc/README.md.
+HRSC = Path(__file__).parent / "data" / "hrsc" / "h2862_0006_sr2_cropped.img"
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,8 @@ pytest.importorskip("photutils")
 
 from paledot.measure import find_sources, read_observation  # noqa: E402
 
-DATA = Path("/work/shared/data/sep")
-if not DATA.exists():
-    DATA = Path(__file__).parent / "data" / "sep"
+# SEP's real CCD test frame and SExtractor's catalogue of it: see data/sep/README.md.
+DATA = Path(__file__).parent / "data" / "sep"
 
 
 @pytest.fixture(scope="module")
