@@ -136,6 +136,35 @@ class Ephemeris:
             self._add(os.fspath(path))
         if not self._by_target:
             raise KernelError("no ephemeris loaded: give at least one SPK file")
+        self._check_chains()
+
+    def _check_chains(self) -> None:
+        """Refuse kernels whose segments' centres loop (A relative to B relative to A ...): no
+        chain from such a body ever reaches the solar-system barycentre."""
+        state: dict[int, int] = {}  # 1: on the current path, 2: reaches the SSB or a dead end
+        for root in self._by_target:
+            if state.get(root):
+                continue
+            path = [root]
+            todo = [iter({s.center for s in self._by_target[root]})]
+            state[root] = 1
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    todo.pop()
+                    continue
+                if nxt == 0 or state.get(nxt) == 2:
+                    continue
+                if state.get(nxt) == 1:
+                    loop = " -> ".join(str(b) for b in path[path.index(nxt):] + [nxt])
+                    raise KernelError(
+                        f"ephemeris {', '.join(self.paths) or 'files'}: segment centres loop ({loop}, "
+                        "NAIF ids), so no chain reaches the solar-system barycentre: fix or drop the file"
+                    )
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter({s.center for s in self._by_target.get(nxt, [])}))
 
     def _add(self, path: str) -> None:
         if not os.path.isfile(path):
@@ -232,6 +261,7 @@ class Ephemeris:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """SSB-relative position (N, 3) km and velocity (N, 3) km/s (None if not asked)."""
         et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        self.check_coverage(naif_id, et)  # never extrapolate a Chebyshev series past its span
         return self._chain(naif_id, et, velocity)
 
     def position(self, naif_id: int, et) -> np.ndarray:
@@ -270,7 +300,14 @@ class Ephemeris:
             if not todo.any():
                 return pos, vel
         self.check_coverage(naif_id, et[todo])
-        return pos, vel
+        from .timescales import et_to_iso
+
+        # Inside the overall span but in a gap between segments: never answer zeros.
+        raise OutOfRangeError(
+            f"{et_to_iso(et[todo][:1])[0]} UTC falls in a gap between the segments for NAIF {naif_id} "
+            f"in {', '.join(os.path.basename(p) for p in self.paths)}",
+            *self.coverage(naif_id),
+        )
 
 
 @lru_cache(maxsize=1)

@@ -44,9 +44,9 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["ET"] = (frame.et, "TDB seconds past J2000")
     header["EXPTIME"] = (frame.exposure_s, "s")
     header["BUNIT"] = "adu" if kind == "dn" else "electron"
-    header["OBSERVER"] = frame.meta.get("observer", "")
-    header["INSTRUME"] = cam.name
-    header["CAMERA"] = cam.title[:68]
+    header["OBSERVER"] = _ascii(frame.meta.get("observer", ""))
+    header["INSTRUME"] = _ascii(cam.name)
+    header["CAMERA"] = _ascii(cam.title)[:68]
     header["GAIN"] = (cam.gain_e_per_dn, "e-/DN")
     header["RDNOISE"] = (cam.read_noise_e, "e-")
     header["FULLWELL"] = (cam.full_well_e, "e-")
@@ -57,7 +57,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["CREATOR"] = f"paledot {_version()}"
     header["PIXCONV"] = ("0-based", "B*_X/Y: numpy column/row, pixel 0 at 0.0")
     for i, b in enumerate(frame.bodies, start=1):
-        header[f"BODY{i}"] = b.name
+        header[f"BODY{i}"] = _ascii(b.name)
         if np.isfinite(b.column) and np.isfinite(b.row):
             header[f"B{i}_X"] = (round(b.column, 4), "predicted column (0-based)")
             header[f"B{i}_Y"] = (round(b.row, 4), "predicted row (0-based)")
@@ -274,3 +274,9 @@ def write_annotated_png(
 def write_image(img: Image.Image, path, overwrite: bool = False) -> Path:
     """Any Pillow image as PNG, atomically (used by reports)."""
     return atomic_write(path, lambda p: img.save(p, format="PNG"), overwrite)
+
+
+def _ascii(text) -> str:
+    """FITS headers hold printable ASCII only: other characters become '?', so a camera title or
+    observer name in any script still writes (the full text stays in the PNG and reports)."""
+    return "".join(c if " " <= c <= "~" else "?" for c in str(text))

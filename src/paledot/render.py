@@ -64,6 +64,12 @@ class Pointing:
     dec_deg: float | None = None
     roll_deg: float = 0.0
 
+    def __post_init__(self):
+        from .validate import pointing_fields
+
+        for name, value in pointing_fields(self).items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def parse(cls, text: str, roll_deg: float = 0.0) -> Pointing:
         """``midpoint``, a target name, or ``RA,DEC`` in degrees."""
@@ -189,6 +195,12 @@ class Scene:
     noise: bool = True
     psf: bool = True
     laws: dict[str, str] | None = None
+
+    def __post_init__(self):
+        if hasattr(self.exposure, "unit"):  # an astropy Quantity of time
+            from .validate import number
+
+            self.exposure = number(self.exposure, "exposure", "s", lo=0.0, lo_open=True)
 
 
 # --- PSF --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from astropy.time import Time
 from astropy.utils import iers
 
 from .errors import TimeParseError
+from .validate import check_calendar_date, check_leap_second
 
 #: Julian date of J2000.0 (2000-01-01 12:00:00 TDB).
 J2000_JD = 2451545.0
@@ -75,12 +76,13 @@ def _parse_string(text: str) -> tuple[str, object]:
     m = _ISO.match(text)
     if m:
         iso = m.group("date")
+        check_calendar_date(iso, text)
         if m.group("h") is not None:
             hh, mm = int(m.group("h")), int(m.group("m"))
             ss = m.group("s") or "00"
-            leap = hh == 23 and mm == 59  # only a leap second may read :60
-            if hh > 23 or mm > 59 or float(ss) >= (61 if leap else 60):
+            if hh > 23 or mm > 59:
                 raise TimeParseError(f"cannot read time {text!r}: hour, minute or second out of range")
+            check_leap_second(iso, hh, mm, float(ss), text)  # :60 only on a leap-second day
             iso += f"T{m.group('h')}:{m.group('m')}:{ss}"
         return "utc", iso
     m = _JD.match(text)

@@ -173,6 +173,11 @@ def _from_text(text: str, origin: str) -> Camera:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PaledotError(f"camera file {origin!r} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise PaledotError(
+            f"camera file {origin!r} nests tables or arrays too deeply: a camera file is flat tables "
+            "of value/source"
+        ) from None
     for key in ("name", "title"):
         if not isinstance(doc.get(key), str):
             raise PaledotError(f"camera file {origin!r} is missing the text field {key!r}")
