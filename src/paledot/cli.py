@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440")
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
+    g.add_argument("--out", help="write to this file (atomically: whole or not at all) instead of stdout")
+    g.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     g.set_defaults(func=_cmd_geometry)
 
     r = sub.add_parser("render", help="render the frame a camera would record")
@@ -127,9 +129,23 @@ def _epoch_chunks(args) -> Iterator[np.ndarray]:
 
 
 def _cmd_geometry(args) -> int:
+    if args.out:
+        from .outputs import atomic_write, check_destination
+
+        check_destination(args.out, args.overwrite)  # before any work
+
+        def fill(tmp) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                _write_geometry(args, fh)
+
+        atomic_write(args.out, fill, args.overwrite)
+        return 0
+    return _write_geometry(args, sys.stdout)
+
+
+def _write_geometry(args, out) -> int:
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
     first = True
-    out = sys.stdout
     json_parts: list[dict] = []
     for et in _epoch_chunks(args):
         g = observe(args.observer, args.target, et, args.correction, eph)
@@ -385,20 +401,12 @@ def main(argv: list[str] | None = None) -> int:
         if argv[i] in ("--step", "--chunk", "--time", "--start", "--stop") and argv[i + 1][:1] == "-":
             argv[i : i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     argv = [a for a in argv if a != ""]
-    try:
+    from .interrupts import quiet_boundary
+
+    with quiet_boundary(debug) as outcome:
         args = _parser().parse_args(argv)
         return args.func(args)
-    except PaledotError as exc:
-        print(f"paledot: error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # an unexpected failure still gets one line unless debugging
-        if debug:
-            raise
-        print(f"paledot: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
-              file=sys.stderr)
-        return 3
+    return outcome.code
 
 
 if __name__ == "__main__":
