@@ -84,7 +84,9 @@ class Pointing:
             except ValueError:
                 raise PaledotError(f"cannot read pointing {text!r}: expected RA,DEC in degrees") from None
             if not (math.isfinite(ra) and math.isfinite(dec) and -90 <= dec <= 90):
-                raise PaledotError(f"pointing {text!r}: Dec must be within -90..90 degrees")
+                raise PaledotError(
+                    f"pointing {text!r}: RA and Dec must be finite degrees, Dec within -90..90"
+                )
             return cls("radec", ra_deg=ra % 360.0, dec_deg=dec, roll_deg=roll_deg)
         return cls("target", target=text.lower(), roll_deg=roll_deg)
 

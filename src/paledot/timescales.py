@@ -90,6 +90,9 @@ def _parse_string(text: str) -> tuple[str, object]:
         return ("jdtdb" if m.group("scale") else "jd"), float(m.group("v"))
     m = _ET.match(text)
     if m:
+        if not abs(float(m.group("v"))) <= MAX_ABS_ET:
+            raise TimeParseError(f"cannot read time {text!r}: it is outside the years paledot reads "
+                                 f"(about -3000 to +7000: ET within {MAX_ABS_ET:.3g} s of J2000)")
         return "et", float(m.group("v"))
     raise TimeParseError(f"cannot read time {text!r}: {_HINT}")
 
