@@ -45,6 +45,8 @@ def outcome(reader: str, call):
     propagates and fails the property. Numpy floating-point warnings are errors here: a reader
     must not compute its way through an overflow."""
     COUNTS[reader]["cases"] += 1
+    if COUNTS[reader]["cases"] % 5000 == 0:
+        _report(progress=True)
     try:
         with warnings.catch_warnings(), np.errstate(all="raise"):
             warnings.simplefilter("error", RuntimeWarning)
@@ -65,11 +67,15 @@ def assert_finite(reader: str, *arrays) -> None:
             raise AssertionError(f"{reader}: a non-finite number came out: {a!r}")
 
 
-def _report() -> None:
+def _report(progress: bool = False) -> None:
+    """Append the counts to $PALEDOT_FUZZ_REPORT at exit; while running, keep the latest counts in
+    $PALEDOT_FUZZ_REPORT.progress (so a long run cut short still tells how far it got)."""
     path = os.environ.get("PALEDOT_FUZZ_REPORT")
     if not path or not COUNTS:
         return
-    with open(path, "a", encoding="utf-8") as fh:
+    if progress:
+        path += ".progress"
+    with open(path, "w" if progress else "a", encoding="utf-8") as fh:
         for reader, c in sorted(COUNTS.items()):
             fh.write(json.dumps({"profile": PROFILE, "reader": reader, **c}) + "\n")
 
