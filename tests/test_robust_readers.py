@@ -297,3 +297,35 @@ def test_claim_from_non_finite_values_cannot_be_judged(tmp_path):
     assert v.verdict == "cannot judge" and "earth v" in v.why and "nan" not in v.computed.lower()
     assert all("nan" not in (x.computed + x.verdict).lower() for x in r.verdicts)
     assert os.path.isdir(tmp_path / "w")
+
+
+def test_times_erfa_cannot_convert_and_quantity_epochs():
+    from paledot import observe
+
+    with pytest.raises(PaledotError, match="cannot convert time"):
+        to_et(Time(1e10, format="jd"))
+    et = to_et("2023-05-15")
+    a = observe("mars", ["earth"], et)
+    b = observe("mars", ["earth"], (et / 86400.0) * u.day)  # ET as a Quantity of time
+    assert np.allclose(a.range.to_value("km"), b.range.to_value("km"), rtol=0, atol=1e-6)
+    with pytest.raises(PaledotError, match="wrong unit"):
+        observe("mars", ["earth"], et * u.m)
+
+
+def test_camera_title_in_any_script_still_writes_fits(tmp_path):
+    from importlib.resources import files
+
+    from astropy.io import fits
+
+    from paledot.cameras import load_camera
+    from paledot.frames import fits_bytes
+    from paledot.render import Scene, render
+
+    text = files("paledot.cameras").joinpath("generic-ccd.toml").read_text()
+    text = re.sub(r'(?m)^title = .*$', 'title = "Kamera für den Mars — 火星"', text)
+    (tmp_path / "cam.toml").write_text(text)
+    cam = load_camera(tmp_path / "cam.toml")
+    frame = render(Scene("2023-05-21T03:10", "mars", ["earth"], cam, exposure=0.001, seed=1))
+    (tmp_path / "f.fits").write_bytes(fits_bytes(frame, "dn"))
+    with fits.open(tmp_path / "f.fits") as hdul:
+        assert hdul[0].header["CAMERA"].startswith("Kamera f?r den Mars")

@@ -345,6 +345,10 @@ def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
 
 
 def _as_et(t) -> np.ndarray:
+    if hasattr(t, "unit") and hasattr(t, "to_value"):  # a Quantity: ET in any unit of time
+        from .validate import vector
+
+        t = vector(t, "ET", "s")
     if isinstance(t, np.ndarray) and t.dtype.kind in "fi":
         et = np.atleast_1d(t.astype(np.float64))
         if not np.all(np.isfinite(et)):
