@@ -264,6 +264,8 @@ deep_tables = st.integers(1, 3000).map(lambda n: "[" + ".".join(["a"] * n) + "]\
 @given(st.one_of(st.builds(_mutate, st.just(CAMERA), st.data()), deep, deep_tables, st.text(max_size=80)))
 @example("x = " + "[" * 3000 + "]" * 3000)  # issue 15: RecursionError
 @example("x = " + "{a=" * 2000 + "1" + "}" * 2000)
+@example(CAMERA.replace("value = 974.5", "value = " + "9" * 400))  # make fuzz: OverflowError
+@example(CAMERA.replace("value = 1024", "value = " + "9" * 400))
 def test_fuzz_camera_toml(text):
     _camera_case(text)
 

@@ -329,3 +329,14 @@ def test_camera_title_in_any_script_still_writes_fits(tmp_path):
     (tmp_path / "f.fits").write_bytes(fits_bytes(frame, "dn"))
     with fits.open(tmp_path / "f.fits") as hdul:
         assert hdul[0].header["CAMERA"].startswith("Kamera f?r den Mars")
+
+
+def test_errors_stay_one_line_when_a_bad_value_holds_a_line_break():
+    from importlib.resources import files
+
+    from paledot.cameras import _from_text
+
+    text = '"a\\u000ab\\u2028c" = 1\n' + files("paledot.cameras").joinpath("hrsc-src.toml").read_text()
+    with pytest.raises(PaledotError, match="unknown fields") as info:
+        _from_text(text, "x.toml")
+    assert "\n" not in str(info.value) and "\u2028" not in str(info.value) and "a\\nb" in str(info.value)

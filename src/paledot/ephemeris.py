@@ -49,6 +49,13 @@ class _Segment:
                     f"cannot read the data of segment {self.center} -> {self.target} in {self.path!r} "
                     f"(truncated or corrupt?): {exc}"
                 ) from None
+            ok = np.isfinite(init_jd) and np.isfinite(intlen_days) and intlen_days > 0
+            if not ok or coef.size == 0 or not np.all(np.isfinite(coef)):
+                raise KernelError(
+                    f"segment {self.center} -> {self.target} in {self.path!r} holds a record length "
+                    f"{intlen_days!r} days, start JD {init_jd!r} or coefficients that are not finite "
+                    "numbers (corrupt file?)"
+                )
             # jplephem gives (component, record, coefficient); evaluation gathers whole records,
             # so store each record contiguously.
             self._coef = np.ascontiguousarray(np.transpose(coef, (1, 2, 0)))
@@ -177,6 +184,12 @@ class Ephemeris:
         for seg in kernel.segments:
             if seg.data_type not in _SUPPORTED_TYPES or seg.frame != 1:
                 continue
+            start, stop = float(seg.start_second), float(seg.end_second)
+            if not (np.isfinite(start) and np.isfinite(stop) and start <= stop):
+                raise KernelError(
+                    f"ephemeris {path!r}: segment {seg.center} -> {seg.target} covers {start!r} to "
+                    f"{stop!r} s past J2000, not a finite span (corrupt file?)"
+                )
             entry = _Segment(
                 path, seg.center, seg.target, seg.data_type, float(seg.start_second),
                 float(seg.end_second), seg,

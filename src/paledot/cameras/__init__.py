@@ -196,6 +196,11 @@ def _from_text(text: str, origin: str) -> Camera:
                 f"camera file {origin!r}: {name} needs a 'source' or an 'assumed' reason"
             )
         value = entry["value"]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise PaledotError(
+                f"camera file {origin!r}: {name} is a {len(str(abs(value)))}-digit number, far outside "
+                "any camera's range"
+            )
         if name in _INTEGER:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise PaledotError(f"camera file {origin!r}: {name} must be a whole number")
