@@ -30,7 +30,7 @@ test: $(STAMP_TEST)
 fuzz: $(STAMP_TEST)
 	rm -f fuzz-report.jsonl
 	PALEDOT_FUZZ=long PALEDOT_FUZZ_REPORT=fuzz-report.jsonl $(PY) -m pytest -q -p no:cacheprovider \
-		tests/test_fuzz_readers.py tests/test_fuzz_scenario.py
+		tests/test_fuzz_readers.py tests/test_fuzz_scenario.py tests/test_fuzz_spk.py
 	$(PY) tests/fuzzing.py fuzz-report.jsonl
 
 lint: $(STAMP_TEST)
