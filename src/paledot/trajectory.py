@@ -251,7 +251,7 @@ class TrajectoryFile:
         if scale == "ET":
             et = np.array([_number(r[0], r, 0, line_of[n], where) for n, r in enumerate(rows)])
         else:
-            _check_epoch_texts(rows, line_of, where)
+            _check_epoch_texts(rows, [f"line {n}" for n in line_of], where)
             et = _epochs_to_et([r[0] for r in rows], scale, where)
         if not np.all(np.isfinite(et)):  # an epoch astropy read but cannot place in time
             k = int(np.flatnonzero(~np.isfinite(et))[0])
@@ -363,6 +363,7 @@ def _epochs_or_et(text, scale, where, default) -> float:
         return float(default)
     if scale == "ET":
         return parse_float(text, "USEABLE time", where)
+    _check_epoch_texts([[str(text)]], ["USEABLE time"], where)
     value = float(_epochs_to_et([str(text)], scale, where)[0])
     if not np.isfinite(value):
         raise TrajectoryError(f"{where}: USEABLE time {text!r} is not a usable time")
@@ -394,7 +395,7 @@ def _degree(value, where: str) -> int:
     return degree
 
 
-def _check_epoch_texts(rows: list, line_of: list[int], where: str) -> None:
+def _check_epoch_texts(rows: list, line_of: list[str], where: str) -> None:
     """Epoch strings astropy would bend silently: year 0000, a :60 second off a leap-second day."""
     for n, r in enumerate(rows):
         m = _EPOCH_PARTS.match(r[0].strip())
@@ -402,7 +403,7 @@ def _check_epoch_texts(rows: list, line_of: list[int], where: str) -> None:
             continue
         try:
             if m.group("year") == "0000":
-                raise TrajectoryError(f"{where} line {line_of[n]}: epoch {r[0]!r}: there is no year 0000")
+                raise TrajectoryError(f"{where} {line_of[n]}: epoch {r[0]!r}: there is no year 0000")
             if m.group("s") is not None and float(m.group("s")) >= 60:
                 date = m.group("date")
                 if m.group("doy"):
@@ -414,7 +415,7 @@ def _check_epoch_texts(rows: list, line_of: list[int], where: str) -> None:
                     date = (_dt.date(year, 1, 1) + _dt.timedelta(days=doy - 1)).isoformat()
                 check_leap_second(date, int(m.group("h")), int(m.group("m")), float(m.group("s")), r[0])
         except PaledotError as exc:
-            raise TrajectoryError(f"{where} line {line_of[n]}: {exc}") from None
+            raise TrajectoryError(f"{where} {line_of[n]}: {exc}") from None
 
 
 def _interpolate(seg: _Segment, et: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
