@@ -72,8 +72,18 @@ def _case(data: bytes):
         assert_finite("SPK kernel", *state)
 
 
+def _looping() -> bytes:
+    """The kernel with its summary record's NEXT pointing at itself: jplephem would loop for ever
+    (found by make fuzz)."""
+    data = bytearray(KERNEL)
+    fward = struct.unpack("<i", data[76:80])[0]
+    data[(fward - 1) * 1024 : (fward - 1) * 1024 + 8] = struct.pack("<d", float(fward))
+    return bytes(data)
+
+
 @FUZZ
 @given(broken())
 @example(KERNEL)
+@example(_looping())
 def test_fuzz_spk(data):
     _case(data)

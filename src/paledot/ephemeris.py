@@ -176,6 +176,7 @@ class Ephemeris:
     def _add(self, path: str) -> None:
         if not os.path.isfile(path):
             raise KernelError(f"ephemeris file {path!r} does not exist")
+        _check_daf_chain(path)  # a looping chain of summary records would hang the reader
         try:
             kernel = SPK.open(path)
         except Exception as exc:  # jplephem raises several types on a corrupt file
@@ -321,6 +322,41 @@ class Ephemeris:
             f"in {', '.join(os.path.basename(p) for p in self.paths)}",
             *self.coverage(naif_id),
         )
+
+
+def _check_daf_chain(path: str) -> None:
+    """Walk the DAF's chain of summary records (NASA/NAIF DAF Required Reading: the file record's
+    FWARD, then each summary record's NEXT) and refuse a chain that loops, leaves the file or holds
+    an impossible summary count, before jplephem, which would follow a loop for ever, reads it."""
+    import struct
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+        if len(head) < 96 or head[:4] not in (b"DAF/", b"NAIF"):
+            return  # not a DAF: jplephem says so in its own words
+        records = size // 1024
+        order = {b"BIG-IEEE": ">", b"LTL-IEEE": "<"}.get(head[88:96])
+        if order is None:  # old files without a format word: take the byte order that fits
+            order = "<" if 0 <= struct.unpack("<i", head[76:80])[0] <= records else ">"
+        rec = struct.unpack(order + "i", head[76:80])[0]
+        seen: set[int] = set()
+        while rec != 0:
+            if not 2 <= rec <= records or rec in seen:
+                raise KernelError(
+                    f"cannot read ephemeris {path!r}: its chain of summary records "
+                    f"{'loops back to' if rec in seen else 'points outside the file at'} record {rec} "
+                    "(corrupt file?)"
+                )
+            seen.add(rec)
+            fh.seek((rec - 1) * 1024)
+            nxt, _, nsum = struct.unpack(order + "3d", fh.read(24))
+            if not (np.isfinite(nxt) and nxt == int(nxt) and np.isfinite(nsum) and 0 <= nsum <= 125):
+                raise KernelError(
+                    f"cannot read ephemeris {path!r}: summary record {rec} holds next record {nxt!r} and "
+                    f"{nsum!r} summaries (corrupt file?)"
+                )
+            rec = int(nxt)
 
 
 @lru_cache(maxsize=1)
