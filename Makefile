@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ demo: $(STAMP_RUN)
 
 test: $(STAMP_TEST)
 	$(PY) -m pytest -q
+
+# The long fuzz profile: >= 100,000 generated inputs per reader (tests/fuzzing.py); takes about an
+# hour on two cores. Counts go to fuzz-report.jsonl and are summed at the end.
+fuzz: $(STAMP_TEST)
+	rm -f fuzz-report.jsonl
+	PALEDOT_FUZZ=long PALEDOT_FUZZ_REPORT=fuzz-report.jsonl $(PY) -m pytest -q -p no:cacheprovider \
+		tests/test_fuzz_readers.py tests/test_fuzz_scenario.py tests/test_fuzz_spk.py
+	$(PY) tests/fuzzing.py fuzz-report.jsonl
 
 lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check src tests bench

@@ -108,7 +108,7 @@ def test_bad_camera_file_is_one_line(tmp_path, capsys, change, needle):
         (["--exposure", "nan"], "must be a positive number"),
         (["--exposure", "fast"], "must be 'auto' or milliseconds"),
         (["--camera", "hubble"], "unknown camera 'hubble'"),
-        (["--pointing", "10,100"], "Dec must be within"),
+        (["--pointing", "10,100"], "Dec within -90..90"),
         (["--stretch", "psychedelic"], "unknown stretch"),
         (["--time", "2023-05-21", "--time", "2023-05-22"], None),
     ],

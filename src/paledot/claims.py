@@ -9,6 +9,7 @@ own: every published number comes from the scenario file, every computed one fro
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -225,7 +226,15 @@ def check_claims(claims, findings: Findings) -> list[Verdict]:
         if kind not in CHECKERS:
             raise PaledotError(f"claim {c.get('id')!r}: unknown kind {kind!r}; known: {', '.join(CHECKERS)}")
         try:
-            computed, verdict, why = CHECKERS[kind](c, findings)
+            with np.errstate(all="ignore"):
+                computed, verdict, why = CHECKERS[kind](c, findings)
+            if re.search(r"\b-?(nan|inf)\b", f"{computed} {verdict} {why}", re.IGNORECASE):
+                # never a verdict computed from NaN or infinity: say what could not be computed
+                unusable = ", ".join(_non_finite(findings)) or "a published or computed value"
+                out.append(Verdict(c["id"], c["claim"], c.get("source", ""), "not computable",
+                                   "cannot judge", f"{unusable}: not a finite number (NaN or infinity) "
+                                   "for these epochs, so the claim cannot be checked"))
+                continue
         except KeyError as exc:
             raise PaledotError(f"claim {c.get('id')!r} ({kind}) lacks the field {exc.args[0]!r}") from None
         except (TypeError, ValueError) as exc:
@@ -234,6 +243,16 @@ def check_claims(claims, findings: Findings) -> list[Verdict]:
             ) from None
         out.append(Verdict(c["id"], c["claim"], c.get("source", ""), computed, verdict, why))
     return out
+
+
+def _non_finite(findings: Findings) -> list[str]:
+    """Names of the computed quantities holding NaN or infinity."""
+    bad = []
+    for name, value in vars(findings).items():
+        if isinstance(value, (float, np.ndarray)) and np.asarray(value).dtype.kind == "f":
+            if not np.all(np.isfinite(value)):
+                bad.append(name.replace("_", " "))
+    return bad
 
 
 def orbit_fraction(moon_from_earth_km: np.ndarray) -> float:

@@ -103,6 +103,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="extra SPK file(s), taking priority over DE440")
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--out", help="write to this file (atomically: whole or not at all) instead of stdout")
+    g.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     g.set_defaults(func=_cmd_geometry)
 
     r = sub.add_parser("render", help="render the frame a camera would record")
@@ -217,12 +219,26 @@ def _now_notes(args) -> list[str]:
 
 
 def _cmd_geometry(args) -> int:
+    if args.out:
+        from .outputs import atomic_write, check_destination
+
+        check_destination(args.out, args.overwrite)  # before any work
+
+        def fill(tmp) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                _write_geometry(args, fh)
+
+        atomic_write(args.out, fill, args.overwrite)
+        return 0
+    return _write_geometry(args, sys.stdout)
+
+
+def _write_geometry(args, out) -> int:
     from .tables import format_table, geometry_to_json, write_csv, write_ecsv
 
     eph = Ephemeris(args.ephemeris) if args.ephemeris else default_ephemeris()
     extra = _now_notes(args)
     first = True
-    out = sys.stdout
     parts = []
     count, chunks = _epoch_plan(args)
     bar = None
@@ -564,20 +580,12 @@ def main(argv: list[str] | None = None) -> int:
                        "--window", "--instrument") and argv[i + 1][:1] == "-":
             argv[i : i + 2] = [f"{argv[i]}={argv[i + 1]}", ""]
     argv = [a for a in argv if a != ""]
-    try:
+    from .interrupts import quiet_boundary
+
+    with quiet_boundary(debug) as outcome:
         args = _parser().parse_args(argv)
         return args.func(args)
-    except PaledotError as exc:
-        print(f"paledot: error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-    except Exception as exc:  # an unexpected failure still gets one line unless debugging
-        if debug:
-            raise
-        print(f"paledot: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
-              file=sys.stderr)
-        return 3
+    return outcome.code
 
 
 if __name__ == "__main__":

@@ -49,6 +49,13 @@ class _Segment:
                     f"cannot read the data of segment {self.center} -> {self.target} in {self.path!r} "
                     f"(truncated or corrupt?): {exc}"
                 ) from None
+            ok = np.isfinite(init_jd) and np.isfinite(intlen_days) and intlen_days > 0
+            if not ok or coef.size == 0 or not np.all(np.isfinite(coef)):
+                raise KernelError(
+                    f"segment {self.center} -> {self.target} in {self.path!r} holds a record length "
+                    f"{intlen_days!r} days, start JD {init_jd!r} or coefficients that are not finite "
+                    "numbers (corrupt file?)"
+                )
             # jplephem gives (component, record, coefficient); evaluation gathers whole records,
             # so store each record contiguously.
             self._coef = np.ascontiguousarray(np.transpose(coef, (1, 2, 0)))
@@ -136,10 +143,40 @@ class Ephemeris:
             self._add(os.fspath(path))
         if not self._by_target:
             raise KernelError("no ephemeris loaded: give at least one SPK file")
+        self._check_chains()
+
+    def _check_chains(self) -> None:
+        """Refuse kernels whose segments' centres loop (A relative to B relative to A ...): no
+        chain from such a body ever reaches the solar-system barycentre."""
+        state: dict[int, int] = {}  # 1: on the current path, 2: reaches the SSB or a dead end
+        for root in self._by_target:
+            if state.get(root):
+                continue
+            path = [root]
+            todo = [iter({s.center for s in self._by_target[root]})]
+            state[root] = 1
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    todo.pop()
+                    continue
+                if nxt == 0 or state.get(nxt) == 2:
+                    continue
+                if state.get(nxt) == 1:
+                    loop = " -> ".join(str(b) for b in path[path.index(nxt):] + [nxt])
+                    raise KernelError(
+                        f"ephemeris {', '.join(self.paths) or 'files'}: segment centres loop ({loop}, "
+                        "NAIF ids), so no chain reaches the solar-system barycentre: fix or drop the file"
+                    )
+                state[nxt] = 1
+                path.append(nxt)
+                todo.append(iter({s.center for s in self._by_target.get(nxt, [])}))
 
     def _add(self, path: str) -> None:
         if not os.path.isfile(path):
             raise KernelError(f"ephemeris file {path!r} does not exist")
+        _check_daf_chain(path)  # a looping chain of summary records would hang the reader
         try:
             kernel = SPK.open(path)
         except Exception as exc:  # jplephem raises several types on a corrupt file
@@ -148,6 +185,12 @@ class Ephemeris:
         for seg in kernel.segments:
             if seg.data_type not in _SUPPORTED_TYPES or seg.frame != 1:
                 continue
+            start, stop = float(seg.start_second), float(seg.end_second)
+            if not (np.isfinite(start) and np.isfinite(stop) and start <= stop):
+                raise KernelError(
+                    f"ephemeris {path!r}: segment {seg.center} -> {seg.target} covers {start!r} to "
+                    f"{stop!r} s past J2000, not a finite span (corrupt file?)"
+                )
             entry = _Segment(
                 path, seg.center, seg.target, seg.data_type, float(seg.start_second),
                 float(seg.end_second), seg,
@@ -232,6 +275,7 @@ class Ephemeris:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """SSB-relative position (N, 3) km and velocity (N, 3) km/s (None if not asked)."""
         et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        self.check_coverage(naif_id, et)  # never extrapolate a Chebyshev series past its span
         return self._chain(naif_id, et, velocity)
 
     def position(self, naif_id: int, et) -> np.ndarray:
@@ -270,7 +314,49 @@ class Ephemeris:
             if not todo.any():
                 return pos, vel
         self.check_coverage(naif_id, et[todo])
-        return pos, vel
+        from .timescales import et_to_iso
+
+        # Inside the overall span but in a gap between segments: never answer zeros.
+        raise OutOfRangeError(
+            f"{et_to_iso(et[todo][:1])[0]} UTC falls in a gap between the segments for NAIF {naif_id} "
+            f"in {', '.join(os.path.basename(p) for p in self.paths)}",
+            *self.coverage(naif_id),
+        )
+
+
+def _check_daf_chain(path: str) -> None:
+    """Walk the DAF's chain of summary records (NASA/NAIF DAF Required Reading: the file record's
+    FWARD, then each summary record's NEXT) and refuse a chain that loops, leaves the file or holds
+    an impossible summary count, before jplephem, which would follow a loop for ever, reads it."""
+    import struct
+
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+        if len(head) < 96 or head[:4] not in (b"DAF/", b"NAIF"):
+            return  # not a DAF: jplephem says so in its own words
+        records = size // 1024
+        order = {b"BIG-IEEE": ">", b"LTL-IEEE": "<"}.get(head[88:96])
+        if order is None:  # old files without a format word: take the byte order that fits
+            order = "<" if 0 <= struct.unpack("<i", head[76:80])[0] <= records else ">"
+        rec = struct.unpack(order + "i", head[76:80])[0]
+        seen: set[int] = set()
+        while rec != 0:
+            if not 2 <= rec <= records or rec in seen:
+                raise KernelError(
+                    f"cannot read ephemeris {path!r}: its chain of summary records "
+                    f"{'loops back to' if rec in seen else 'points outside the file at'} record {rec} "
+                    "(corrupt file?)"
+                )
+            seen.add(rec)
+            fh.seek((rec - 1) * 1024)
+            nxt, _, nsum = struct.unpack(order + "3d", fh.read(24))
+            if not (np.isfinite(nxt) and nxt == int(nxt) and np.isfinite(nsum) and 0 <= nsum <= 125):
+                raise KernelError(
+                    f"cannot read ephemeris {path!r}: summary record {rec} holds next record {nxt!r} and "
+                    f"{nsum!r} summaries (corrupt file?)"
+                )
+            rec = int(nxt)
 
 
 @lru_cache(maxsize=1)

@@ -7,9 +7,21 @@ shows a traceback for these.
 
 from __future__ import annotations
 
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
 
 class PaledotError(ValueError):
-    """Base class for every error caused by input paledot cannot use."""
+    """Base class for every error caused by input paledot cannot use.
+
+    The message is kept to one line: a line break inside a quoted bad value shows as its escape."""
+
+    def __init__(self, *args):
+        if args and isinstance(args[0], str) and any(c in args[0] for c in _LINE_BREAKS):
+            text = args[0]
+            for c in _LINE_BREAKS:
+                text = text.replace(c, repr(c)[1:-1])
+            args = (text, *args[1:])
+        super().__init__(*args)
 
 
 class TimeParseError(PaledotError):

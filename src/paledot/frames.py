@@ -68,8 +68,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     half = frame.exposure_s / 2
     beg, avg, end = (et_to_iso(frame.et + d, precision=3)[0] for d in (-half, 0.0, half))
     header["OBJECT"] = (_object(frame), "pointed-at body, else the targets")
-    header["TELESCOP"] = cam.title
-    header["INSTRUME"] = (cam.name, "paledot camera")
+    header["TELESCOP"] = _ascii(cam.title)[:68]
+    header["INSTRUME"] = (_ascii(cam.name), "paledot camera")
     header["DATE-OBS"] = (beg, "UTC, start of exposure (= DATE-BEG)")
     header["DATE-BEG"] = (beg, "UTC, start of exposure")
     header["DATE-AVG"] = (avg, "UTC, mid-exposure: the rendered epoch")
@@ -78,7 +78,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["ET"] = (frame.et, "TDB seconds past J2000, mid-exposure")
     header["EXPTIME"] = (frame.exposure_s, "s")
     header["BUNIT"] = "adu" if kind == "dn" else "electron"
-    header["OBSERVER"] = frame.meta.get("observer", "")
+    header["OBSERVER"] = _ascii(frame.meta.get("observer", ""))
     ssb = frame.meta.get("observer_ssb_km")
     if ssb is not None:
         for axis, value in zip("XYZ", ssb, strict=True):
@@ -87,7 +87,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["RA_PNT"] = (float(ra_pnt), "deg, boresight RA (ICRS)")
     header["DEC_PNT"] = (float(dec_pnt), "deg, boresight Dec (ICRS)")
     header["PA_PNT"] = (float(frame.meta.get("roll_deg", 0.0)), "deg, roll: image up from north to east")
-    header["CAMERA"] = cam.title
+    header["CAMERA"] = _ascii(cam.title)[:68]
     header["GAIN"] = (cam.gain_e_per_dn, "e-/DN")
     header["RDNOISE"] = (cam.read_noise_e, "e-")
     header["BIAS"] = (cam.bias_dn, "DN, electronic offset in the DN product")
@@ -103,7 +103,7 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header["CREATOR"] = f"paledot {_version()}"
     header["PIXCONV"] = ("0-based", "B*_X/Y, BODIES x/y: image[y, x], 0 at 0.0")
     for i, b in enumerate(frame.bodies, start=1):
-        header[f"BODY{i}"] = b.name
+        header[f"BODY{i}"] = _ascii(b.name)
         if np.isfinite(b.column) and np.isfinite(b.row):
             header[f"B{i}_X"] = (round(b.column, 4), "predicted x (0-based)")
             header[f"B{i}_Y"] = (round(b.row, 4), "predicted y (0-based)")
@@ -395,3 +395,9 @@ def write_annotated_png(
 def write_image(img: Image.Image, path, overwrite: bool = False) -> Path:
     """Any Pillow image as PNG, atomically (used by reports)."""
     return atomic_write(path, lambda p: img.save(p, format="PNG"), overwrite)
+
+
+def _ascii(text) -> str:
+    """FITS headers hold printable ASCII only: other characters become '?', so a camera title or
+    observer name in any script still writes (the full text stays in the PNG and reports)."""
+    return "".join(c if " " <= c <= "~" else "?" for c in str(text))

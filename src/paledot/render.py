@@ -87,6 +87,12 @@ class Pointing:
     dec_deg: float | None = None
     roll_deg: float = 0.0
 
+    def __post_init__(self):
+        from .validate import pointing_fields
+
+        for name, value in pointing_fields(self).items():
+            object.__setattr__(self, name, value)
+
     @classmethod
     def parse(cls, text: str, roll_deg: float = 0.0) -> Pointing:
         """``midpoint``, a target name, or ``RA,DEC`` in degrees."""
@@ -101,7 +107,9 @@ class Pointing:
             except ValueError:
                 raise PaledotError(f"cannot read pointing {text!r}: expected RA,DEC in degrees") from None
             if not (math.isfinite(ra) and math.isfinite(dec) and -90 <= dec <= 90):
-                raise PaledotError(f"pointing {text!r}: Dec must be within -90..90 degrees")
+                raise PaledotError(
+                    f"pointing {text!r}: RA and Dec must be finite degrees, Dec within -90..90"
+                )
             return cls("radec", ra_deg=ra % 360.0, dec_deg=dec, roll_deg=roll_deg)
         return cls("target", target=text.lower(), roll_deg=roll_deg)
 
@@ -244,13 +252,10 @@ class Scene:
         # "earth", "midpoint" or "RA,DEC" read as the command line reads them
         if isinstance(self.pointing, str):
             self.pointing = Pointing.parse(self.pointing)
-        if hasattr(self.exposure, "unit"):  # an astropy Quantity: any unit of time
-            import astropy.units as u
+        if hasattr(self.exposure, "unit"):  # an astropy Quantity of time
+            from .validate import number
 
-            try:
-                self.exposure = float(self.exposure.to_value(u.s))
-            except u.UnitConversionError:
-                raise PaledotError(f"exposure {self.exposure!r} is not a time") from None
+            self.exposure = number(self.exposure, "exposure", "s", lo=0.0, lo_open=True)
 
 
 # --- PSF --------------------------------------------------------------------------------------

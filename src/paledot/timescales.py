@@ -46,6 +46,7 @@ from .utc import (  # noqa: F401 - the clock arithmetic, re-exported where calle
     tdb_minus_tt,
     utc_seconds_to_et,
 )
+from .validate import check_calendar_date, check_leap_second
 
 #: The span of years any input may name (far wider than any ephemeris): Julian dates and ET.
 MIN_JD, MAX_JD = 625_000.0, 4_300_000.0
@@ -85,18 +86,20 @@ _STEP_UNITS = {
 }
 
 # --- reading ------------------------------------------------------------------------------------
-def _hms(text: str, h, m, s) -> float:
-    """Seconds into the day from hour, minute and second strings (checked)."""
+def _hms(text: str, date: str, h, m, s) -> float:
+    """Seconds into the day ``date`` (YYYY-MM-DD) from hour, minute and second strings, checked:
+    a seconds field of 60 only at 23:59 of a day that ended with a leap second."""
     if h is None:
         return 0.0
     hh, mm, ss = int(h), int(m), float(s or 0)
-    leap = hh == 23 and mm == 59  # only a leap second may read :60
-    if hh > 23 or mm > 59 or ss >= (61 if leap else 60):
+    if hh > 23 or mm > 59:
         raise TimeParseError(f"cannot read time {text!r}: hour, minute or second out of range")
+    check_leap_second(date, hh, mm, ss, text)
     return hh * 3600.0 + mm * 60.0 + ss
 
 
 def _day_u(text: str, date: str) -> float:
+    check_calendar_date(date, text)
     try:
         day = np.datetime64(date, "D")
     except ValueError:
@@ -110,7 +113,7 @@ def _parse_string(text: str) -> tuple[str, float]:
     """Classify one string: ('u', UTC seconds) | ('utc60', ...) | ('jd' or 'mjd', UTC) | ('et', s)."""
     m = _ISO.match(text)
     if m:
-        sod = _hms(text, m.group("h"), m.group("m"), m.group("s"))
+        sod = _hms(text, m.group("date"), m.group("h"), m.group("m"), m.group("s"))
         if sod >= DAY_S:  # 23:59:60.x: only astropy knows the leap seconds by label
             return "iso60", 0.0
         return "u", _day_u(text, m.group("date")) + sod
@@ -121,7 +124,10 @@ def _parse_string(text: str) -> tuple[str, float]:
         if not 1 <= doy <= length:
             raise TimeParseError(f"cannot read time {text!r}: day of year {doy} is not in 1-{length}")
         date = str(np.datetime64(f"{year:04d}-01-01") + np.timedelta64(doy - 1, "D"))
-        return "u", _day_u(text, date) + _hms(text, m.group("h"), m.group("m"), m.group("s"))
+        sod = _hms(text, date, m.group("h"), m.group("m"), m.group("s"))
+        if sod >= DAY_S:
+            raise TimeParseError(f"cannot read time {text!r}: write a leap second as ISO ({date}T23:59:60)")
+        return "u", _day_u(text, date) + sod
     m = _ISO_OFFSET.match(text)
     if m:
         base = _ISO.match(m.group("dt"))
@@ -131,7 +137,7 @@ def _parse_string(text: str) -> tuple[str, float]:
         if oh > 18 or om > 59:
             raise TimeParseError(f"cannot read time {text!r}: UTC offset out of range")
         offset = (oh * 3600 + om * 60) * (1 if m.group("sign") == "+" else -1)
-        sod = _hms(text, base.group("h"), base.group("m"), base.group("s"))
+        sod = _hms(text, base.group("date"), base.group("h"), base.group("m"), base.group("s"))
         return "u", _day_u(text, base.group("date")) + sod - offset
     m = _JD.match(text)
     if m:
@@ -244,7 +250,11 @@ def to_et(times) -> np.ndarray:
 def as_et(t) -> np.ndarray:
     """Epochs for the library's functions as a 1-D ET array: a numpy float array (or numpy float)
     is ET seconds already, the library's own convention; a bare Python number is refused; anything
-    else goes through :func:`to_et`."""
+    else goes through :func:`to_et`. An astropy Quantity of time is ET in its unit."""
+    if hasattr(t, "unit") and hasattr(t, "to_value") and not hasattr(t, "jd1"):  # a Quantity, not a Time
+        from .validate import vector
+
+        t = vector(t, "ET", "s")
     if isinstance(t, np.floating | np.ndarray) and np.asarray(t).dtype.kind == "f":
         et = np.atleast_1d(np.asarray(t, dtype=np.float64))
         if not np.all(np.isfinite(et)):

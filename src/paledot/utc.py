@@ -131,7 +131,13 @@ def _tdb_seconds(t) -> np.ndarray:
 
     with iers.conf.set_temp("auto_download", False), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        tdb = t.tdb
+        try:
+            tdb = t.tdb
+        except ValueError as exc:  # ErfaError: a date ERFA cannot convert (e.g. JD 1e10)
+            from .errors import TimeParseError
+
+            raise TimeParseError(f"cannot convert time {t!r} to TDB: {' '.join(str(exc).split())}; "
+                                 "paledot reads the years about -3000 to +7000") from None
         et = ((tdb.jd1 - J2000_JD) + tdb.jd2) * DAY_S
     return np.atleast_1d(np.asarray(et, dtype=np.float64))
 

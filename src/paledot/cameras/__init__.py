@@ -181,6 +181,11 @@ def _from_text(text: str, origin: str) -> Camera:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PaledotError(f"camera file {origin!r} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise PaledotError(
+            f"camera file {origin!r} nests tables or arrays too deeply: a camera file is flat tables "
+            "of value/source"
+        ) from None
     for key in ("name", "title"):
         if not isinstance(doc.get(key), str):
             raise PaledotError(f"camera file {origin!r} is missing the text field {key!r}")
@@ -199,6 +204,11 @@ def _from_text(text: str, origin: str) -> Camera:
                 f"camera file {origin!r}: {name} needs a 'source' or an 'assumed' reason"
             )
         value = entry["value"]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise PaledotError(
+                f"camera file {origin!r}: {name} is a {len(str(abs(value)))}-digit number, far outside "
+                "any camera's range"
+            )
         if name in _INTEGER:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise PaledotError(f"camera file {origin!r}: {name} must be a whole number")

@@ -41,12 +41,14 @@ class FixedState:
 
     def __post_init__(self):
         object.__setattr__(self, "center", resolve_body(self.center))
-        pos = np.asarray(self.position_km, dtype=np.float64).reshape(-1)
+        from .validate import vector
+
+        pos = vector(self.position_km, "position_km", "km")
         if pos.shape != (3,) or not np.all(np.isfinite(pos)):
             raise PaledotError(f"position_km {self.position_km!r} must be three finite numbers (km)")
         object.__setattr__(self, "position_km", pos)
         if self.velocity_km_s is not None:
-            vel = np.asarray(self.velocity_km_s, dtype=np.float64).reshape(-1)
+            vel = vector(self.velocity_km_s, "velocity_km_s", "km/s")
             if vel.shape != (3,) or not np.all(np.isfinite(vel)):
                 raise PaledotError(
                     f"velocity_km_s {self.velocity_km_s!r} must be three finite numbers (km/s)"
@@ -101,10 +103,10 @@ def place_by_sun_angle(
 
     if side not in ("leading", "trailing"):
         raise PaledotError(f"side {side!r} must be 'leading' or 'trailing'")
-    if not (np.isfinite(sun_angle_deg) and 0 <= sun_angle_deg <= 180):
-        raise PaledotError(f"sun angle {sun_angle_deg!r} must be between 0 and 180 degrees")
-    if not (np.isfinite(distance_km) and distance_km > 0):
-        raise PaledotError(f"distance {distance_km!r} km must be a positive number")
+    from .validate import number
+
+    sun_angle_deg = number(sun_angle_deg, "sun angle", "deg", lo=0.0, hi=180.0)
+    distance_km = number(distance_km, "distance", "km", lo=0.0, lo_open=True)
     eph = ephemeris or default_ephemeris()
     body = eph.resolve(center)
     et = np.array([as_epoch(epoch)])

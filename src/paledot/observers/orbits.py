@@ -25,6 +25,7 @@ from ..errors import PaledotError
 from ..gravity import gm as body_gm
 from ..orientation import rotation_model
 from ..timescales import as_epoch
+from ..validate import number
 from . import kepler
 
 PLANES = ("j2000", "ecliptic", "equator")
@@ -91,7 +92,7 @@ class KeplerOrbit:
         self.center = resolve_body(center)
         self.epoch_et = as_epoch(epoch)
         self.plane = str(plane).strip().lower()
-        mu = float(gm_km3_s2) if gm_km3_s2 is not None else body_gm(self.center)
+        mu = number(gm_km3_s2, "gm_km3_s2", "km3/s2") if gm_km3_s2 is not None else body_gm(self.center)
         if not mu > 0:
             raise PaledotError(f"gm_km3_s2 {gm_km3_s2!r} must be positive")
         rp, ecc = self._size(a_km, e, periapsis_altitude_km, apoapsis_altitude_km,
@@ -119,9 +120,9 @@ class KeplerOrbit:
         given = {k: v for k, v in (("a_km", a_km), ("periapsis_altitude_km", peri_alt),
                                    ("apoapsis_altitude_km", apo_alt),
                                    ("periapsis_radius_km", peri_r), ("e", e)) if v is not None}
-        for k, v in given.items():
-            if not np.isfinite(float(v)):
-                raise PaledotError(f"{k} {v!r} must be a finite number")
+        given = {k: number(v, k, None if k == "e" else "km") for k, v in given.items()}
+        a_km, peri_alt, apo_alt, peri_r, e = (given.get(k) for k in (
+            "a_km", "periapsis_altitude_km", "apoapsis_altitude_km", "periapsis_radius_km", "e"))
         if (peri_alt is not None or apo_alt is not None) and radius == 0.0:
             raise PaledotError(
                 f"{self.center.title} has no surface to measure altitudes from: give a_km or "

@@ -48,10 +48,15 @@ def _split(text: str) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _number(key: str, value: str) -> float:
+    from .validate import MAX_MAGNITUDE
+
     try:
-        return float(value)
+        x = float(value)
     except ValueError:
         raise PaledotError(f"{key}={value!r} is not a number") from None
+    if not (abs(x) <= MAX_MAGNITUDE):  # also refuses nan and inf
+        raise PaledotError(f"{key}={value!r} must be a finite number (at most {MAX_MAGNITUDE:g} in size)")
+    return x
 
 
 def _flag(key: str, value: str) -> bool:

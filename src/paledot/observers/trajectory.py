@@ -29,6 +29,7 @@ This module never writes files.
 from __future__ import annotations
 
 import csv
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -39,9 +40,17 @@ from ..bodies import Body, resolve_body
 from ..ephemeris import Ephemeris
 from ..errors import OutOfRangeError, PaledotError, UnknownBodyError
 from ..timescales import et_to_iso, scaled_to_et
+from ..validate import check_leap_second, parse_float
 
 #: A gap longer than this many times the typical neighbouring spacing is refused.
 GAP_FACTOR = 3.0
+#: Highest interpolation degree accepted: SPICE's MAXDEG for SPK types 9 and 13 (spkw09/spkw13).
+MAX_DEGREE = 27
+_COLUMNS = ("epoch", "x", "y", "z", "vx", "vy", "vz", "ax", "ay", "az")
+_EPOCH_PARTS = re.compile(
+    r"^(?P<date>(?P<year>[+-]?\d{4})-(?:\d{2}-\d{2}|(?P<doy>\d{3})))"
+    r"T(?P<h>\d{1,2}):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d*)?))?Z?$"
+)
 FRAMES = ("EME2000", "ICRF", "J2000", "GCRF")
 TIME_SYSTEMS = ("UTC", "TDB", "TT", "TAI")
 _DOY = re.compile(r"^(\d{4})-(\d{3})T(.*)$")
@@ -162,7 +171,10 @@ class TrajectoryFile:
         if not lines:
             raise TrajectoryError(f"{self.path}: no header row and no data")
         reader = csv.reader([raw for _, raw in lines])
-        header = [h.strip().lower() for h in next(reader)]
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except csv.Error as exc:
+            raise TrajectoryError(f"{os.path.basename(self.path)}: not a readable CSV file: {exc}") from None
         time_cols = [h for h in header if h in ("utc", "tdb", "et", "time", "epoch")]
         need = ["x", "y", "z"]
         if len(time_cols) != 1 or any(c not in header for c in need):
@@ -174,8 +186,17 @@ class TrajectoryFile:
         cols = [time_cols[0]] + need + (["vx", "vy", "vz"] if has_vel else [])
         idx = [header.index(c) for c in cols]
         rows = []
-        for record in reader:
-            rows.append([record[i].strip() for i in idx])
+        try:
+            for n, record in enumerate(reader):
+                if len(record) <= max(idx):
+                    line = lines[n + 1][0] if n + 1 < len(lines) else lines[-1][0]
+                    raise TrajectoryError(
+                        f"{os.path.basename(self.path)} line {line}: {len(record)} fields, but the header "
+                        f"names {len(header)} ({','.join(header)})"
+                    )
+                rows.append([record[i].strip() for i in idx])
+        except csv.Error as exc:
+            raise TrajectoryError(f"{os.path.basename(self.path)}: not a readable CSV file: {exc}") from None
         kind = time_cols[0]
         if kind in ("utc", "tdb"):
             meta["TIME_SYSTEM"] = kind.upper()
@@ -212,17 +233,23 @@ class TrajectoryFile:
         if not rows:
             raise TrajectoryError(f"{where}: a segment has no states")
         width = {len(r) for r in rows}
-        if not width <= {4, 7, 10}:
-            bad = next(i for i, r in enumerate(rows) if len(r) not in (4, 7, 10))
-            raise TrajectoryError(f"{where} line {line_of[bad]}: expected an epoch and 3, 6 or 9 numbers")
-        try:
-            values = np.array([[float(x) for x in r[1:7]] for r in rows])
-        except ValueError:
-            raise TrajectoryError(f"{where}: a state has a value that is not a number") from None
+        if len(width) != 1 or not width <= {4, 7, 10}:
+            common = max(width, key=lambda w: sum(len(r) == w for r in rows))
+            bad = next(i for i, r in enumerate(rows) if len(r) not in (4, 7, 10) or len(r) != common)
+            raise TrajectoryError(
+                f"{where} line {line_of[bad]}: expected an epoch and 3, 6 or 9 numbers like the other "
+                f"rows, found {len(rows[bad])} fields"
+            )
+        values = np.array([[_number(x, r, k, line_of[n], where) for k, x in enumerate(r[1:7], start=1)]
+                           for n, r in enumerate(rows)], dtype=np.float64).reshape(len(rows), -1)
         if scale == "ET":
-            et = np.array([float(r[0]) for r in rows])
+            et = np.array([_number(r[0], r, 0, line_of[n], where) for n, r in enumerate(rows)])
         else:
+            _check_epoch_texts(rows, [f"line {n}" for n in line_of], where)
             et = _epochs_to_et([r[0] for r in rows], scale, where)
+        if not np.all(np.isfinite(et)):  # an epoch astropy read but cannot place in time
+            k = int(np.flatnonzero(~np.isfinite(et))[0])
+            raise TrajectoryError(f"{where} line {line_of[k]}: epoch {rows[k][0]!r} is not a usable time")
         step = np.diff(et)
         if np.any(step <= 0):
             k = int(np.flatnonzero(step <= 0)[0])
@@ -232,18 +259,21 @@ class TrajectoryFile:
             )
         vel = values[:, 3:6] if values.shape[1] >= 6 else None
         method = str(meta.get("INTERPOLATION", "HERMITE" if vel is not None else "LAGRANGE")).upper()
-        degree = int(float(meta.get("INTERPOLATION_DEGREE", 1 if method == "LINEAR" else 7)))
+        degree = _degree(meta.get("INTERPOLATION_DEGREE", 1 if method == "LINEAR" else 7), where)
         if method == "LINEAR":
             method, degree = "LAGRANGE", 1
         if method not in ("HERMITE", "LAGRANGE"):
             raise TrajectoryError(
                 f"{where}: INTERPOLATION {method!r} is not supported: use HERMITE, LAGRANGE or LINEAR"
             )
-        if degree < 1:
-            raise TrajectoryError(f"{where}: INTERPOLATION_DEGREE {degree} must be 1 or more")
+        if not 1 <= degree <= MAX_DEGREE:
+            raise TrajectoryError(
+                f"{where}: INTERPOLATION_DEGREE {degree} is not allowed: use 1 to {MAX_DEGREE} (SPICE's "
+                "limit for SPK types 9 and 13; higher degrees oscillate between samples)"
+            )
         if method == "HERMITE" and vel is None:
             raise TrajectoryError(f"{where}: HERMITE interpolation needs velocities in the file")
-        points = max(2, -(-(degree + 1) // 2)) if method == "HERMITE" else degree + 1
+        points = -(-(degree + 1) // 2) if method == "HERMITE" else degree + 1
         if et.size < points:
             raise TrajectoryError(
                 f"{where}: {et.size} states are too few for {method} degree {degree} ({points} needed)"
@@ -326,15 +356,72 @@ def _epochs_or_et(text, scale, where, default) -> float:
     if text is None:
         return float(default)
     if scale == "ET":
-        return float(text)
-    return float(_epochs_to_et([str(text)], scale, where)[0])
+        return parse_float(text, "USEABLE time", where)
+    _check_epoch_texts([[str(text)]], ["USEABLE time"], where)
+    value = float(_epochs_to_et([str(text)], scale, where)[0])
+    if not np.isfinite(value):
+        raise TrajectoryError(f"{where}: USEABLE time {text!r} is not a usable time")
+    return value
+
+
+def _number(text: str, row: list, column: int, line: int, where: str) -> float:
+    """One state value of a row: a finite number, or an error naming the line, column and value."""
+    try:
+        return parse_float(text, f"value {column + 1} ({_COLUMNS[column]})", f"{where} line {line}")
+    except PaledotError as exc:
+        raise TrajectoryError(str(exc)) from None
+
+
+def _degree(value, where: str) -> int:
+    text = str(value).strip()
+    try:
+        degree = int(text)
+    except ValueError:
+        try:
+            x = float(text)
+        except ValueError:
+            x = math.nan
+        if not (math.isfinite(x) and x == int(x)):
+            raise TrajectoryError(
+                f"{where}: INTERPOLATION_DEGREE {text!r} must be a whole number from 1 to {MAX_DEGREE}"
+            ) from None
+        degree = int(x)
+    return degree
+
+
+def _check_epoch_texts(rows: list, line_of: list[str], where: str) -> None:
+    """Epoch strings astropy would bend silently: year 0000, a :60 second off a leap-second day."""
+    for n, r in enumerate(rows):
+        m = _EPOCH_PARTS.match(r[0].strip())
+        if not m:
+            continue
+        try:
+            if m.group("year") == "0000":
+                raise TrajectoryError(f"{where} {line_of[n]}: epoch {r[0]!r}: there is no year 0000")
+            if m.group("s") is not None and float(m.group("s")) >= 60:
+                date = m.group("date")
+                if m.group("doy"):
+                    import datetime as _dt
+
+                    year, doy = int(m.group("year")), int(m.group("doy"))
+                    if not 1 <= doy <= 366 or year < 1:
+                        continue  # astropy refuses these itself, naming the epoch
+                    date = (_dt.date(year, 1, 1) + _dt.timedelta(days=doy - 1)).isoformat()
+                check_leap_second(date, int(m.group("h")), int(m.group("m")), float(m.group("s")), r[0])
+        except PaledotError as exc:
+            raise TrajectoryError(f"{where} {line_of[n]}: {exc}") from None
 
 
 def _interpolate(seg: _Segment, et: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hermite or Lagrange interpolation of one segment at epochs inside it."""
     n, m = seg.et.size, seg.points
     i = np.clip(np.searchsorted(seg.et, et, side="right") - 1, 0, n - 2)
+    if m % 2:  # an odd window is centred on the nearest sample, as SPICE's SPKR09/SPKR13 do
+        i = np.where(et - seg.et[i] <= seg.et[i + 1] - et, i, i + 1)
     first = np.clip(i - (m - 1) // 2 if m % 2 else i - m // 2 + 1, 0, n - m)
+    if m == 1:  # Hermite of degree 1 on one sample: its state carried along its velocity
+        dt = (et - seg.et[first])[:, None]
+        return seg.pos[first] + seg.vel[first] * dt, seg.vel[first].copy()
     idx = first[:, None] + np.arange(m)[None, :]  # (Q, m)
     # Work in time relative to the query and scaled by the window length, for conditioning.
     scale = seg.et[idx[:, -1]] - seg.et[idx[:, 0]]

@@ -54,6 +54,8 @@ def _parse(text: str, origin: str) -> Scenario:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PaledotError(f"scenario {origin!r} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise PaledotError(f"scenario {origin!r} nests tables or arrays too deeply") from None
     missing = [k for k in _REQUIRED if k not in doc]
     if missing:
         raise PaledotError(f"scenario {origin!r} is missing {', '.join(missing)}")
