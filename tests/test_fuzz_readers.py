@@ -198,7 +198,7 @@ EPOCHS = to_et(["2023-05-15", "2023-05-21T03:10"])
 
 
 def _observer_case(text):
-    from paledot.observer_text import parse_observer
+    from paledot.observers.text import parse_observer
 
     def run():
         obs = parse_observer(text)
@@ -272,7 +272,7 @@ def test_fuzz_camera_toml(text):
 
 # --- trajectory files -----------------------------------------------------------------------------
 def _samples(n=12):
-    from paledot.orbits import KeplerOrbit
+    from paledot.observers.orbits import KeplerOrbit
 
     orbit = KeplerOrbit(
         "mars", periapsis_altitude_km=300, apoapsis_altitude_km=10000, inclination=86, epoch="2023-05-15"
@@ -323,7 +323,7 @@ OEM, CSV = _oem_text(), _csv_text()
 
 
 def _trajectory_case(reader, suffix, text):
-    from paledot.trajectory import TrajectoryFile
+    from paledot.observers.trajectory import TrajectoryFile
 
     path = _write(suffix, text)
 

@@ -106,7 +106,7 @@ def test_scene_exposure_takes_a_quantity():
 
     assert Scene("2023-05-21T03:10", "mars", ["earth"], "hrsc-src", exposure=3.024 * u.ms).exposure == \
         pytest.approx(0.003024)
-    with pytest.raises(PaledotError, match="not a time"):
+    with pytest.raises(PaledotError, match="wrong unit"):
         Scene("2023-05-21T03:10", "mars", ["earth"], "hrsc-src", exposure=3 * u.m)
 
 

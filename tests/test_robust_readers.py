@@ -12,10 +12,10 @@ import astropy.units as u
 import numpy as np
 import pytest
 from astropy.time import Time
-from paledot.trajectory import MAX_DEGREE, TrajectoryFile
 
 from paledot import Ephemeris, OutOfRangeError, PaledotError, to_et
 from paledot.cli import main
+from paledot.observers.trajectory import MAX_DEGREE, TrajectoryFile
 
 
 # --- time strings: the real leap-second table --------------------------------------------------
@@ -73,7 +73,7 @@ def test_year_0000_is_refused(text):
 # --- OEM interpolation against SPICE, degree 1 to the cap ---------------------------------------
 @pytest.fixture(scope="module")
 def oem_samples():
-    from paledot.orbits import KeplerOrbit
+    from paledot.observers.orbits import KeplerOrbit
 
     orbit = KeplerOrbit("mars barycenter", epoch="2023-05-15", periapsis_radius_km=3694.19, e=0.5704,
                         inclination=86, node=40, argp=70, mean_anomaly=10, gm_km3_s2=42828.37362069909,
@@ -234,7 +234,7 @@ def test_deeply_nested_camera_toml_is_one_line_error(tmp_path):
     ],
 )
 def test_observer_text_overflow_and_non_finite_are_refused(text, needle):
-    from paledot.observer_text import parse_observer
+    from paledot.observers.text import parse_observer
 
     with pytest.raises(PaledotError, match=re.escape(needle)):
         parse_observer(text)
@@ -264,10 +264,9 @@ def test_pointing_refuses_non_finite_and_wrong_units(kw):
 
 
 def test_quantities_are_taken_where_a_unit_is_known():
-    from paledot.orbits import KeplerOrbit
-    from paledot.sites import SurfaceSite
-
     from paledot.observers import FixedState, place_by_sun_angle
+    from paledot.observers.orbits import KeplerOrbit
+    from paledot.observers.sites import SurfaceSite
     from paledot.render import Pointing, Scene
 
     au = u.au.to(u.km)

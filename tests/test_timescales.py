@@ -63,3 +63,16 @@ def test_grid_includes_stop_and_limits_count():
     assert g.size == 19
     with pytest.raises(TimeParseError, match="more than 100"):
         time_grid("2023-05-15", "2023-06-02", "1h", max_epochs=100)
+
+
+def test_iso_output_matches_astropy_from_year_1000_to_3000():
+    """Epochs far outside datetime64[ns]'s 1678-2261 still print as astropy prints them."""
+    from astropy.time import Time
+
+    from paledot.timescales import et_to_iso
+
+    rng = np.random.default_rng(7)
+    et = rng.uniform(-31.5e9, 31.5e9, 200)
+    ours = et_to_iso(et, precision=3)
+    theirs = Time(2451545.0, et / 86400.0, format="jd", scale="tdb").utc.isot
+    assert list(ours) == list(theirs)

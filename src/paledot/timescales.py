@@ -150,7 +150,11 @@ def _parse_string(text: str) -> tuple[str, float]:
         return ("jdtdb" if m.group("scale") else "jd"), jd
     m = _ET.match(text)
     if m:
-        return "et", float(m.group("v"))
+        v = float(m.group("v"))
+        if not abs(v) <= MAX_ABS_ET:
+            raise TimeParseError(f"cannot read time {text!r}: it is outside the years paledot reads "
+                                 f"(about -3000 to +7000: ET within {MAX_ABS_ET:.3g} s of J2000)")
+        return "et", v
     if text.strip().lower() == "now":
         return "u", _now_u()
     raise TimeParseError(f"cannot read time {text!r}: {_HINT}")

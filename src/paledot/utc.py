@@ -106,8 +106,9 @@ def _utc_seconds_from_astropy(et: np.ndarray) -> np.ndarray:
     t = et_to_time(et)
     with iers.conf.set_temp("auto_download", False), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dt = np.asarray(t.utc.datetime64, dtype="datetime64[ns]")
-    return (dt - _DATETIME_J2000.astype("datetime64[ns]")).astype(np.float64) * 1e-9
+        utc = t.utc
+    # from the two-part Julian date, not datetime64[ns], which cannot hold years before 1678
+    return ((utc.jd1 - J2000_JD) + utc.jd2) * DAY_S
 
 
 def _quiet_time(*args, **kwargs):

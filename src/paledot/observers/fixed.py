@@ -41,7 +41,7 @@ class FixedState:
 
     def __post_init__(self):
         object.__setattr__(self, "center", resolve_body(self.center))
-        from .validate import vector
+        from ..validate import vector
 
         pos = vector(self.position_km, "position_km", "km")
         if pos.shape != (3,) or not np.all(np.isfinite(pos)):
@@ -103,7 +103,7 @@ def place_by_sun_angle(
 
     if side not in ("leading", "trailing"):
         raise PaledotError(f"side {side!r} must be 'leading' or 'trailing'")
-    from .validate import number
+    from ..validate import number
 
     sun_angle_deg = number(sun_angle_deg, "sun angle", "deg", lo=0.0, hi=180.0)
     distance_km = number(distance_km, "distance", "km", lo=0.0, lo_open=True)

@@ -68,7 +68,7 @@ class SurfaceSite:
         phi, lam = as_radians(lat, "latitude"), as_radians(lon, "longitude")
         if abs(phi) > np.pi / 2 + 1e-12:
             raise PaledotError(f"latitude {lat!r} is out of range: it must be between -90 and 90 degrees")
-        from .validate import number
+        from ..validate import number
 
         alt = number(alt_km, "altitude", "km")
         if not np.isfinite(alt) or alt < MIN_ALTITUDE_KM:

@@ -48,7 +48,7 @@ def _split(text: str) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _number(key: str, value: str) -> float:
-    from .validate import MAX_MAGNITUDE
+    from ..validate import MAX_MAGNITUDE
 
     try:
         x = float(value)
