@@ -148,3 +148,16 @@ def test_render_group_is_all_or_nothing_with_the_region_file(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.reg"]
     assert main(BASE + ["--out", str(out), "--overwrite"]) == 0
     assert (tmp_path / "g.reg").read_text().startswith("# Region file format: DS9")
+
+
+def test_same_frame_gives_the_same_fits_bytes_at_another_moment():
+    """CHECKSUM cards carry no write time, so a frame written twice is byte-identical (DESIGN)."""
+    import time
+
+    from paledot.frames import fits_bytes
+    from paledot.render import Scene, render
+
+    frame = render(Scene(TIME, "mars", ["earth", "moon"], "hrsc-src", seed=1))
+    first = fits_bytes(frame)
+    time.sleep(1.1)
+    assert fits_bytes(frame) == first

@@ -190,14 +190,14 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
         stars_hdu.name = "STARS"
         hdul.append(stars_hdu)
     for hdu in hdul:
-        hdu.add_checksum()
+        hdu.add_checksum(when="no timestamp: same inputs, same bytes")
     return hdul
 
 
 def fits_bytes(frame: Frame, kind: str = "dn") -> bytes:
     """The frame as the bytes of a FITS file."""
     buf = io.BytesIO()
-    fits_hdul(frame, kind).writeto(buf, checksum=True)
+    fits_hdul(frame, kind).writeto(buf)  # checksums already set, without a timestamp
     return buf.getvalue()
 
 
