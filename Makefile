@@ -37,7 +37,8 @@ lint: $(STAMP_TEST)
 	$(VENV)/bin/ruff check src tests bench
 
 bench: $(STAMP_TEST)
-	$(PY) bench/geometry.py && $(PY) bench/render.py && $(PY) bench/observers.py && $(PY) bench/measure.py
+	$(PY) bench/geometry.py && $(PY) bench/tables.py && $(PY) bench/blocks.py && $(PY) bench/render.py && \
+		$(PY) bench/observers.py && $(PY) bench/measure.py && $(PY) bench/plan.py && $(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) paledot-out
