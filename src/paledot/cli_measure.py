@@ -37,6 +37,10 @@ def add_commands(sub) -> None:
     m.add_argument("--solved-fits", metavar="FILE", help="write a FITS copy with the solved WCS")
     m.add_argument("--plot", metavar="FILE", help="campaign: the Moon's path about Earth (PNG)")
     m.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    m.add_argument("--workers", type=int, default=1,
+                   help="campaign: frames measured by this many local processes (default 1)")
+    m.add_argument("--scheduler", help="campaign: a dask.distributed scheduler, tcp://HOST:PORT "
+                   "(default $PALEDOT_SCHEDULER; needs paledot[dask])")
     m.set_defaults(func=_cmd_measure)
 
 
@@ -64,6 +68,8 @@ def _cmd_measure(args) -> int:
             camera=args.camera,
             engine=args.engine,
             nsigma=args.nsigma,
+            workers=args.workers,
+            scheduler=args.scheduler,
         )
         if args.format == "json":
             text = json.dumps(c.to_dict(), indent=2) + "\n"

@@ -67,17 +67,31 @@ def frame_files(folder) -> list[Path]:
     return files
 
 
-def measure_campaign(folder, targets=("earth", "moon"), **options) -> Campaign:
+def _measure_frame(payload: tuple) -> tuple:
+    """One frame of a campaign: (path, Measurement or None, error text). Module-level, so the
+    local pool and Dask can pickle it by reference."""
+    path, targets, read_opts, options = payload
+    try:
+        obs = read_observation(path, **read_opts)
+        return (path, measure(obs, list(targets), **options), "")
+    except PaledotError as exc:
+        return (path, None, str(exc))
+
+
+def measure_campaign(folder, targets=("earth", "moon"), *, workers: int | None = 1,
+                     scheduler: str | None = None, progress: bool = False, **options) -> Campaign:
     """Measure every frame in ``folder``; ``options`` go to ``read_observation`` (time, observer,
-    camera) and ``measure`` (engine, nsigma)."""
+    camera) and ``measure`` (engine, nsigma). Frames are measured one per task through
+    :func:`paledot.parallel.run_chunks`: in this process by default (``workers=1``), on a local
+    pool (``workers=N``, None for every core) or a Dask cluster (``scheduler``); the result is the
+    same whichever runs it."""
+    from ..parallel import run_chunks
+
     read_opts = {k: options.pop(k) for k in ("time", "observer", "camera") if k in options}
     c = Campaign(str(folder))
-    for p in frame_files(folder):
-        try:
-            obs = read_observation(p, **read_opts)
-            c.frames.append((str(p), measure(obs, list(targets), **options), ""))
-        except PaledotError as exc:
-            c.frames.append((str(p), None, str(exc)))
+    chunks = [(p.name, (str(p), tuple(targets), read_opts, options)) for p in frame_files(folder)]
+    c.frames.extend(run_chunks(_measure_frame, chunks, workers=workers, scheduler=scheduler,
+                               progress=progress, desc="frames"))
     judged = [(p, m) for p, m, _ in c.frames if m is not None and "moon" in m.identification.bodies]
     off = [Path(p).name for p, m in judged if m.verdict != "fits"]
     missing = [Path(p).name for p, m, _ in c.frames if m is None or "moon" not in m.identification.bodies]
