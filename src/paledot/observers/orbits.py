@@ -114,6 +114,25 @@ class KeplerOrbit:
         self._note = note
         self._centre_note = ""
 
+    @classmethod
+    def from_state(cls, center: str | int | Body, epoch, position_km, velocity_km_s, *,
+                   gm_km3_s2: float | None = None, name: str | None = None, note: str = "") -> KeplerOrbit:
+        """The conic through a published state at ``epoch``: position (km) and velocity (km/s)
+        relative to ``center``, J2000 axes; ``gm_km3_s2`` overrides the DE440 GM."""
+        orbit = cls.__new__(cls)
+        orbit.center = resolve_body(center)
+        orbit.epoch_et = as_epoch(epoch)
+        orbit.plane = "j2000"
+        mu = number(gm_km3_s2, "gm_km3_s2", "km3/s2") if gm_km3_s2 is not None else body_gm(orbit.center)
+        if not mu > 0:
+            raise PaledotError(f"gm_km3_s2 {gm_km3_s2!r} must be positive")
+        orbit.elements = kepler.from_state(np.asarray(position_km, float), np.asarray(velocity_km_s, float),
+                                           orbit.epoch_et, mu)
+        orbit._to_j2000 = plane_matrix("j2000", orbit.center, orbit.epoch_et)
+        orbit.name = name or f"kepler orbit about {orbit.center.name}"
+        orbit._note, orbit._centre_note = note, ""
+        return orbit
+
     def _size(self, a_km, e, peri_alt, apo_alt, peri_r, hyperbolic) -> tuple[float, float]:
         """(periapsis radius km, eccentricity) from whichever size/shape pair was given."""
         radius = self.center.equatorial_radius_km

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bodies import Body, resolve_body
 from ..ephemeris import Ephemeris
 from ..errors import PaledotError
 from ..gravity import GM_DE440
+from .orbits import KeplerOrbit
 
 #: JPL Horizons, Voyager 1 (-31) about the Sun (10), ICRF, 2017-May-25 19:44:00 TDB
 #: (JD 2457899.322222222 TDB), source Voyager_1: as saved in the test file
@@ -65,40 +65,6 @@ class Coverage:
             )
 
 
-class ConicProbe:
-    """A probe on a two-body conic about ``center`` from a published state (J2000 km, km/s)."""
-
-    def __init__(self, name: str, center: str | int | Body, epoch, position_km, velocity_km_s,
-                 gm_km3_s2: float, coverage: Coverage, note: str):
-        from ..timescales import as_epoch
-        from . import kepler
-
-        self.name, self.coverage, self._note = name, coverage, note
-        self.center = resolve_body(center)
-        self.epoch_et = as_epoch(epoch)
-        self.elements = kepler.from_state(np.asarray(position_km, float), np.asarray(velocity_km_s, float),
-                                          self.epoch_et, float(gm_km3_s2))
-
-    @property
-    def central_body(self) -> Body:
-        return self.center
-
-    @property
-    def note(self) -> str:
-        return self._note
-
-    def state(self, ephemeris: Ephemeris, et: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """SSB position (N, 3) km and velocity (N, 3) km/s at ET epochs ``et``."""
-        from . import kepler
-
-        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
-        self.coverage.check(self.name, et)
-        resolved = ephemeris.resolve(self.center)
-        cpos, cvel = ephemeris.state(resolved.naif_id, et, velocity=True)
-        pos, vel = kepler.propagate(self.elements, et)
-        return cpos + pos, cvel + vel
-
-
 class CoveredObserver:
     """Another observer (a body centre or a placement) limited to a covered span, with a note."""
 
@@ -119,7 +85,7 @@ class CoveredObserver:
         return self.inner.state(ephemeris, et)
 
 
-def voyager1(ephemeris: Ephemeris) -> ConicProbe:
+def voyager1(ephemeris: Ephemeris) -> CoveredObserver:
     """Voyager 1 from the saved Horizons state, about the solar-system barycentre."""
     from ..timescales import as_epoch
 
@@ -132,8 +98,8 @@ def voyager1(ephemeris: Ephemeris) -> ConicProbe:
         "barycentre and propagated as a two-body hyperbola with the whole solar system's GM "
         "(DE440), good to well under 0.1% in range over 1981-2030; covered 1981-01-01 to 2030-12-31"
     )
-    return ConicProbe("voyager 1", 0, VOYAGER1_EPOCH, pos, vel, GM_SOLAR_SYSTEM,
-                      Coverage("1981-01-01", "2030-12-31", "trajectory"), note)
+    orbit = KeplerOrbit.from_state(0, VOYAGER1_EPOCH, pos, vel, gm_km3_s2=GM_SOLAR_SYSTEM, name="voyager 1")
+    return CoveredObserver("voyager 1", orbit, Coverage("1981-01-01", "2030-12-31", "trajectory"), note)
 
 
 def cassini(ephemeris: Ephemeris):
