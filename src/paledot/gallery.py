@@ -135,7 +135,13 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
         if 0 <= dx < size and 0 <= dy < size:
             r = max(6, 0.5 * float(np.mean(f.moon_diameter_px)) * ZOOM + 4)
             d.ellipse([dx - r, dy - r, dx + r, dy + r], outline=(90, 170, 255), width=1)
-            d.text((dx + r + 2, dy - 7), "Moon", fill=(90, 170, 255), font=small)
+            # label on the far side from Earth (whose own label sits above-left of it), so
+            # neither label nor ring hides the other when the two dots are close
+            ecx, ecy = (ex - c0) * ZOOM, ((CROP - (ey - r0)) if north_up else (ey - r0)) * ZOOM
+            tw = d.textlength("Moon", font=small)
+            tx = dx + r + 3 if dx >= ecx else dx - r - 3 - tw
+            ty = dy + r + 1 if dy >= ecy - 1 else dy - r - 16
+            d.text((tx, ty), "Moon", fill=(90, 170, 255), font=small)
         else:
             cx = cy = size / 2
             ang = math.atan2(dy - cy, dx - cx)
