@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .corrections import apparent_position
+from .corrections import apparent_position, stellar_aberration
 from .ephemeris import Ephemeris
 from .errors import PaledotError
 from .geometry import Geometry, observe
@@ -85,6 +85,32 @@ def central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> Oc
         return None  # a stand-in at (or inside) the planet, as the 'cassini' probe is: nothing to cut
     emit = et - gb.light_time.to_value("s")[0]
     return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
+
+
+def ground_mask(central: Occluder | None, obs_vel_km_s: np.ndarray | None):
+    """A test of which star directions the observer's own planet hides, or None when nothing can.
+
+    Stars are at infinity: a star is hidden when its ray meets the planet's ellipsoid at all, or,
+    from a surface site, when it is below the horizon. The planet (placed without stellar
+    aberration, as ``central_occluder`` gives it) is turned by the observer's aberration when the
+    star directions carry it (``obs_vel_km_s`` km/s, J2000), so a limb and the stars beside it
+    move together. Returns a function of unit directions (M, 3) giving a bool mask (M,).
+    """
+    if central is None:
+        return None
+    if central.up is not None:
+        up = central.up
+        return lambda dirs: dirs @ up < 0.0
+    occ = central
+    if obs_vel_km_s is not None:
+        c_app = stellar_aberration(central.center_km[None, :], np.asarray(obs_vel_km_s)[None, :])[0]
+        occ = replace(central, center_km=c_app, axes=central.axes @ _rotation(central.center_km, c_app).T)
+
+    def hidden(dirs: np.ndarray) -> np.ndarray:
+        # a vanishing sample size makes the share a step at the limb: hidden or not
+        return occ.blocked(dirs, np.full(len(dirs), np.inf), 1e-12) > 0.5
+
+    return hidden
 
 
 def close_pairs(g: Geometry, pos: np.ndarray, camera) -> bool:

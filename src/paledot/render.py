@@ -45,6 +45,7 @@ from .depth import (
     body_frame,
     central_occluder,
     close_pairs,
+    ground_mask,
     nothing_seen,
     occluders_for,
     sun_exclusion,
@@ -648,7 +649,7 @@ def render(scene: Scene) -> Frame:
         light.add(drawn.stamp, drawn.row0, drawn.col0, flux_rate[i])
     exposure = _choose_exposure(scene, camera, light.rate, stamps, flux_rate, g, warn)
     # Point sources (stars that register in this exposure) join ``light`` before the detector stage.
-    star_field = _draw_stars(scene, star_limit, light, camera, axes, g, exposure, psf, warn)
+    star_field = _draw_stars(scene, star_limit, light, camera, axes, g, exposure, psf, warn, central)
     expected = light.to_electrons(exposure)
     for i, (stamp, r0, c0) in stamps.items():
         inside = _inside(stamp, r0, c0, camera)
@@ -714,7 +715,7 @@ def _check_photometry(g: Geometry, skip: bool, warn: list[str]) -> None:
         warn.append(f"{r.name}: {why}, so it is not drawn (skipped as asked)")
 
 
-def _draw_stars(scene, limit, light, camera, axes, g, exposure, psf, warn):
+def _draw_stars(scene, limit, light, camera, axes, g, exposure, psf, warn, central=None):
     """The catalogue stars into the detector's light, before noise (None when off or missing)."""
     if not scene.stars:
         return None
@@ -734,7 +735,8 @@ def _draw_stars(scene, limit, light, camera, axes, g, exposure, psf, warn):
     occulters = [(g.position.to_value("km")[i, 0], float(radii[i]))
                  for i in range(len(g.targets)) if radii[i] > 0]
     field = draw_stars(light.rate, camera, axes, float(g.t[0]), obs_pos[0], vel, exposure, psf,
-                       CONV_OVERSAMPLE, limit, occulters, project=project)
+                       CONV_OVERSAMPLE, limit, occulters, project=project,
+                       ground=ground_mask(central, vel))
     if len(field):  # photon noise where star light fell: one box holding every star's PSF stamp
         reach = (psf.shape[0] // CONV_OVERSAMPLE if psf is not None else 1) + 2
         r1, r2 = int(np.floor(field.y.min())) - reach, int(np.ceil(field.y.max())) + reach + 1

@@ -322,6 +322,7 @@ def draw_stars(
     occulters: list[tuple[np.ndarray, float]] = (),
     *,
     project,
+    ground=None,
 ) -> StarField:
     """Add the catalogue stars in the field to ``image`` (electrons per second per pixel) and say
     which: apparent places seen from the observer, projected with the frame's camera ``axes``.
@@ -329,7 +330,9 @@ def draw_stars(
     ``v_limit`` defaults to :func:`registering_limit` for this camera and exposure. A star behind
     one of the ``occulters`` ((apparent vector, angular radius rad) of the bodies in the frame) is
     hidden and not listed. ``project`` is the frame's projection (the renderer's
-    :func:`paledot.render.project`), passed in so this module never imports the renderer."""
+    :func:`paledot.render.project`), passed in so this module never imports the renderer.
+    ``ground``, when given, takes the stars' apparent unit directions (M, 3) and says which the
+    observer's own planet (or a site's horizon) hides: those are neither drawn nor listed."""
 
     cat = load_catalogue()
     limit = registering_limit(camera, exposure_s, psf, osc) if v_limit is None else float(v_limit)
@@ -343,6 +346,8 @@ def draw_stars(
     for centre, radius_rad in occulters:
         c = np.asarray(centre, dtype=float) / np.linalg.norm(centre)
         on &= dirs @ c < math.cos(radius_rad)
+    if ground is not None and on.any():
+        on[on] &= ~np.asarray(ground(dirs[on]), dtype=bool)
     idx, dirs, col, row = idx[on], dirs[on], col[on], row[on]
     rate = band_photon_rate(cat.v[idx], cat.b_v[idx], camera.bandpass_center_nm, camera.bandpass_width_nm)
     rate = rate * camera.collecting_area_m2 * camera.throughput  # e-/s
