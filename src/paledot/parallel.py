@@ -97,11 +97,15 @@ def run_chunks(
     job: dict | None = None,
     progress: bool = True,
     desc: str = "chunks",
+    keep: Callable[[str, object], object] | None = None,
 ) -> list:
     """``[fn(payload) for key, payload in chunks]``, computed in parallel, in chunk order.
 
     ``fn`` must be a module-level function (it is pickled by reference). ``folder`` keeps each
     chunk's result (resume, module text); ``job`` (JSON-able) identifies the work for that folder.
+    ``keep(key, result)``, when given, is called in this process as each chunk arrives, before it
+    is stored; what it returns is stored and returned in the result's place (a batch render writes
+    a chunk's frames to disk there and keeps their summary, so no frame is held in memory).
     """
     keys = [str(k) for k, _ in chunks]
     if len(set(keys)) != len(keys):
@@ -118,6 +122,8 @@ def run_chunks(
     bar = _bar(len(keys), len(results), desc, progress)
 
     def done(key: str, value) -> None:
+        if keep is not None:
+            value = keep(key, value)
         if store is not None:
             store.save(key, value)
         results[key] = value
