@@ -8,6 +8,7 @@ Oracles: the single-process run of the same chunks (bytes) and the chunk files o
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -92,3 +93,20 @@ def test_chunk_that_keeps_killing_workers_is_named_in_one_line(tmp_path):
 
 def _square(payload):
     return payload[1] ** 2
+
+
+def test_dask_chunk_that_keeps_killing_workers_is_named(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    # one retry (Dask's default is 3): Dask also blames the tasks queued on a worker that died, so
+    # which chunk is named is Dask's call; the message must still be one line naming a chunk
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None, silence_logs=50) as cluster:
+            chunks = [(f"c{i}", (f"c{i}", i)) for i in range(6)]
+            with pytest.raises(ChunkKillsWorkers) as err:
+                run_chunks(_square_or_die, chunks, scheduler=cluster.scheduler_address, folder=tmp_path,
+                           job={"dask": 1}, progress=False)
+    msg = str(err.value)
+    assert "\n" not in msg and re.match(r"chunk c\d: its worker died each of the 2 times Dask ran it", msg)

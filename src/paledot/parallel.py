@@ -14,7 +14,8 @@ measuring), each with a stable key. :func:`run_chunks` maps a top-level function
   are tolerated ``IDLE_DEATHS`` (3) times;
 - ``scheduler="tcp://HOST:PORT"`` (or the ``PALEDOT_SCHEDULER`` environment variable): a
   ``dask.distributed`` cluster (``pip install 'paledot[dask]'``). Dask retries a chunk whose
-  worker died (``distributed.scheduler.allowed-failures``, default 3).
+  worker died (``distributed.scheduler.allowed-failures``, default 3); when those retries are used
+  up the run stops with one line naming the chunk (:class:`ChunkKillsWorkers`).
 
 Results come back in chunk order whatever order they finish in, so the assembled output does not
 depend on the worker count. With a ``folder``, each chunk's result is written there atomically
@@ -244,6 +245,7 @@ def _tracked(track: str, fn, key: str, payload):
 
 def _run_dask(fn, todo, addr: str, done) -> None:
     from distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
 
     try:
         client = Client(addr, timeout="20s")
@@ -253,7 +255,13 @@ def _run_dask(fn, todo, addr: str, done) -> None:
         futures = client.map(functools.partial(_on_dask_worker, fn), [p for _, p in todo], pure=False)
         key_of = {f.key: str(k) for f, (k, _) in zip(futures, todo, strict=True)}
         for f in as_completed(futures):
-            done(key_of[f.key], f.result())
+            try:
+                value = f.result()
+            except KilledWorker as exc:  # Dask's own retries are used up
+                raise ChunkKillsWorkers(f"chunk {key_of[f.key]}: its worker died each of the "
+                                        f"{exc.allowed_failures + 1} times Dask ran it (killed, or out of "
+                                        "memory?): not retried again") from None
+            done(key_of[f.key], value)
             f.release()
     finally:
         client.close()
