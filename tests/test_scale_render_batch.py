@@ -144,6 +144,8 @@ def test_scenario_epochs_with_their_pointings(tmp_path):
     (["--time", "2023-05-15", "--time", "2023-05-16", "--chunk-frames", "0"], "--chunk-frames 0"),
     (["--time", "2023-05-15", "--time", "2700-01-01"], "2700"),
     (["--scenario", "mex-2023", "--time", "2023-05-15"], "brings its own epochs"),
+    (["--time", "2023-05-15", "--time", "2023-05-16", "--pointing", "10,10"],
+     "nothing to see in any of the 2 epochs (the first: earth outside the field): nothing written"),
 ])
 def test_bad_batch_input_is_one_line(tmp_path, capsys, extra, message):
     args = ["render", "--observer", "mars", "--camera", "hrsc-src", "--target", "earth", "--no-progress",
@@ -152,3 +154,18 @@ def test_bad_batch_input_is_one_line(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "x").exists() and not os.listdir(tmp_path)
+
+
+def test_json_summary_has_numbers_matching_frames_csv(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "j"
+    assert main(["render", "--observer", "mars", "--camera", "hrsc-src", "--target", "earth", "--target",
+                 "moon", "--time", "2023-05-15", "--time", "2023-05-16", "--no-progress", "--format", "json",
+                 "--out", str(out)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    rows = _rows(out)
+    assert len(doc["frames"]) == len(rows) == 2
+    for j, r in zip(doc["frames"], rows, strict=True):
+        assert isinstance(j["seed"], int) and j["seed"] == int(r["seed"])
+        assert j["moon_snr"] == float(r["moon_snr"]) and j["utc"] == r["utc"] and j["files"] == r["files"]

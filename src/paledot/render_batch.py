@@ -152,6 +152,14 @@ class BatchResult:
     def csv_text(self) -> str:
         return _csv(self.rows, self.spec)
 
+    def json_rows(self) -> list[dict]:
+        """The rows of ``frames.csv`` for JSON: numbers as numbers, a missing value as null."""
+        from .timescales import et_to_iso
+
+        utc = et_to_iso(np.array([r["et"] for r in self.rows]), 3)
+        return [{**{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()},
+                 "utc": str(u)} for r, u in zip(self.rows, utc, strict=True)]
+
 
 def _csv(rows: list[dict], spec: BatchSpec) -> str:
     from .timescales import et_to_iso
@@ -215,6 +223,10 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
                 rows.append(f["row"])
                 for w in f["warnings"]:
                     said[w] = said.get(w, 0) + 1
+        if not any(r["files"] for r in rows):  # as a single render: nothing to see, nothing written
+            why = str(rows[0]["note"]).removeprefix("nothing to see in this frame: ")
+            raise PaledotError(f"nothing to see in any of the {len(rows)} epochs (the first: {why}): "
+                               "nothing written")
 
     if chunk_dir is not None:
         staging = Path(chunk_dir) / "frames"
@@ -337,8 +349,7 @@ def run_command(args) -> int:
     if args.format == "json":
         import json
 
-        json.dump({"folder": str(res.folder), "frames": list(csv.DictReader(io.StringIO(res.csv_text())))},
-                  sys.stdout, indent=1)
+        json.dump({"folder": str(res.folder), "frames": res.json_rows()}, sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
     print(f"{cam.title}: {cam.columns} x {cam.rows} px; {len(res.rows)} epochs, {res.written} frames written")
