@@ -190,8 +190,10 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
                  scheduler=None, chunk_dir=None, progress: bool = True) -> BatchResult:
     """Render every epoch of ``spec`` into the folder ``out`` (module text); the folder appears
     whole or not at all, and an existing one is replaced only with ``overwrite``."""
-    from .outputs import atomic_write_bytes, check_folder_destination, replace_folder
-    from .parallel import run_chunks
+    import hashlib
+
+    from .outputs import check_folder_destination, replace_folder
+    from .parallel import _atomic, run_chunks
 
     if not spec.epochs:
         raise PaledotError("a batch render needs at least one epoch")
@@ -202,7 +204,8 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
     folder = check_folder_destination(out, overwrite)
     chunks = [(f"{k // chunk_frames:05d}", (spec, k, min(k + chunk_frames, len(spec.epochs))))
               for k in range(0, len(spec.epochs), chunk_frames)]
-    job = {"kind": "render", "spec": repr(spec), "chunk": chunk_frames}
+    job = {"kind": "render", "frames": len(spec.epochs), "chunk": chunk_frames,
+           "spec_sha256": hashlib.sha256(repr(spec).encode()).hexdigest()}
     said: dict[str, int] = {}
     rows: list[dict] = []
 
@@ -211,7 +214,7 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
             for f in part:
                 for name, data in f["files"]:
                     if atomic:  # a chunk folder outlives this run: each file whole or not at all
-                        atomic_write_bytes(staging / name, data, overwrite=True)
+                        _atomic(staging / name, data)
                     else:
                         (staging / name).write_bytes(data)
             return [{"row": f["row"], "warnings": f["warnings"]} for f in part]
