@@ -29,7 +29,7 @@ import shutil
 import sys
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,8 +93,9 @@ def _ephemeris(paths: tuple[str, ...]):
     return Ephemeris(list(paths)) if paths else None
 
 
-def render_frame(spec: BatchSpec, i: int) -> dict:
-    """Frame ``i``: ``{"row": summary, "files": [(name, bytes)], "warnings": [...]}``."""
+def render_frame(spec: BatchSpec, i: int, first: int = 0) -> dict:
+    """Frame ``i`` of ``spec`` (frame ``first + i`` of the batch, when ``spec`` holds a chunk's
+    epochs): ``{"row": summary, "files": [(name, bytes)], "warnings": [...]}``."""
     from .frame_regions import region_text
     from .frames import annotated_png_bytes, fits_bytes, png_bytes
     from .render import Pointing, RenderWarning, Scene, render
@@ -122,7 +123,7 @@ def render_frame(spec: BatchSpec, i: int) -> dict:
             files.append((f"{name}.png", png_bytes(frame, spec.stretch)))
         if spec.annotated:
             files.append((f"{name}_annotated.png", annotated_png_bytes(frame, spec.stretch)))
-    row: dict = {"frame": i, "utc": None, "et": et, "seed": seed,
+    row: dict = {"frame": first + i, "utc": None, "et": et, "seed": seed,
                  "exposure_ms": float(frame.exposure_s) * 1e3, "files": " ".join(n for n, _ in files)}
     for b in frame.bodies:
         row.update({f"{b.name}_x": float(b.column), f"{b.name}_y": float(b.row),
@@ -133,9 +134,14 @@ def render_frame(spec: BatchSpec, i: int) -> dict:
 
 
 def frames_chunk(payload: tuple) -> list[dict]:
-    """A chunk: ``(spec, first, stop)`` -> :func:`render_frame` for frames first..stop-1."""
-    spec, first, stop = payload
-    return [render_frame(spec, i) for i in range(first, stop)]
+    """A chunk: ``(spec holding only the chunk's epochs, index of its first frame)`` -> a
+    :func:`render_frame` result per epoch (a chunk carries its own epochs, not the whole batch's)."""
+    spec, first = payload
+    return [render_frame(spec, i, first) for i in range(len(spec.epochs))]
+
+
+def _chunk_spec(spec: BatchSpec, a: int, b: int) -> BatchSpec:
+    return replace(spec, epochs=spec.epochs[a:b], pointings=spec.pointings[a:b], names=spec.names[a:b])
 
 
 @dataclass
@@ -202,7 +208,7 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
     if not isinstance(chunk_frames, int) or chunk_frames < 1:
         raise PaledotError(f"--chunk-frames {chunk_frames!r} must be 1 or more")
     folder = check_folder_destination(out, overwrite)
-    chunks = [(f"{k // chunk_frames:05d}", (spec, k, min(k + chunk_frames, len(spec.epochs))))
+    chunks = [(f"{k // chunk_frames:05d}", (_chunk_spec(spec, k, k + chunk_frames), k))
               for k in range(0, len(spec.epochs), chunk_frames)]
     job = {"kind": "render", "frames": len(spec.epochs), "chunk": chunk_frames,
            "spec_sha256": hashlib.sha256(repr(spec).encode()).hexdigest()}
