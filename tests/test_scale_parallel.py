@@ -208,3 +208,21 @@ def test_unreadable_chunk_file_named(tmp_path):
     (tmp_path / "b.pkl").unlink()
     again = run_chunks(_square, [("a", 2), ("b", 3)], workers=1, folder=tmp_path, job={}, progress=False)
     assert again == [4, 9]
+
+
+def test_snap_near_cells_first_gives_the_wide_search(reference):
+    # snap looks next door first and falls back to _AROUND cells each side; the wide search alone
+    # (every boundary) is the oracle. Boundaries moved by up to 3.5 ms make the near look miss.
+    from paledot.plan_chunks import _AROUND, _snap_cells, snap
+
+    ctx, constraint, _ = built(SPEC)
+    spans = reference[5:60].copy()
+    rng = np.random.default_rng(1)
+    spans += rng.uniform(-3.5e-3, 3.5e-3, spans.shape)
+    ends = (float(spans[0, 0]) - 1.0, float(spans[-1, 1]) + 1.0)
+    got = snap(ctx, constraint, spans, ends)
+    b = spans.reshape(-1)
+    wide, found = _snap_cells(ctx, constraint, b, (np.arange(b.size) % 2) == 0, _AROUND)
+    assert found.all()
+    assert got.reshape(-1).tobytes() == wide.tobytes()
+    assert np.abs(got - reference[5:60]).max() < 0.6e-3  # back to the reference's cells

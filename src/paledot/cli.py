@@ -107,19 +107,20 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     g.set_defaults(func=_cmd_geometry)
 
-    r = sub.add_parser("render", help="render the frame a camera would record")
-    r.add_argument("--observer", required=True, help=OBSERVER_HELP)
-    r.add_argument("--camera", required=True,
-                   help="catalogue name (see 'paledot cameras'), a .toml file, or a SPICE IK (.ti)")
+    r = sub.add_parser("render", help="render the frame a camera would record (or one per epoch of a "
+                       "batch: several --time, --start/--stop/--step or --scenario)")
+    r.add_argument("--observer", help="(required) " + OBSERVER_HELP)
+    r.add_argument("--camera", help="(required) catalogue name (see 'paledot cameras'), a .toml file, "
+                   "or a SPICE IK (.ti)")
     r.add_argument("--instrument", help="with an IK holding several cameras: NAIF name or id, "
                    "e.g. MEX_HRSC_SRC or -41220")
-    r.add_argument("--time", required=True, help="the epoch. " + TIME_HELP)
-    r.add_argument("--target", action="append", required=True, help="body to draw; repeatable")
-    r.add_argument("--pointing", default="midpoint",
+    r.add_argument("--time", action="append", help="the epoch; repeat for a batch. " + TIME_HELP)
+    r.add_argument("--target", action="append", help="(required) body to draw; repeatable")
+    r.add_argument("--pointing",
                    help="midpoint (default), a target, or RA,DEC in degrees; negative values are "
                         "fine: --pointing -57.5,-21.7")
     r.add_argument("--roll", type=float, default=0.0, help="image up from north toward east, deg")
-    r.add_argument("--exposure", default="auto",
+    r.add_argument("--exposure",
                    help="'auto' or milliseconds (Scene(exposure=...) takes seconds or an astropy Quantity)")
     r.add_argument("--auto-fraction", type=float, default=0.7,
                    help="auto exposure: brightest peak as a fraction of full well (default 0.7)")
@@ -129,11 +130,13 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"aberration correction: {', '.join(CORRECTIONS)} (default LT+S)")
     r.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440; repeatable")
-    r.add_argument("--out", required=True, help="FITS file to write")
+    r.add_argument("--out", required=True, help="FITS file to write (a batch: the folder to write)")
     r.add_argument("--fits-kind", default="dn", choices=("dn", "electrons"),
                    help="FITS pixel values: dn (default, as the camera records) or electrons")
-    r.add_argument("--png", help="also write a PNG of the frame")
-    r.add_argument("--annotated", help="also write a PNG with Earth and Moon ringed and labelled")
+    r.add_argument("--png", nargs="?", const="", help="also write a PNG of the frame (a batch: give no "
+                   "name; each frame's goes beside its FITS)")
+    r.add_argument("--annotated", nargs="?", const="",
+                   help="also write a PNG with Earth and Moon ringed and labelled (a batch: no name)")
     r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
     r.add_argument("--overwrite", action="store_true", help="replace existing output files")
     r.add_argument("--no-stars", action="store_true", help="leave out the catalogue stars")
@@ -142,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="leave out targets paledot has no brightness model for (default: an error)")
     r.add_argument("--format", default="text", choices=("text", "json"),
                    help="the per-body summary printed after writing: text (default) or json")
+    importlib.import_module("paledot.render_batch").add_arguments(r)
     r.set_defaults(func=_cmd_render)
 
     c = sub.add_parser("cameras", help="list the camera catalogue")
@@ -283,10 +287,14 @@ def _cmd_render(args) -> int:
     from .frames import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
     from .outputs import atomic_write_group, check_destination
     from .render import Pointing, RenderWarning, Scene, render
+    from .render_batch import is_batch, run_command
     from .stars import check_mag_limit
 
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
+    if is_batch(args):
+        return run_command(args)
+    _check_single_render(args)
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
     for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)
@@ -352,6 +360,23 @@ def _cmd_render(args) -> int:
         print(f"  stars: {len(frame.stars)} drawn (V <= {frame.stars.v_limit:.1f})")
     print("wrote " + ", ".join(written))
     return 0
+
+
+def _check_single_render(args) -> None:
+    """One frame: the options a batch does not need are required; the batch's are refused."""
+    if not (args.observer and args.camera and args.target and args.time):
+        raise PaledotError("paledot render needs --observer, --camera, --target and --time "
+                           "(or --start/--stop, several --time or --scenario for a batch)")
+    args.time = args.time[0]
+    for flag, value in (("--png", args.png), ("--annotated", args.annotated)):
+        if value == "":
+            raise PaledotError(f"{flag} needs a file name for a single frame")
+    for flag, value in (("--workers", args.workers), ("--scheduler", args.scheduler),
+                        ("--chunk-dir", args.chunk_dir)):
+        if value is not None:
+            raise PaledotError(f"{flag} is for a batch render (several --time, --start/--stop or --scenario)")
+    args.pointing = "midpoint" if args.pointing is None else args.pointing
+    args.exposure = "auto" if args.exposure is None else args.exposure
 
 
 def _render_summary(frame, outputs) -> dict:

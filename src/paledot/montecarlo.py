@@ -92,7 +92,7 @@ def draws(spec: MonteCarloSpec, i: int) -> tuple[float, float, float, float, int
 
 def frame_row(spec: MonteCarloSpec, i: int) -> tuple:
     """Render, write, read and measure frame ``i``: one row of :data:`COLUMNS`."""
-    from .frames import write_fits
+    from .frames import fits_bytes
     from .measure import measure, read_observation
     from .render import Pointing, Scene, render
 
@@ -109,7 +109,7 @@ def frame_row(spec: MonteCarloSpec, i: int) -> tuple:
         moon_pred = frame.body("moon")
         with tempfile.TemporaryDirectory(prefix="paledot-mc-") as tmp:
             path = Path(tmp) / f"frame{i}.fits"
-            write_fits(frame, path)
+            path.write_bytes(fits_bytes(frame))  # a scratch file read back at once: no fsync
             try:
                 m = measure(read_observation(path))
                 moon, earth = m.body("moon"), m.body("earth")

@@ -4,10 +4,18 @@ Work is cut into *chunks* by the caller (time spans for planning, scenes for ren
 measuring), each with a stable key. :func:`run_chunks` maps a top-level function over them:
 
 - ``workers=1``: in this process, one chunk after another (the reference run);
-- ``workers=N`` (default: every core): a local ``concurrent.futures.ProcessPoolExecutor``;
+- ``workers=N`` (default: every core): a local ``concurrent.futures.ProcessPoolExecutor``. A
+  worker that dies mid-run (killed, out of memory) breaks that pool for good, so the pool is
+  rebuilt and only the chunks not yet finished are submitted again (each finished chunk was
+  delivered once, so nothing is lost or doubled). Which chunk each worker is running is written to
+  a small file per worker process; a chunk that was running at ``SHARED_DEATHS`` (2) deaths is run
+  alone in a pool of one once every other chunk is done, and if its worker dies there too the run
+  stops with one line naming the chunk (:class:`ChunkKillsWorkers`). Deaths with no chunk running
+  are tolerated ``IDLE_DEATHS`` (3) times;
 - ``scheduler="tcp://HOST:PORT"`` (or the ``PALEDOT_SCHEDULER`` environment variable): a
   ``dask.distributed`` cluster (``pip install 'paledot[dask]'``). Dask retries a chunk whose
-  worker died (``distributed.scheduler.allowed-failures``, default 3).
+  worker died (``distributed.scheduler.allowed-failures``, default 3); when those retries are used
+  up the run stops with one line naming the chunk (:class:`ChunkKillsWorkers`).
 
 Results come back in chunk order whatever order they finish in, so the assembled output does not
 depend on the worker count. With a ``folder``, each chunk's result is written there atomically
@@ -33,10 +41,12 @@ import functools
 import json
 import os
 import pickle
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .errors import PaledotError
@@ -88,11 +98,15 @@ def run_chunks(
     job: dict | None = None,
     progress: bool = True,
     desc: str = "chunks",
+    keep: Callable[[str, object], object] | None = None,
 ) -> list:
     """``[fn(payload) for key, payload in chunks]``, computed in parallel, in chunk order.
 
     ``fn`` must be a module-level function (it is pickled by reference). ``folder`` keeps each
     chunk's result (resume, module text); ``job`` (JSON-able) identifies the work for that folder.
+    ``keep(key, result)``, when given, is called in this process as each chunk arrives, before it
+    is stored; what it returns is stored and returned in the result's place (a batch render writes
+    a chunk's frames to disk there and keeps their summary, so no frame is held in memory).
     """
     keys = [str(k) for k, _ in chunks]
     if len(set(keys)) != len(keys):
@@ -109,6 +123,8 @@ def run_chunks(
     bar = _bar(len(keys), len(results), desc, progress)
 
     def done(key: str, value) -> None:
+        if keep is not None:
+            value = keep(key, value)
         if store is not None:
             store.save(key, value)
         results[key] = value
@@ -124,6 +140,10 @@ def run_chunks(
                 done(str(k), fn(p))
         else:
             _run_pool(fn, todo, min(n_workers, len(todo)), done)
+    except ChunkKillsWorkers as exc:
+        if store is not None:
+            raise ChunkKillsWorkers(f"{exc}; {len(results)} of {len(keys)} chunks kept in {folder}") from None
+        raise
     except PaledotError:
         raise
     except (KeyboardInterrupt, Exception) as exc:
@@ -134,22 +154,98 @@ def run_chunks(
     return [results[k] for k in keys]
 
 
+#: A chunk that was running when worker processes died this many times is then run alone.
+SHARED_DEATHS = 2
+#: Worker deaths with no chunk running that one run tolerates.
+IDLE_DEATHS = 3
+
+
+class ChunkKillsWorkers(PaledotError):
+    """A chunk whose worker process died every time it ran, the last time alone."""
+
+
 def _run_pool(fn, todo, n: int, done) -> None:
-    with ProcessPoolExecutor(max_workers=n) as pool:
-        pending = {pool.submit(fn, p): str(k) for k, p in todo}
+    """``todo`` on ``n`` local processes. A worker that dies (killed, out of memory) breaks a
+    ``ProcessPoolExecutor`` for good: the pool is rebuilt and only the chunks not finished are
+    submitted again. A chunk that was running at ``SHARED_DEATHS`` deaths is run alone in a pool
+    of one once the others are done; if its worker dies there too, the run ends naming it."""
+    left = {str(k): p for k, p in todo}
+    deaths: dict[str, int] = {}
+    idle = 0
+    with tempfile.TemporaryDirectory(prefix="paledot-pool-") as track:
+        while left:
+            others = [k for k in left if deaths.get(k, 0) < SHARED_DEATHS]
+            alone = not others  # suspects last, one at a time, once the others are done
+            batch = others or list(left)[:1]
+            running = _pool_pass(fn, batch, left, 1 if alone else min(n, len(batch)), done, track)
+            if running is None:
+                continue
+            if alone and batch[0] in running:
+                k = batch[0]
+                raise ChunkKillsWorkers(f"chunk {k}: its worker process died each of the "
+                                        f"{deaths[k] + 1} times it ran, the last time alone (killed, or "
+                                        "out of memory?): not retried again")
+            if not running:
+                idle += 1
+                if idle > IDLE_DEATHS:
+                    raise PaledotError(f"local worker processes died {idle} times with no chunk running "
+                                       "(killed from outside?): stopped")
+            for k in running:
+                deaths[k] = deaths.get(k, 0) + 1
+
+
+def _pool_pass(fn, batch: list[str], left: dict, n: int, done, track: str) -> set[str] | None:
+    """Run ``batch`` (keys of ``left``) on a fresh pool of ``n``; finished chunks leave ``left``.
+    None when the pool lived to the end; else the keys that were running when a worker died."""
+    for f in os.listdir(track):
+        os.unlink(os.path.join(track, f))
+    broken = False
+    with ProcessPoolExecutor(max_workers=n, initializer=_pool_worker_init) as pool:
+        pending = {pool.submit(_tracked, track, fn, k, left[k]): k for k in batch}
         try:
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
-                    done(pending.pop(f), f.result())
+                    k = pending.pop(f)
+                    if isinstance(f.exception(), BrokenProcessPool):
+                        broken = True
+                        continue
+                    done(k, f.result())
+                    del left[k]
         except BaseException:
             for f in pending:
                 f.cancel()
             raise
+    if not broken:
+        return None
+    running = set()
+    for name in os.listdir(track):
+        key = Path(track, name).read_text()
+        if key in left:
+            running.add(key)
+    return running
+
+
+def _pool_worker_init() -> None:
+    """In each local worker: SIGTERM ends the process (the CLI's handler, inherited through fork,
+    would turn it into an exception that a broken pool never hears back from)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _tracked(track: str, fn, key: str, payload):
+    """``fn(payload)``, with this worker's running chunk written to ``track/<pid>`` meanwhile."""
+    mark = os.path.join(track, str(os.getpid()))
+    with open(mark, "w") as fh:
+        fh.write(key)
+    out = fn(payload)
+    with open(mark, "w"):
+        pass
+    return out
 
 
 def _run_dask(fn, todo, addr: str, done) -> None:
     from distributed import Client, as_completed
+    from distributed.scheduler import KilledWorker
 
     try:
         client = Client(addr, timeout="20s")
@@ -159,7 +255,13 @@ def _run_dask(fn, todo, addr: str, done) -> None:
         futures = client.map(functools.partial(_on_dask_worker, fn), [p for _, p in todo], pure=False)
         key_of = {f.key: str(k) for f, (k, _) in zip(futures, todo, strict=True)}
         for f in as_completed(futures):
-            done(key_of[f.key], f.result())
+            try:
+                value = f.result()
+            except KilledWorker as exc:  # Dask's own retries are used up
+                raise ChunkKillsWorkers(f"chunk {key_of[f.key]}: its worker died each of the "
+                                        f"{exc.allowed_failures + 1} times Dask ran it (killed, or out of "
+                                        "memory?): not retried again") from None
+            done(key_of[f.key], value)
             f.release()
     finally:
         client.close()

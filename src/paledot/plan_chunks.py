@@ -77,37 +77,53 @@ def pad_s(ctx, constraint, step_s: float | None) -> float:
 
 
 def cores(lo: float, hi: float, chunk_s: float) -> list[tuple[float, float]]:
-    """``[lo, hi]`` cut into consecutive pieces of ``chunk_s`` (the last one shorter), ET s."""
+    """``[lo, hi]`` cut into consecutive pieces of ``chunk_s`` (the last one shorter, or up to 1%
+    longer: a remainder under 1% of a chunk, such as the leap seconds of a span given in whole
+    UTC years, joins the last piece rather than costing a chunk of its own), ET s."""
     if not (math.isfinite(chunk_s) and chunk_s > 0):
         raise PaledotError(f"chunk {chunk_s!r} s must be positive")
-    n = max(int(math.ceil((hi - lo) / chunk_s - 1e-9)), 1)
+    n = max(int(math.ceil((hi - lo) / chunk_s - 0.01)), 1)
     edges = [lo + k * chunk_s for k in range(n)] + [hi]
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def snap(ctx, constraint, spans: np.ndarray, ends: tuple[float, float]) -> np.ndarray:
     """``spans`` with every boundary other than the searched ``ends`` moved to the middle of the
-    1 ms grid cell (of ET) where the margin changes sign the right way (module text)."""
+    1 ms grid cell (of ET) where the margin changes sign the right way (module text).
+
+    The right-way change nearest the refined boundary's own cell is looked for first among the
+    cells next to it (4 grid epochs per boundary), and only where none is there among
+    ``_AROUND`` cells each side: a change found next door is the nearest in the wide window too
+    (ties go to the earlier cell in both), so the answer is the wide search's, for half the
+    margin evaluations."""
     spans = np.array(spans, dtype=np.float64).reshape(-1, 2)
     b = spans.reshape(-1)
     start = (np.arange(b.size) % 2) == 0
-    inner = (b != ends[0]) & (b != ends[1])
-    if not inner.any():
+    inner = np.nonzero((b != ends[0]) & (b != ends[1]))[0]
+    if not inner.size:
         return spans
-    t = b[inner]
-    k0 = np.floor(t / GRID_S) - _AROUND + 1
-    grid = (k0[:, None] + np.arange(2 * _AROUND)) * GRID_S
-    holds = (constraint.margin(ctx, grid.reshape(-1)) > 0).reshape(grid.shape)
-    rising = start[inner][:, None]
-    ok = (holds[:, :-1] != holds[:, 1:]) & (holds[:, 1:] == rising)
-    # the right-way change nearest the refined boundary's own cell (index _AROUND - 1)
-    dist = np.abs(np.arange(2 * _AROUND - 1) - (_AROUND - 1)) + np.where(ok, 0, 1000)
-    j = np.argmin(dist, axis=1)
-    found = ok[np.arange(j.size), j]
     b = b.copy()
-    b[np.nonzero(inner)[0][found]] = (k0[found] + j[found] + 0.5) * GRID_S
+    near, found = _snap_cells(ctx, constraint, b[inner], start[inner], 2)
+    b[inner[found]] = near[found]
+    rest = inner[~found]
+    if rest.size:
+        wide, ok = _snap_cells(ctx, constraint, b[rest], start[rest], _AROUND)
+        b[rest[ok]] = wide[ok]
     out = b.reshape(-1, 2)
     return out[out[:, 1] > out[:, 0]]
+
+
+def _snap_cells(ctx, constraint, t: np.ndarray, rising: np.ndarray, around: int):
+    """(snapped boundaries, found?) looking ``around`` grid cells each side of each ``t``'s own."""
+    k0 = np.floor(t / GRID_S) - around + 1
+    grid = (k0[:, None] + np.arange(2 * around)) * GRID_S
+    holds = (constraint.margin(ctx, grid.reshape(-1)) > 0).reshape(grid.shape)
+    ok = (holds[:, :-1] != holds[:, 1:]) & (holds[:, 1:] == rising[:, None])
+    # the right-way change nearest the refined boundary's own cell (index around - 1)
+    dist = np.abs(np.arange(2 * around - 1) - (around - 1)) + np.where(ok, 0, 1000)
+    j = np.argmin(dist, axis=1)
+    found = ok[np.arange(j.size), j]
+    return (k0 + j + 0.5) * GRID_S, found
 
 
 def windows_chunk(payload: tuple) -> np.ndarray:
@@ -154,6 +170,7 @@ def find_windows_parallel(spec: dict, *, chunk_s: float | None = None, workers=N
     ctx, constraint, step_s = built(spec)
     lo, hi, chunks = search_chunks(spec, chunk_s)
     parts = run_chunks(windows_chunk, chunks, workers=workers, scheduler=scheduler, folder=folder,
-                       job={"kind": "windows", "spec": spec, "chunk_s": chunk_s}, progress=progress,
+                       job={"kind": "windows", "spec": spec, "chunk_s": chunk_s, "layout": 2},
+                       progress=progress,
                        desc="windows")
     return Windows(ctx, constraint, lo, hi, join(parts), step_s)

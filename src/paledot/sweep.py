@@ -257,7 +257,8 @@ def run_sweep(spec: SweepSpec, *, workers=None, scheduler=None, folder=None, pro
         all_chunks += [(f"{i:04d}-{k}", p) for k, p in chunks]
         owner += [i] * len(chunks)
     parts = run_chunks(windows_chunk, all_chunks, workers=workers, scheduler=scheduler, folder=folder,
-                       job={"kind": "sweep", "combos": [c[3] for c in combos], "chunk_s": chunk_s},
+                       job={"kind": "sweep", "combos": [c[3] for c in combos], "chunk_s": chunk_s,
+                            "layout": 2},
                        progress=progress, desc="sweep")
     owner_a = np.array(owner)
     windows = [join([parts[j] for j in np.nonzero(owner_a == i)[0]]) for i in range(len(combos))]
