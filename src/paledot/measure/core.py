@@ -12,6 +12,7 @@ from ..timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
+from .pointing import PointingSolution, apply_star_solution, frame_pointing, pointing_dict
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
 from .sources import SourceList, find_sources, fit_source, source_fwhm, update_source
@@ -29,6 +30,11 @@ class Measurement:
     comparison: dict
     solved_wcs: WCS | None = None
     notes: list[str] = field(default_factory=list)
+    #: the pointing solved from catalogue stars (a PointingSolution), or None
+    pointing: object | None = None
+    #: how the sky was fixed: "stars", "pair", "header" or "none", and why (JSON ``pointing``)
+    pointing_method: str = "none"
+    pointing_reason: str = ""
 
     @property
     def verdict(self) -> str:
@@ -78,6 +84,7 @@ class Measurement:
             "comparison": {k: _clean(v) for k, v in self.comparison.items()},
             "verdict": self.verdict,
             "n_sources": len(self.sources.sources),
+            "pointing": pointing_dict(self.pointing, self.pointing_method, self.pointing_reason),
             "notes": self.notes + self.comparison.get("notes", []),
         }
 
@@ -115,11 +122,14 @@ def measure(
         comp = {"verdict": f"not identified: the frame's {missing} is unknown", "notes": []}
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
-    if obs.wcs is not None:
-        _flag_catalogue_stars(srcs.sources, obs, predicted, correction)
+    # the sky from the stars when they solve it; else the header's WCS (or none)
+    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par)
+    sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
+    if sky_wcs is not None:
+        _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
     ident = identify(
-        srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
+        srcs.sources, predicted, wcs=sky_wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
     )
     pred = {p.name: p for p in predicted}
     fwhm = source_fwhm(obs)
@@ -131,7 +141,7 @@ def measure(
         if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
             update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
-    frame_wcs = obs.wcs if obs.wcs is not None else solved
+    frame_wcs = sky_wcs if sky_wcs is not None else solved
     _identify_others(srcs, ident, predicted, frame_wcs)
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image: its centre, not its light centre (phase, size)
@@ -183,18 +193,22 @@ def measure(
     psf_npix = (
         1.0 / float((srcs.psf.stamp**2).sum()) if srcs.psf is not None else 4 * math.pi * (2.0 / 2.3548) ** 2
     )
-    scale = wcs_scale(obs.wcs, obs.shape[1] / 2, obs.shape[0] / 2) if obs.wcs is not None else cam_scale
+    scale = wcs_scale(sky_wcs, obs.shape[1] / 2, obs.shape[0] / 2) if sky_wcs is not None else cam_scale
     comp = compare(
         srcs,
         ident,
         predicted,
-        wcs=obs.wcs,
+        wcs=sky_wcs,
         pixel_scale_arcsec=scale,
         stretched=obs.stretched,
         psf_npix=psf_npix,
         blend_px=2 * fwhm + 1,
     )
-    return Measurement(obs, srcs, ident, predicted, comp, solved, notes)
+    method, reason = apply_star_solution(star_sol, comp, srcs, ident, predicted, obs.wcs, solved)
+    if isinstance(star_sol, PointingSolution):
+        solved = star_sol.wcs
+    stars = star_sol if method == "stars" else None
+    return Measurement(obs, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
 
 
 def _identify_others(srcs: SourceList, ident: Identification, predicted, wcs, tol_px: float = 3.0) -> None:
@@ -247,15 +261,16 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
 STAR_MATCH_PX = 2.0
 
 
-def _flag_catalogue_stars(sources, obs: Observation, predicted, correction: str) -> None:
+def _flag_catalogue_stars(sources, obs: Observation, predicted, correction: str, wcs=None) -> None:
     """Flag (``star HIP n``) the detections that sit on a Hipparcos star's apparent place, so a star is
     never taken for Earth or the Moon; a detection on a body's own predicted place stays a body."""
     from .prediction import catalogue_stars
 
-    x, y, hip = catalogue_stars(obs.observer, obs.et, obs.wcs, obs.image.shape, correction)
+    wcs = wcs if wcs is not None else obs.wcs
+    x, y, hip = catalogue_stars(obs.observer, obs.et, wcs, obs.image.shape, correction)
     if not x.size:
         return
-    bx, by = obs.wcs.all_world2pix([p.ra_deg for p in predicted], [p.dec_deg for p in predicted], 0)
+    bx, by = wcs.all_world2pix([p.ra_deg for p in predicted], [p.dec_deg for p in predicted], 0)
     for s in sources:
         d = np.hypot(x - s.x, y - s.y)
         k = int(np.argmin(d))

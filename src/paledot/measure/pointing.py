@@ -73,7 +73,8 @@ class PointingSolution:
     each star's centroid uncertainty as the fit weighs them. ``ra_deg``/``dec_deg`` is the sky at
     the frame's centre pixel, ``roll_deg`` the position angle of
     image +y there (north through east), ``scale_arcsec`` arcsec per pixel; each with its 1-sigma
-    uncertainty from the least-squares fit (``*_err``; the centre's in arcsec)."""
+    uncertainty from the least-squares fit (``*_err``; the centre's in arcsec, both axes summed in
+    quadrature)."""
 
     wcs: WCS
     matches: list[StarMatch]
@@ -89,6 +90,20 @@ class PointingSolution:
     scale_err_arcsec: float
     parity: int
     notes: list[str] = field(default_factory=list)
+    #: the fit itself: sky plane = a * w + b about the optical axis (rad per px), its covariance
+    _a: complex = 0j
+    _cov: np.ndarray | None = None
+    _axis: tuple[float, float] = (0.0, 0.0)
+    #: the frame's own WCS against this solution (:func:`header_error`), when it had one
+    header: dict | None = None
+
+    def position_err_px(self, x: float, y: float) -> float:
+        """1-sigma uncertainty (px, per axis) of where the solution puts the sky at pixel (x, y)."""
+        if self._cov is None or not abs(self._a):
+            return float("nan")
+        wc = _w(np.array([x + 1j * y]), self.parity, *self._axis)[0]
+        jac = np.array([[wc.real, -wc.imag, 1.0, 0.0], [wc.imag, wc.real, 0.0, 1.0]])
+        return math.sqrt(max(np.trace(jac @ self._cov @ jac.T), 0.0) / 2) / abs(self._a)
 
     @property
     def n_stars(self) -> int:
@@ -550,6 +565,9 @@ def _refine(
         scale_err,
         par,
         notes,
+        a,
+        cov,
+        (cx, cy),
     )
 
 
@@ -595,3 +613,142 @@ def _to_wcs(t: np.ndarray, a: complex, par: int, cx: float, cy: float, shape: tu
     w.wcs.radesys = "ICRS"
     w.pixel_shape = (shape[1], shape[0])
     return w
+
+
+# --- in a measurement -------------------------------------------------------------------------
+def frame_pointing(obs, sources, predicted, correction: str = "LT+S", par: int | None = None):
+    """Solve ``obs``'s pointing from the stars among ``sources`` (a list of Source), guessing from
+    what the frame says: its WCS (centre, scale, parity), else the camera's scale around the
+    predicted Earth (the frame is taken to show it; parity ``par`` or DESIGN's -1). Returns a
+    :class:`PointingSolution` or a :class:`Refusal`."""
+    from .identify import wcs_scale
+    from .prediction import parity as wcs_parity
+
+    rows, cols = obs.shape
+    if obs.et is None or obs.observer is None:
+        return Refusal("no time or observer: the stars' apparent places are unknown")
+    if obs.wcs is not None:
+        (ra,), (dec,) = obs.wcs.all_pix2world([(cols - 1) / 2.0], [(rows - 1) / 2.0], 0)
+        guess, scale = (float(ra), float(dec)), wcs_scale(obs.wcs, (cols - 1) / 2.0, (rows - 1) / 2.0)
+        radius, p = None, wcs_parity(obs.wcs)
+    elif obs.camera is not None:
+        earth = next((b for b in predicted if b.name == "earth"), None) or (
+            predicted[0] if predicted else None
+        )
+        if earth is None:
+            return Refusal("no WCS and no predicted body to look around")
+        scale = math.degrees(obs.camera.pixel_scale_rad) * 3600.0
+        guess = (earth.ra_deg, earth.dec_deg)
+        # the frame's centre lies within its half-diagonal of a body it shows
+        radius = 0.5 * math.hypot(cols, rows) * scale * SCALE_FACTOR / 3600.0
+        p = par if par is not None else -1
+    else:
+        return Refusal("no WCS and no camera: the pixel scale is unknown, pointing not solved from stars")
+    if not (math.isfinite(scale) and scale > 0 and all(math.isfinite(g) for g in guess)):
+        return Refusal("the frame's WCS gives no usable centre or scale")
+    cam = obs.camera
+    axis = cam.boresight_pixel if cam is not None and (cam.rows, cam.columns) == (rows, cols) else None
+    avoid = [(b.ra_deg, b.dec_deg, b.diameter_arcsec / 7200.0 + 3 * scale / 3600.0) for b in predicted]
+    return solve_pointing(
+        sources,
+        obs.observer,
+        float(obs.et),
+        (rows, cols),
+        centre_guess=guess,
+        scale_guess_arcsec=scale,
+        parity=p,
+        search_radius_deg=radius,
+        optical_axis=axis,
+        correction=correction,
+        avoid=avoid,
+    )
+
+
+def body_residuals(sol: PointingSolution, srcs, ident, predicted) -> dict:
+    """Each identified body's measured place minus its predicted place on the star-solved sky:
+    {name: {dx_px, dy_px, px, arcsec, sigma_px}} (sigma: the centroid's and the solution's)."""
+    out = {}
+    pred = {p.name: p for p in predicted}
+    for name, k in ident.bodies.items():
+        if name not in pred:
+            continue
+        s = srcs.sources[k]
+        (px,), (py,) = sol.wcs.all_world2pix([pred[name].ra_deg], [pred[name].dec_deg], 0)
+        dx, dy = s.x - float(px), s.y - float(py)
+        sig = math.hypot(math.hypot(s.x_err, s.y_err) / math.sqrt(2), sol.position_err_px(s.x, s.y))
+        out[name] = {
+            "dx_px": dx,
+            "dy_px": dy,
+            "px": math.hypot(dx, dy),
+            "arcsec": math.hypot(dx, dy) * sol.scale_arcsec,
+            "sigma_px": sig,
+        }
+    return out
+
+
+def header_error(sol: PointingSolution, header_wcs: WCS, shape: tuple[int, int]) -> dict:
+    """How far the frame's own WCS was from the star-solved one at the frame's centre: offset of
+    the centre (arcsec and px), roll error (deg, header minus solved) and scale ratio."""
+    from .identify import sep_pa, wcs_roll, wcs_scale
+
+    rows, cols = shape
+    fx, fy = (cols - 1) / 2.0, (rows - 1) / 2.0
+    (ra,), (dec,) = header_wcs.all_pix2world([fx], [fy], 0)
+    off = sep_pa(sol.ra_deg, sol.dec_deg, float(ra), float(dec))[0]
+    droll = (wcs_roll(header_wcs, fx, fy) - sol.roll_deg + 180.0) % 360.0 - 180.0
+    return {
+        "centre_offset_arcsec": off,
+        "centre_offset_px": off / sol.scale_arcsec,
+        "roll_error_deg": droll,
+        "scale_ratio": wcs_scale(header_wcs, fx, fy) / sol.scale_arcsec,
+    }
+
+
+def pointing_dict(sol: PointingSolution | None, method: str, reason: str) -> dict:
+    """The JSON ``pointing`` block: ``method`` ("stars", "pair", "header", "none"), the star
+    solution's figures when there is one, and ``reason`` when stars did not solve it."""
+    d = sol.to_dict() if sol is not None else {}
+    d["method"] = method
+    if sol is not None and getattr(sol, "header", None):
+        d["header_error"] = {k: _r(v) for k, v in sol.header.items()}
+    if reason:
+        d["reason"] = reason
+    return d
+
+
+def apply_star_solution(
+    star_sol, comp: dict, srcs, ident, predicted, header_wcs, pair_wcs
+) -> tuple[str, str]:
+    """Fold the star solution into a comparison (``comp``, changed in place): each body's residual
+    from its predicted place on the star-solved sky (``body_residuals``), a body off by more than
+    3 sigma + the position tolerance named in the verdict. Returns (method, reason)."""
+    from .comparison import POSITION_TOLERANCE_PX
+
+    if not isinstance(star_sol, PointingSolution):
+        reason = star_sol.reason
+        if pair_wcs is not None:
+            comp.setdefault("notes", []).append(
+                f"pointing not solved from stars ({reason}): roll and scale solved from the Earth-Moon pair"
+            )
+            return "pair", reason
+        return ("header" if header_wcs is not None else "none"), reason
+    if header_wcs is not None:
+        star_sol.header = header_error(star_sol, header_wcs, srcs.background.rms.shape)
+    res = body_residuals(star_sol, srcs, ident, predicted)
+    comp["body_residuals"] = {n: {k: _r(v) for k, v in r.items()} for n, r in res.items()}
+    comp.setdefault("notes", []).append(
+        f"sky solved from {star_sol.n_stars} catalogue stars ({star_sol.rms_px:.3f} px rms): "
+        "each body's place is tested against the ephemeris, not only the Moon's offset from Earth"
+    )
+    problems = [
+        f"{n.title()} is {r['px']:.2f} px ({r['arcsec']:.2f} arcsec) from its predicted place on the "
+        "star-solved sky"
+        for n, r in res.items()
+        if r["px"] > 3 * r["sigma_px"] + POSITION_TOLERANCE_PX
+    ]
+    if problems:
+        v = comp.get("verdict", "")
+        comp["verdict"] = (
+            "off: " + "; ".join(problems) if v == "fits" else (v + "; " if v else "") + "; ".join(problems)
+        )
+    return "stars", ""
