@@ -752,3 +752,50 @@ def apply_star_solution(
             "off: " + "; ".join(problems) if v == "fits" else (v + "; " if v else "") + "; ".join(problems)
         )
     return "stars", ""
+
+
+def pointing_lines(d: dict) -> list[str]:
+    """The table's pointing lines from the JSON ``pointing`` block (see :func:`pointing_dict`)."""
+    method = d.get("method", "none")
+    if method != "stars":
+        how = {
+            "pair": "roll and scale from the Earth-Moon pair",
+            "header": "the frame's own WCS",
+            "none": "no sky solution",
+        }.get(method, method)
+        return [f"  pointing        {how}" + (f" (stars: {d['reason']})" if d.get("reason") else "")]
+    out = [
+        f"  pointing        solved from {d['n_stars']} catalogue stars, rms {d['rms_px']:.3f} px "
+        f"({d['rms_arcsec']:.3f} arcsec)",
+        f"  centre RA/Dec   {d['ra_deg']:.6f} {d['dec_deg']:+.6f} deg   "
+        f"+/- {d['centre_err_arcsec']:.3f} arcsec",
+        f"  roll (stars)    {d['roll_deg']:11.5f} deg       +/- {d['roll_err_deg']:.5f}",
+        f"  scale (stars)   {d['scale_arcsec_per_px']:11.6f} arcsec/px "
+        f"+/- {d['scale_err_arcsec_per_px']:.6f}",
+    ]
+    h = d.get("header_error")
+    if h:
+        out.append(
+            f"  header was off  {h['centre_offset_px']:.2f} px at the centre, "
+            f"roll {h['roll_error_deg']:+.4f} deg, scale x{h['scale_ratio']:.5f}"
+        )
+    return out
+
+
+def fits_cards(m) -> list[tuple[str, object, str]]:
+    """FITS header cards describing how a measurement's sky was solved (for the solved copy)."""
+    cards: list[tuple[str, object, str]] = [
+        ("PNTSOLVE", m.pointing_method, "sky from: stars, pair, header, none")
+    ]
+    sol = m.pointing
+    if sol is not None:
+        cards += [
+            ("PNTNSTAR", sol.n_stars, "catalogue stars matched (Hipparcos 2)"),
+            ("PNTRMS", round(sol.rms_px, 5), "[pix] rms residual of the matched stars"),
+            ("PNTRMSAS", round(sol.rms_arcsec, 5), "[arcsec] the same in arcsec"),
+            ("PNTROLL", round(sol.roll_deg, 6), "[deg] roll at the centre, N through E"),
+            ("PNTROLLE", round(sol.roll_err_deg, 7), "[deg] its 1-sigma uncertainty"),
+            ("PNTSCALE", round(sol.scale_arcsec, 7), "[arcsec/pix] solved pixel scale"),
+            ("PNTCENTE", round(sol.centre_err_arcsec, 5), "[arcsec] centre 1-sigma uncertainty"),
+        ]
+    return cards
