@@ -373,39 +373,69 @@ def solve_pointing(
         )
     except PaledotError as exc:
         return Refusal(str(exc))
-    xi, eta = _tangent(dirs, t0)
-    ok = np.isfinite(xi)
-    dirs, hip, vmag, cat_all = dirs[ok], hip[ok], vmag[ok], (xi + 1j * eta)[ok]
     if hip.size < MIN_STARS:
         return Refusal(f"{hip.size} catalogue star(s) within reach of the guessed pointing")
     for ra, dec, rad in avoid:  # catalogue stars behind a body are not seen
         keep = dirs @ _unit(ra, dec) < math.cos(math.radians(rad))
-        dirs, hip, vmag, cat_all = dirs[keep], hip[keep], vmag[keep], cat_all[keep]
+        dirs, hip, vmag = dirs[keep], hip[keep], vmag[keep]
     det_k = usable[:MAX_DETECTIONS]
     pts = np.array([sources[k].x + 1j * sources[k].y for k in det_k])
     parities = [parity] if parity in (-1, 1) else [-1, 1]
-    best = None
-    for par in parities:
-        w = _w(pts, par, cx, cy)
-        cat = cat_all[:MAX_CATALOGUE]
-        a, b = _hypotheses(
-            w, cat, scale_rad / SCALE_FACTOR, scale_rad * SCALE_FACTOR, 0.08 * half_diag_px, SHAPE_TOLERANCE
-        )
-        if not a.size:
+    found = []  # (matches, parity, a, b, tile centre), best per tile and parity
+    for tile in _tiles(t0, offset_rad, field_rad):
+        near = np.flatnonzero(dirs @ tile >= math.cos(field_rad))
+        if near.size < MIN_STARS:
             continue
-        # a detection lands on a star within 3 px (or 1% of the frame) of its place
-        radius = np.abs(a) * max(3.0, 0.01 * half_diag_px)
-        k, n = _best_hypothesis(w, cat_all, a, b, radius)
-        if k >= 0 and (best is None or n > best[0]):
-            best = (n, par, a[k], b[k])
-    if best is None or best[0] < MIN_STARS:
-        n = 0 if best is None else best[0]
+        xi, eta = _tangent(dirs[near], tile)
+        cat_tile = xi + 1j * eta  # brightest first, as ``dirs`` is
+        for par in parities:
+            w = _w(pts, par, cx, cy)
+            a, b = _hypotheses(
+                w,
+                cat_tile[:MAX_CATALOGUE],
+                scale_rad / SCALE_FACTOR,
+                scale_rad * SCALE_FACTOR,
+                0.08 * half_diag_px,
+                SHAPE_TOLERANCE,
+            )
+            if not a.size:
+                continue
+            # a detection lands on a star within 3 px (or 1% of the frame) of its place
+            radius = np.abs(a) * max(3.0, 0.01 * half_diag_px)
+            k, n = _best_hypothesis(w, cat_tile, a, b, radius)
+            if k >= 0 and n >= MIN_STARS:
+                found.append((n, par, a[k], b[k], tile))
+        if found and max(f[0] for f in found) >= max(8, len(det_k) // 2):
+            break  # a clear match: no need to look further afield
+    if not found:
         return Refusal(
-            f"the stars' pattern was not found: at best {n} source(s) fell on catalogue stars "
-            f"(at least {MIN_STARS} needed)"
+            "the stars' pattern was not found: no triangle of detections matched catalogue stars "
+            f"with at least {MIN_STARS} sources falling on stars"
         )
-    _, par, a, b = best
-    return _refine(sources, usable, par, a, b, t0, dirs, hip, vmag, (cx, cy), shape, refine)
+    found.sort(key=lambda f: -f[0])
+    why = None
+    for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
+        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, refine)
+        if isinstance(got, PointingSolution):
+            return got
+        why = why or got
+    return why
+
+
+def _tiles(t0: np.ndarray, reach_rad: float, field_rad: float):
+    """Tangent points covering a cone of ``reach_rad`` about ``t0`` with cones of ``field_rad``:
+    ``t0`` first, then rings outward (steps of one field radius)."""
+    yield t0
+    east, north = _basis(t0)
+    ring = 1
+    while ring * field_rad <= reach_rad + 1e-12:
+        n = 6 * ring
+        r = math.tan(ring * field_rad)
+        for k in range(n):
+            ang = 2 * math.pi * k / n
+            v = t0 + r * (math.cos(ang) * east + math.sin(ang) * north)
+            yield v / np.linalg.norm(v)
+        ring += 1
 
 
 def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:

