@@ -139,7 +139,9 @@ def test_wrong_header_pointing_is_solved_from_stars(starry, tmp_path, case):
         assert abs(h["scale_ratio"] - wcs_scale(obs.wcs, c, c) / wcs_scale(truth, c, c)) < 1e-4
         (hra,), (hdec,) = obs.wcs.all_pix2world([c], [c], 0)
         hoff = sep_pa(float(ra), float(dec), float(hra), float(hdec))[0]
-        assert hoff > 100 * sol.scale_arcsec and abs(h["centre_offset_arcsec"] - hoff) < 0.1 * sol.scale_arcsec
+        assert (
+            hoff > 100 * sol.scale_arcsec and abs(h["centre_offset_arcsec"] - hoff) < 0.1 * sol.scale_arcsec
+        )
     # the bodies are compared on the star-solved sky: each residual is its centroid's error
     # against the rendered truth (the measured pixel minus the renderer's), not the header's error
     res = m.comparison["body_residuals"]
@@ -172,7 +174,7 @@ def test_solved_wcs_goes_to_the_fits_copy_the_json_and_the_table(starry, tmp_pat
     _, truth_path = starry
     path = _mess_header(truth_path, tmp_path / "bad.fits", offset_px=(150, -90), roll_deg=35, scale=1.2)
     m = measure(read_observation(path, observer="mars", camera=CAM))
-    hd = fits.Header.fromstring(solved_fits_bytes(m)[:2880 * 10].decode("ascii", "replace"))
+    hd = fits.Header.fromstring(solved_fits_bytes(m)[: 2880 * 10].decode("ascii", "replace"))
     copy = WCS(hd)
     xx, yy = np.meshgrid(np.linspace(0, 1023, 5), np.linspace(0, 1023, 5))
     r1, d1 = copy.all_pix2world(xx.ravel(), yy.ravel(), 0)
@@ -181,9 +183,24 @@ def test_solved_wcs_goes_to_the_fits_copy_the_json_and_the_table(starry, tmp_pat
     assert hd["PNTSOLVE"] == "stars" and hd["PNTNSTAR"] == m.pointing.n_stars
     d = json.loads(measurement_json(m))
     p = d["pointing"]
-    for key in ("method", "n_stars", "rms_px", "rms_arcsec", "weighted_rms_px", "ra_deg", "dec_deg", "roll_deg",
-                "scale_arcsec_per_px", "centre_err_arcsec", "roll_err_deg", "scale_err_arcsec_per_px",
-                "parity", "wcs", "stars", "header_error"):
+    for key in (
+        "method",
+        "n_stars",
+        "rms_px",
+        "rms_arcsec",
+        "weighted_rms_px",
+        "ra_deg",
+        "dec_deg",
+        "roll_deg",
+        "scale_arcsec_per_px",
+        "centre_err_arcsec",
+        "roll_err_deg",
+        "scale_err_arcsec_per_px",
+        "parity",
+        "wcs",
+        "stars",
+        "header_error",
+    ):
         assert key in p, key
     assert p["method"] == "stars" and p["n_stars"] == len(p["stars"]) == m.pointing.n_stars
     w = WCS(fits.Header({k: v for k, v in p["wcs"].items()}))
@@ -241,8 +258,27 @@ def test_hot_pixels_alone_give_no_pointing(tmp_path):
 
 def _fake_sources(xy, flux):
     return [
-        Source(k, float(x), float(y), 0.02, 0.02, 0.01, 0.01, float(f), 10.0, float(f), 10.0, 4.0, 100.0,
-               float(f) / 10, 9, 1.0, 1.0, 0.0, "psf")
+        Source(
+            k,
+            float(x),
+            float(y),
+            0.02,
+            0.02,
+            0.01,
+            0.01,
+            float(f),
+            10.0,
+            float(f),
+            10.0,
+            4.0,
+            100.0,
+            float(f) / 10,
+            9,
+            1.0,
+            1.0,
+            0.0,
+            "psf",
+        )
         for k, ((x, y), f) in enumerate(zip(xy, flux, strict=True))
     ]
 
@@ -256,8 +292,15 @@ def test_random_dots_are_never_solved(starry):
     for _ in range(20):
         xy = rng.uniform(10, 1014, (30, 2))
         flux = 10 ** rng.uniform(3, 6, 30)
-        sol = solve_pointing(_fake_sources(xy, flux), "mars", frame.et, (1024, 1024),
-                             centre_guess=(float(ra), float(dec)), scale_guess_arcsec=12.4, parity=-1)
+        sol = solve_pointing(
+            _fake_sources(xy, flux),
+            "mars",
+            frame.et,
+            (1024, 1024),
+            centre_guess=(float(ra), float(dec)),
+            scale_guess_arcsec=12.4,
+            parity=-1,
+        )
         assert isinstance(sol, Refusal), (sol.n_stars, sol.rms_px)
 
 
@@ -271,8 +314,15 @@ def test_the_drawn_stars_alone_solve_the_pointing(starry):
     for s in srcs:
         s.x_err = s.y_err = 1e-4
     (ra,), (dec,) = frame.wcs.all_pix2world([700.0], [300.0], 0)
-    sol = solve_pointing(srcs, "mars", frame.et, (1024, 1024), centre_guess=(float(ra), float(dec)),
-                         scale_guess_arcsec=12.4 * 1.3, parity=-1)
+    sol = solve_pointing(
+        srcs,
+        "mars",
+        frame.et,
+        (1024, 1024),
+        centre_guess=(float(ra), float(dec)),
+        scale_guess_arcsec=12.4 * 1.3,
+        parity=-1,
+    )
     assert isinstance(sol, PointingSolution)
     assert sol.n_stars == len(srcs)
     assert _max_px_error(frame.wcs, sol.wcs) < 1e-3

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
@@ -240,7 +241,7 @@ def _triangles(p: np.ndarray, min_side: float) -> tuple[np.ndarray, np.ndarray, 
     n = p.size
     if n < 3:
         return np.empty((0, 2)), np.empty((0, 3), int), np.empty(0), np.empty(0)
-    tri = np.array(list(combinations(range(n), 3)))
+    tri = _combos(n)
     a, b, c = p[tri[:, 0]], p[tri[:, 1]], p[tri[:, 2]]
     # side opposite each vertex
     sides = np.stack((np.abs(b - c), np.abs(a - c), np.abs(a - b)), axis=1)
@@ -254,11 +255,12 @@ def _triangles(p: np.ndarray, min_side: float) -> tuple[np.ndarray, np.ndarray, 
     return inv[keep], v[keep], np.sign(cross[keep]), s[keep, 0]
 
 
-def _similarity(w: np.ndarray, z: np.ndarray) -> tuple[complex, complex]:
-    """Least-squares z = a w + b for complex arrays."""
-    A = np.stack((w, np.ones_like(w)), axis=1)
-    (a, b), *_ = np.linalg.lstsq(A, z, rcond=None)
-    return complex(a), complex(b)
+@lru_cache(maxsize=8)
+def _combos(n: int) -> np.ndarray:
+    """All index triples i < j < k < n, (M, 3) (read-only, cached)."""
+    out = np.array(list(combinations(range(n), 3)), dtype=np.intp).reshape(-1, 3)
+    out.setflags(write=False)
+    return out
 
 
 def _hypotheses(
@@ -271,10 +273,8 @@ def _hypotheses(
     inv_c, v_c, h_c, l_c = _triangles(cat, min_side_px * scale_lo)
     if not len(inv_d) or not len(inv_c):
         return np.empty(0, complex), np.empty(0, complex)
-    tree = cKDTree(inv_c)
-    hits = tree.query_ball_point(inv_d, tol)
-    di = np.repeat(np.arange(len(inv_d)), [len(h) for h in hits])
-    ci = np.fromiter((j for h in hits for j in h), dtype=int, count=di.size)
+    pairs = cKDTree(inv_d).sparse_distance_matrix(cKDTree(inv_c), tol, output_type="ndarray")
+    di, ci = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
     if not di.size:
         return np.empty(0, complex), np.empty(0, complex)
     ratio = l_c[ci] / l_d[di]
@@ -288,19 +288,32 @@ def _hypotheses(
     dw, dz = w - wm, z - zm
     a = (dw.conjugate() * dz).sum(axis=1) / (np.abs(dw) ** 2).sum(axis=1)
     b = zm[:, 0] - a * wm[:, 0]
-    return a, b
+    # most-voted first: the true transform is proposed by every triangle of the stars it matches,
+    # so cells of (scale, angle, offset of a few px) it falls in gather many hypotheses
+    cell = np.stack(
+        (
+            np.round(np.log(np.abs(a)) / 0.01),
+            np.round(np.angle(a) / 0.01),
+            np.round(b.real / np.abs(a) / 10.0),
+            np.round(b.imag / np.abs(a) / 10.0),
+        ),
+        axis=1,
+    ).astype(np.int64)
+    _, inverse, counts = np.unique(cell, axis=0, return_inverse=True, return_counts=True)
+    order = np.argsort(-counts[inverse.ravel()], kind="stable")
+    return a[order], b[order]
 
 
 def _best_hypothesis(
-    det: np.ndarray, cat: np.ndarray, a: np.ndarray, b: np.ndarray, radius: np.ndarray
+    det: np.ndarray, cat: np.ndarray, a: np.ndarray, b: np.ndarray, radius: np.ndarray, enough: int
 ) -> tuple[int, int]:
     """Index of the transform landing the most detections within ``radius`` (per transform, rad)
-    of a catalogue star, and that count."""
+    of a catalogue star, and that count; the search stops at the first that lands ``enough``."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(np.stack((cat.real, cat.imag), axis=1))
     best, best_n = -1, 0
-    step = max(1, 200_000 // max(det.size, 1))
+    step = max(1, 8_000 // max(det.size, 1))
     for k0 in range(0, a.size, step):
         aa, bb, rr = a[k0 : k0 + step], b[k0 : k0 + step], radius[k0 : k0 + step]
         q = aa[:, None] * det[None, :] + bb[:, None]
@@ -311,6 +324,8 @@ def _best_hypothesis(
         k = int(np.argmax(n))
         if n[k] > best_n:
             best, best_n = k0 + k, int(n[k])
+        if best_n >= enough:
+            break
     return best, best_n
 
 
@@ -382,6 +397,7 @@ def solve_pointing(
     pts = np.array([sources[k].x + 1j * sources[k].y for k in det_k])
     parities = [parity] if parity in (-1, 1) else [-1, 1]
     found = []  # (matches, parity, a, b, tile centre), best per tile and parity
+    enough = max(8, len(det_k) // 2)
     for tile in _tiles(t0, offset_rad, field_rad):
         near = np.flatnonzero(dirs @ tile >= math.cos(field_rad))
         if near.size < MIN_STARS:
@@ -402,10 +418,10 @@ def solve_pointing(
                 continue
             # a detection lands on a star within 3 px (or 1% of the frame) of its place
             radius = np.abs(a) * max(3.0, 0.01 * half_diag_px)
-            k, n = _best_hypothesis(w, cat_tile, a, b, radius)
+            k, n = _best_hypothesis(w, cat_tile, a, b, radius, enough)
             if k >= 0 and n >= MIN_STARS:
                 found.append((n, par, a[k], b[k], tile))
-        if found and max(f[0] for f in found) >= max(8, len(det_k) // 2):
+        if found and max(f[0] for f in found) >= enough:
             break  # a clear match: no need to look further afield
     if not found:
         return Refusal(
