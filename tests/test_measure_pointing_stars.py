@@ -225,14 +225,25 @@ def _measure_frame(frame, tmp_path, name, image=None):
     return measure(read_observation(path, observer="mars", camera=CAM))
 
 
-def test_no_stars_falls_back_to_the_pair_and_says_so(tmp_path):
-    m = _measure_frame(_render(stars=False), tmp_path, "nostars")
-    assert m.pointing is None and m.pointing_method == "pair"
+def test_no_stars_falls_back_to_the_header_or_the_pair_and_says_so(tmp_path):
+    frame = _render(stars=False)
+    m = _measure_frame(frame, tmp_path, "nostars")
+    assert m.pointing is None and m.pointing_method == "header"
     assert "at least 3" in m.pointing_reason
     d = json.loads(measurement_json(m))
-    assert d["pointing"]["method"] == "pair" and d["pointing"]["reason"]
+    assert d["pointing"]["method"] == "header" and d["pointing"]["reason"]
+    assert any("the frame's own WCS places the sky" in n for n in d["notes"])
+    assert "the frame's own WCS" in measurement_table(m)
+    # without a WCS: the pair
+    write_fits(frame, tmp_path / "nostars2.fits")
+    path = _mess_header(tmp_path / "nostars2.fits", tmp_path / "nowcs.fits", drop=True)
+    m = measure(read_observation(path, observer="mars", camera=CAM))
+    assert m.pointing is None and m.pointing_method == "pair"
+    d = json.loads(measurement_json(m))
+    assert d["pointing"]["method"] == "pair" and "at least 3" in d["pointing"]["reason"]
     assert any("roll and scale solved from the Earth-Moon pair" in n for n in d["notes"])
     assert "roll and scale from the Earth-Moon pair" in measurement_table(m)
+    assert m.body("earth") is not None and m.body("moon") is not None
 
 
 def test_two_stars_are_not_enough(starry, tmp_path):
@@ -241,19 +252,20 @@ def test_two_stars_are_not_enough(starry, tmp_path):
     two = _render(star_mag_limit=float(v[1] + v[2]) / 2)
     assert len(two.stars) == 2
     m = _measure_frame(two, tmp_path, "two")
-    assert m.pointing is None and m.pointing_method == "pair"
+    assert m.pointing is None and m.pointing_method == "header"
     assert m.body("earth") is not None and m.body("moon") is not None
 
 
-def test_hot_pixels_alone_give_no_pointing(tmp_path):
+@pytest.mark.parametrize("level", [12_000, 20_000])  # under and over the ADC's clipping level
+def test_hot_pixels_alone_give_no_pointing(tmp_path, level):
     frame = _render(stars=False)
     img = frame.dn.astype(np.int64)
     rng = np.random.default_rng(5)
     ys, xs = rng.integers(20, 1000, 40), rng.integers(20, 1000, 40)
-    img[ys, xs] = 20_000
-    m = _measure_frame(frame, tmp_path, "hot", img.astype(np.uint16))
-    assert m.pointing is None and m.pointing_method == "pair"
-    assert m.body("earth") is not None
+    img[ys, xs] = level
+    m = _measure_frame(frame, tmp_path, f"hot{level}", img.astype(np.uint16))
+    assert m.pointing is None and m.pointing_method == "header" and m.pointing_reason
+    assert m.body("earth") is not None and m.body("moon") is not None
 
 
 def _fake_sources(xy, flux):

@@ -12,6 +12,7 @@ from ..timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
+from .others import identify_others
 from .pointing import PointingSolution, apply_star_solution, frame_pointing, pointing_dict
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
@@ -142,7 +143,9 @@ def measure(
             update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
     frame_wcs = sky_wcs if sky_wcs is not None else solved
-    _identify_others(srcs, ident, predicted, frame_wcs)
+    sky_from = "header" if obs.wcs is not None else "pair"
+    sky_from = "stars" if isinstance(star_sol, PointingSolution) else sky_from
+    identify_others(srcs, ident, predicted, frame_wcs, sky_from, obs.stretched)
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image: its centre, not its light centre (phase, size)
         shapes: dict = {}
@@ -209,33 +212,6 @@ def measure(
         solved = star_sol.wcs
     stars = star_sol if method == "stars" else None
     return Measurement(obs, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
-
-
-def _identify_others(srcs: SourceList, ident: Identification, predicted, wcs, tol_px: float = 3.0) -> None:
-    """Other predicted bodies (a planet, a moon of the observer's sky) by place alone, once Earth
-    anchors the frame: the source nearest each one's predicted pixel, moved by Earth's own offset
-    from its prediction (the pointing error), within ``tol_px``."""
-    if wcs is None or "earth" not in ident.bodies:
-        return
-    e = srcs.sources[ident.bodies["earth"]]
-    earth = next(p for p in predicted if p.name == "earth")
-    (ex,), (ey,) = wcs.all_world2pix([earth.ra_deg], [earth.dec_deg], 0)
-    used = set(ident.bodies.values())
-    for p in predicted:
-        if p.name in ident.bodies:
-            continue
-        (px,), (py,) = wcs.all_world2pix([p.ra_deg], [p.dec_deg], 0)
-        px, py = px + (e.x - ex), py + (e.y - ey)
-        near = [
-            (math.hypot(s.x - px, s.y - py), k)
-            for k, s in enumerate(srcs.sources)
-            if k not in used and "hot" not in s.flags
-        ]
-        if near and min(near)[0] <= tol_px:
-            ident.bodies[p.name] = min(near)[1]
-            used.add(min(near)[1])
-        else:
-            ident.notes.append(f"{p.name}: no source within {tol_px:g} px of its predicted place")
 
 
 def _phase_moved(p: tuple[float, float], q: tuple[float, float], limit: float = 0.05) -> bool:

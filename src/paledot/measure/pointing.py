@@ -772,12 +772,19 @@ def apply_star_solution(
 
     if not isinstance(star_sol, PointingSolution):
         reason = star_sol.reason
+        notes = comp.setdefault("notes", [])
+        if header_wcs is not None:
+            notes.append(
+                f"pointing not solved from stars ({reason}): the frame's own WCS places the sky, so only "
+                "the Moon's offset from Earth is tested (roll and scale also solved from the pair)"
+            )
+            return "header", reason
         if pair_wcs is not None:
-            comp.setdefault("notes", []).append(
+            notes.append(
                 f"pointing not solved from stars ({reason}): roll and scale solved from the Earth-Moon pair"
             )
             return "pair", reason
-        return ("header" if header_wcs is not None else "none"), reason
+        return "none", reason
     if header_wcs is not None:
         star_sol.header = header_error(star_sol, header_wcs, srcs.background.rms.shape)
     res = body_residuals(star_sol, srcs, ident, predicted)
@@ -806,7 +813,7 @@ def pointing_lines(d: dict) -> list[str]:
     if method != "stars":
         how = {
             "pair": "roll and scale from the Earth-Moon pair",
-            "header": "the frame's own WCS",
+            "header": "the frame's own WCS (roll and scale also from the pair)",
             "none": "no sky solution",
         }.get(method, method)
         return [f"  pointing        {how}" + (f" (stars: {d['reason']})" if d.get("reason") else "")]
