@@ -33,7 +33,12 @@ from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.measure.identify import sep_pa, wcs_roll, wcs_scale  # noqa: E402
 from paledot.measure.pointing import PointingSolution, Refusal, solve_pointing  # noqa: E402
-from paledot.measure.products import measurement_json, measurement_table, solved_fits_bytes  # noqa: E402
+from paledot.measure.products import (  # noqa: E402
+    measurement_json,
+    measurement_table,
+    region_text,
+    solved_fits_bytes,
+)
 from paledot.measure.sources import Source  # noqa: E402
 from paledot.render import Pointing, Scene, render  # noqa: E402
 
@@ -210,6 +215,18 @@ def test_solved_wcs_goes_to_the_fits_copy_the_json_and_the_table(starry, tmp_pat
     table = measurement_table(m)
     assert f"solved from {m.pointing.n_stars} catalogue stars" in table
     assert "header was off" in table
+    assert "Earth vs sky" in table and "Moon vs sky" in table
+    # the region file marks each body's predicted place through the star-solved sky: on the body
+    from regions import Regions
+
+    marks = {
+        r.meta["text"]: r.center
+        for r in Regions.parse(region_text(m), format="ds9")
+        if str(r.meta.get("text", "")).endswith("predicted")
+    }
+    for name in ("earth", "moon"):
+        b = m.body(name)
+        assert math.hypot(marks[f"{name} predicted"].x - b.x, marks[f"{name} predicted"].y - b.y) < 0.5
 
 
 # --- refusals ---------------------------------------------------------------------------------

@@ -38,6 +38,13 @@ class Measurement:
     pointing_reason: str = ""
 
     @property
+    def sky_wcs(self) -> WCS | None:
+        """The sky this measurement trusts: the stars' solution, else the frame's WCS, else the pair's."""
+        if self.pointing is not None:
+            return self.pointing.wcs
+        return self.observation.wcs or self.solved_wcs
+
+    @property
     def verdict(self) -> str:
         return self.comparison.get("verdict", "")
 

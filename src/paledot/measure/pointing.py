@@ -807,8 +807,9 @@ def apply_star_solution(
     return "stars", ""
 
 
-def pointing_lines(d: dict) -> list[str]:
-    """The table's pointing lines from the JSON ``pointing`` block (see :func:`pointing_dict`)."""
+def pointing_lines(d: dict, comparison: dict | None = None) -> list[str]:
+    """The table's pointing lines from the JSON ``pointing`` block (see :func:`pointing_dict`) and,
+    with stars, each body's place against the ephemeris (the comparison's ``body_residuals``)."""
     method = d.get("method", "none")
     if method != "stars":
         how = {
@@ -826,6 +827,11 @@ def pointing_lines(d: dict) -> list[str]:
         f"  scale (stars)   {d['scale_arcsec_per_px']:11.6f} arcsec/px "
         f"+/- {d['scale_err_arcsec_per_px']:.6f}",
     ]
+    for name, r in ((comparison or {}).get("body_residuals") or {}).items():
+        out.append(
+            f"  {name.title() + ' vs sky':<15} {r['px']:11.4f} px        ({r['arcsec']:.3f} arcsec; "
+            f"dx {r['dx_px']:+.3f} dy {r['dy_px']:+.3f}, sigma {r['sigma_px']:.3f} px)"
+        )
     h = d.get("header_error")
     if h:
         out.append(

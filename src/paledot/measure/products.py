@@ -64,7 +64,7 @@ def measurement_table(m: Measurement) -> str:
             continue
         pred = f"   predicted {c[pkey]:.3f}" if pkey and c.get(pkey) is not None else ""
         lines.append(f"  {label:<15} {c[key]:>11.4f} {unit:<9}{pred}")
-    lines += pointing_lines(d["pointing"])
+    lines += pointing_lines(d["pointing"], c)
     for note in d["notes"]:
         lines.append(f"  note: {note}")
     lines.append("")
@@ -118,7 +118,7 @@ def region_text(m: Measurement) -> str:
                 PixCoord(s.x, s.y), r, meta={"text": name or str(s.id)}, visual={"color": colour}
             )
         )
-    wcs = m.observation.wcs or m.solved_wcs
+    wcs = m.sky_wcs
     if wcs is not None:
         for p in m.predicted:
             x, y = (float(v) for v in wcs.world_to_pixel(p.coord))
@@ -170,7 +170,7 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
     def to_pic(x, y):
         return (x - x0 + 0.5) * scale, (h - (y - y0 + 0.5)) * scale
 
-    wcs = m.observation.wcs or m.solved_wcs
+    wcs = m.sky_wcs
     if wcs is not None:
         for p in m.predicted:
             px, py = to_pic(*(float(v) for v in wcs.world_to_pixel(p.coord)))
