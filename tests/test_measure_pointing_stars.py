@@ -355,3 +355,29 @@ def test_the_drawn_stars_alone_solve_the_pointing(starry):
     assert isinstance(sol, PointingSolution)
     assert sol.n_stars == len(srcs)
     assert _max_px_error(frame.wcs, sol.wcs) < 1e-3
+
+
+def test_cli_reports_the_star_solved_pointing(starry, tmp_path, capsys):
+    """``paledot measure`` with the camera given as a TOML file (the SRC's, with the 150 mm lens)."""
+    from importlib.resources import files
+
+    from paledot.cli import main
+
+    frame, truth_path = starry
+    text = files("paledot.cameras").joinpath("hrsc-src.toml").read_text()
+    text = text.replace('name = "hrsc-src"', 'name = "src-like-150mm"')
+    text = text.replace("value = 974.5", "value = 150.0").replace("value = 1032", "value = 1024")
+    toml = tmp_path / "src150.toml"
+    toml.write_text(text)
+    path = _mess_header(truth_path, tmp_path / "bad.fits", offset_px=(150, -90), roll_deg=35, scale=1.2)
+    out = tmp_path / "solved.fits"
+    args = ["measure", str(path), "--observer", "mars", "--camera", str(toml)]
+    assert main(args + ["--format", "json", "--solved-fits", str(out)]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["pointing"]["method"] == "stars" and d["pointing"]["n_stars"] >= 15
+    assert d["verdict"] == "fits"
+    with fits.open(out) as h:
+        assert _max_px_error(frame.wcs, WCS(h[0].header)) < 0.05
+    assert main(args) == 0
+    table = capsys.readouterr().out
+    assert "solved from" in table and "header was off" in table and "verdict: fits" in table
