@@ -113,11 +113,14 @@ def measure(
     nsigma: float = 4.0,
     correction: str = "LT+S",
     par: int | None = None,
+    sip_degree: int = 0,
 ) -> Measurement:
     """Find Earth and the Moon in ``obs``, measure them and compare with the prediction.
 
     Needs ``obs.et`` and ``obs.observer`` to identify anything; without them it lists sources
     and says so. ``par`` is the parity assumed when the frame has no WCS (default -1, DESIGN's).
+    With 3 or more catalogue stars the pointing is solved from them (``paledot.measure.pointing``;
+    ``sip_degree`` adds a distortion polynomial) and that sky replaces the frame's WCS.
     """
     targets = [t.lower() for t in targets]
     # sources keep their detection centroids until we know who they are: only the identified
@@ -131,7 +134,7 @@ def measure(
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
     # the sky from the stars when they solve it; else the header's WCS (or none)
-    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par)
+    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree)
     sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
     if sky_wcs is not None:
         _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)

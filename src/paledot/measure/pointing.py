@@ -23,6 +23,7 @@ degrees and arcseconds; internal tangent-plane coordinates in radians.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -344,6 +345,7 @@ def solve_pointing(
     correction: str = "LT+S",
     refine=None,
     avoid: list[tuple[float, float, float]] = (),
+    sip_degree: int = 0,
 ) -> PointingSolution | Refusal:
     """Solve the frame's pointing from the catalogue stars among ``sources`` (a list of
     :class:`~paledot.measure.sources.Source`).
@@ -355,7 +357,10 @@ def solve_pointing(
     is, +1 mirrored, None: try both). ``optical_axis`` is the pixel held as CRPIX (default the
     frame's centre). ``refine(index) -> (x, y, x_err, y_err) | None`` re-centroids a matched
     star (a PSF fit); ``avoid`` lists sky places ((RA, Dec, radius) deg) of bodies whose images are
-    no stars. Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
+    no stars. ``sip_degree`` (2-5) adds a SIP distortion polynomial fitted on the matched stars
+    (astropy's ``fit_wcs_from_points``) for a camera whose field is distorted; it needs enough
+    stars (at least three per polynomial term), else the note says it was left out.
+    Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
     """
     if not (math.isfinite(scale_guess_arcsec) and scale_guess_arcsec > 0):
         raise PaledotError(f"pixel scale guess {scale_guess_arcsec!r} must be a positive number of arcsec")
@@ -431,7 +436,7 @@ def solve_pointing(
     found.sort(key=lambda f: -f[0])
     why = None
     for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
-        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, refine)
+        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, refine, sip_degree)
         if isinstance(got, PointingSolution):
             return got
         why = why or got
@@ -462,7 +467,7 @@ def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:
 
 
 def _refine(
-    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, refine
+    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, refine, sip_degree: int = 0
 ) -> PointingSolution | Refusal:
     """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks."""
     from scipy.spatial import cKDTree
@@ -543,15 +548,34 @@ def _refine(
     pairs = new_pairs
     if len(pairs) < MIN_STARS:
         return Refusal(f"only {len(pairs)} star(s) left after outliers were clipped")
+    wcs = _to_wcs(t, a, par, cx, cy, shape)
+    ra_all = np.degrees(np.arctan2(dirs[:, 1], dirs[:, 0])) % 360.0
+    dec_all = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1.0, 1.0)))
+    extra: list[str] = []
+    if sip_degree:
+        got = _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, sip_degree, shape)
+        if isinstance(got, str):
+            extra.append(got)
+        else:
+            wcs, pairs = got
+    # residuals measured minus solved, through the WCS itself
+    sx, sy = wcs.all_world2pix(ra_all[[s for _, s in pairs]], dec_all[[s for _, s in pairs]], 0)
+    dxy = np.array([pos[k][:2] for k, _ in pairs]) - np.stack((sx, sy), axis=1)
+    res_px = np.hypot(dxy[:, 0], dxy[:, 1])
+    sig = np.array([math.hypot(max(pos[k][2], pos[k][3]), SIGMA_FLOOR_PX) for k, _ in pairs])
+    rms = float(np.sqrt(np.mean(res_px**2)))
     if rms > MAX_RMS_PX:
         return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {MAX_RMS_PX:g} px accepted)")
     # completeness: catalogue stars the solution puts well inside the frame, as bright as the
     # third-brightest matched star, must mostly be found
     matched = {s for _, s in pairs}
-    sky = xi + 1j * eta
-    wpred = (sky - b) / a
-    px = (wpred.real if par > 0 else -wpred.real) + cx
-    py = wpred.imag + cy
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # stars far off the frame may not converge under SIP
+        px, py = (
+            wcs.all_world2pix(ra_all, dec_all, 0, quiet=True)
+            if wcs.sip
+            else wcs.all_world2pix(ra_all, dec_all, 0)
+        )
     on = np.isfinite(px) & np.isfinite(py)
     vcut = sorted(vmag[s] for s in matched)[min(2, len(matched) - 1)]
     inside = np.flatnonzero(on & (px > 5) & (px < cols - 6) & (py > 5) & (py < rows - 6) & (vmag <= vcut))
@@ -561,23 +585,13 @@ def _refine(
             f"a chance match: only {found} of the {inside.size} bright catalogue stars it puts on "
             "the frame were detected"
         )
-    wcs = _to_wcs(t, a, par, cx, cy, shape)
     scale_arcsec = abs(a) * 206264.80624709636
-    res = []
-    for (k, s), r in zip(pairs, resid, strict=True):
-        rp = r / a  # residual on the w plane, in px
-        dx = rp.real if par > 0 else -rp.real
-        res.append(
-            StarMatch(
-                k,
-                int(hip[s]),
-                float(vmag[s]),
-                float(pos[k][0]),
-                float(pos[k][1]),
-                -float(dx),
-                -float(rp.imag),
-            )
+    res = [
+        StarMatch(
+            k, int(hip[s]), float(vmag[s]), float(pos[k][0]), float(pos[k][1]), float(d[0]), float(d[1])
         )
+        for (k, s), d in zip(pairs, dxy, strict=True)
+    ]
     # centre of the frame: its sky place, roll and the fit's uncertainty there
     from .identify import wcs_roll
 
@@ -591,17 +605,22 @@ def _refine(
     scale_err = math.sqrt(max(g @ cov[:2, :2] @ g, 0.0)) * 206264.80624709636
     h = np.array([-a.imag, a.real]) / abs(a) ** 2
     roll_err = math.degrees(math.sqrt(max(h @ cov[:2, :2] @ h, 0.0)))
-    notes = (
+    notes = extra + (
         []
         if len(pairs) > 4
         else [f"only {len(pairs)} stars: the uncertainties rest on few degrees of freedom"]
     )
+    if wcs.sip is not None:
+        notes.append(
+            f"SIP distortion of degree {sip_degree} fitted; centre, roll and scale and their "
+            "uncertainties are the undistorted fit's"
+        )
     return PointingSolution(
         wcs,
         res,
         rms,
         rms * scale_arcsec,
-        _wrms(np.abs(resid) / abs(a), sig),
+        _wrms(res_px, sig),
         float(ra_c),
         float(dec_c),
         wcs_roll(wcs, fx, fy),
@@ -615,6 +634,57 @@ def _refine(
         cov,
         (cx, cy),
     )
+
+
+def _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, degree: int, shape):
+    """Refit ``wcs`` with a SIP polynomial of ``degree`` on the matched stars, re-pairing every
+    usable detection with its nearest star under the new WCS until the pairs settle.
+    Returns (wcs, pairs), or a note saying why SIP was left out."""
+    from astropy.coordinates import SkyCoord
+    from astropy.wcs.utils import fit_wcs_from_points
+    from scipy.spatial import cKDTree
+
+    if not 2 <= int(degree) <= 5:
+        raise PaledotError(f"SIP degree {degree!r} must be a whole number from 2 to 5")
+    degree = int(degree)
+    terms = 2 * ((degree + 1) * (degree + 2) // 2 - 3) + 6  # SIP A and B, CD and CRPIX
+    rows, cols = shape
+    centre = SkyCoord(*wcs.wcs.crval, unit="deg")
+    radius = 3.0
+    for _ in range(8):
+        if 2 * len(pairs) < 3 * terms:
+            return f"SIP of degree {degree} left out: {len(pairs)} stars for {terms} parameters"
+        xy = np.array([pos[k][:2] for k, _ in pairs])
+        stars = [s for _, s in pairs]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = fit_wcs_from_points(
+                (xy[:, 0], xy[:, 1]),
+                SkyCoord(ra_all[stars], dec_all[stars], unit="deg"),
+                proj_point=centre,
+                projection="TAN",
+                sip_degree=degree,
+            )
+            px, py = fit.all_world2pix(ra_all, dec_all, 0, quiet=True)
+        fit.pixel_shape = (cols, rows)
+        on = np.flatnonzero(
+            np.isfinite(px) & np.isfinite(py) & (px > -5) & (px < cols + 4) & (py > -5) & (py < rows + 4)
+        )
+        sx, sy = px[stars], py[stars]
+        res = np.hypot(xy[:, 0] - sx, xy[:, 1] - sy)
+        radius = max(1.0, 5 * 1.4826 * float(np.median(res)))
+        tree = cKDTree(np.stack((px[on], py[on]), axis=1))
+        d, j = tree.query(np.array([pos[k][:2] for k in usable]), distance_upper_bound=radius)
+        cand: dict[int, tuple[float, int]] = {}
+        for n, k in enumerate(usable):
+            if np.isfinite(d[n]) and (on[j[n]] not in cand or d[n] < cand[on[j[n]]][0]):
+                cand[int(on[j[n]])] = (float(d[n]), k)
+        new = sorted((k, s) for s, (_, k) in cand.items())
+        wcs = fit
+        if new == pairs:
+            break
+        pairs = new
+    return wcs, pairs
 
 
 def _wrms(res_px: np.ndarray, sig: np.ndarray) -> float:
@@ -662,11 +732,13 @@ def _to_wcs(t: np.ndarray, a: complex, par: int, cx: float, cy: float, shape: tu
 
 
 # --- in a measurement -------------------------------------------------------------------------
-def frame_pointing(obs, sources, predicted, correction: str = "LT+S", par: int | None = None):
+def frame_pointing(
+    obs, sources, predicted, correction: str = "LT+S", par: int | None = None, sip_degree: int = 0
+):
     """Solve ``obs``'s pointing from the stars among ``sources`` (a list of Source), guessing from
     what the frame says: its WCS (centre, scale, parity), else the camera's scale around the
-    predicted Earth (the frame is taken to show it; parity ``par`` or DESIGN's -1). Returns a
-    :class:`PointingSolution` or a :class:`Refusal`."""
+    predicted Earth (the frame is taken to show it; parity ``par`` or DESIGN's -1); ``sip_degree``
+    as in :func:`solve_pointing`. Returns a :class:`PointingSolution` or a :class:`Refusal`."""
     from .identify import wcs_scale
     from .prediction import parity as wcs_parity
 
@@ -707,6 +779,7 @@ def frame_pointing(obs, sources, predicted, correction: str = "LT+S", par: int |
         optical_axis=axis,
         correction=correction,
         avoid=avoid,
+        sip_degree=sip_degree,
     )
 
 
