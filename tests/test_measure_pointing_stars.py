@@ -381,3 +381,47 @@ def test_cli_reports_the_star_solved_pointing(starry, tmp_path, capsys):
     assert main(args) == 0
     table = capsys.readouterr().out
     assert "solved from" in table and "header was off" in table and "verdict: fits" in table
+
+
+def test_a_distorted_field_is_solved_with_sip(starry):
+    """The drawn stars moved by a barrel-free radial distortion (2 px at the corners, the kind a
+    wide lens has): a plain TAN fit cannot follow it, a SIP of degree 3 does. The oracle is the
+    rendered WCS composed with the distortion we applied."""
+    frame, _ = starry
+    c = 511.5
+    k = 2.0 / 724.0**3
+
+    def distort(x, y):
+        r2 = (x - c) ** 2 + (y - c) ** 2
+        return c + (x - c) * (1 + k * r2), c + (y - c) * (1 + k * r2)
+
+    x, y = distort(frame.stars.x, frame.stars.y)
+    inside = (x > 5) & (x < 1018) & (y > 5) & (y < 1018)
+    srcs = _fake_sources(np.stack((x[inside], y[inside]), axis=1), frame.stars.electrons[inside])
+    for s in srcs:
+        s.x_err = s.y_err = 1e-3
+    (ra,), (dec,) = frame.wcs.all_pix2world([c], [c], 0)
+    args = dict(centre_guess=(float(ra), float(dec)), scale_guess_arcsec=12.4, parity=-1)
+    plain = solve_pointing(srcs, "mars", frame.et, (1024, 1024), **args)
+    sip = solve_pointing(srcs, "mars", frame.et, (1024, 1024), sip_degree=3, **args)
+    assert isinstance(sip, PointingSolution) and sip.wcs.sip is not None
+    assert isinstance(plain, Refusal) or (plain.rms_px > 0.1 and plain.rms_px > 10 * sip.rms_px)
+    assert sip.rms_px < 0.02 and sip.n_stars >= 25
+    # over the frame's inner part (where the stars are), the SIP WCS maps a distorted pixel to
+    # the sky the renderer put at the undistorted one
+    gx, gy = np.meshgrid(np.linspace(100, 923, 7), np.linspace(100, 923, 7))
+    tra, tdec = frame.wcs.all_pix2world(gx.ravel(), gy.ravel(), 0)
+    dx, dy = distort(gx.ravel(), gy.ravel())
+    sx, sy = sip.wcs.all_world2pix(tra, tdec, 0)
+    assert np.hypot(sx - dx, sy - dy).max() < 0.05
+    with pytest.raises(Exception, match="SIP degree"):
+        solve_pointing(srcs, "mars", frame.et, (1024, 1024), sip_degree=9, **args)
+
+
+def test_cli_refuses_a_bad_sip_degree(starry, capsys):
+    from paledot.cli import main
+
+    _, path = starry
+    assert main(["measure", str(path), "--observer", "mars", "--sip", "9"]) == 2
+    err = capsys.readouterr().err
+    assert "--sip 9" in err and "Traceback" not in err
