@@ -425,3 +425,41 @@ def test_cli_refuses_a_bad_sip_degree(starry, capsys):
     assert main(["measure", str(path), "--observer", "mars", "--sip", "9"]) == 2
     err = capsys.readouterr().err
     assert "--sip 9" in err and "Traceback" not in err
+
+
+def test_a_cropped_resized_press_picture_is_solved(starry, tmp_path):
+    """An 8-bit stretched PNG of the frame, cropped off-centre and shrunk to 0.6 (a press picture:
+    no WCS, no header, scale 1.67x the camera's, optical axis off the picture's centre). Oracle:
+    the rendered WCS taken through the same crop and resampling (Pillow maps pixel centres as
+    x' = (x + 0.5) s - 0.5)."""
+    from PIL import Image
+
+    from paledot.frames import stretch_to_8bit
+
+    frame, _ = starry
+    img = frame.dn.astype(float)
+    grey = stretch_to_8bit(img, "asinh", lo=float(np.median(img)), hi=float(np.percentile(img, 99.99)))
+    x0, y0, w, h = 60, 30, 940, 900  # crop in frame pixels (y up)
+    cut = grey[y0 : y0 + h, x0 : x0 + w]
+    s = 0.6
+    pic = Image.fromarray(np.flipud(cut)).resize((round(w * s), round(h * s)), Image.LANCZOS)
+    sx, sy = pic.width / w, pic.height / h
+    pic.save(tmp_path / "press.png")
+    obs = read_observation(tmp_path / "press.png", time=TIME, observer="mars", camera=CAM)
+    assert obs.wcs is None and obs.stretched
+    m = measure(obs)
+    assert m.pointing_method == "stars", m.pointing_reason
+    sol = m.pointing
+    assert sol.n_stars >= 15 and sol.rms_px < 0.1
+    gx, gy = np.meshgrid(np.linspace(0, pic.width - 1, 7), np.linspace(0, pic.height - 1, 7))
+    fx = (gx.ravel() + 0.5) / sx - 0.5 + x0  # the frame pixel each picture pixel shows
+    fy = (gy.ravel() + 0.5) / sy - 0.5 + y0
+    ra, dec = frame.wcs.all_pix2world(fx, fy, 0)
+    px, py = sol.wcs.all_world2pix(ra, dec, 0)
+    assert np.hypot(px - gx.ravel(), py - gy.ravel()).max() < 0.1
+    # roll and scale at the picture's centre, against the frame's at the same place of the sky
+    cx = ((pic.width - 1) / 2 + 0.5) / sx - 0.5 + x0
+    cy = ((pic.height - 1) / 2 + 0.5) / sy - 0.5 + y0
+    assert abs(sol.scale_arcsec / (wcs_scale(frame.wcs, cx, cy) / sx) - 1) < 1e-3
+    assert abs((sol.roll_deg - wcs_roll(frame.wcs, cx, cy) + 180) % 360 - 180) < 0.01
+    assert m.body("earth") is not None and m.body("moon") is not None

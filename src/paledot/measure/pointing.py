@@ -42,6 +42,8 @@ MAX_CATALOGUE = 70
 SHAPE_TOLERANCE = 0.01
 #: The scale may be wrong by up to this factor either way.
 SCALE_FACTOR = 1.6
+#: ... and by this factor for a frame with no WCS (a press picture may have been resized).
+SCALE_FACTOR_NO_WCS = 2.5
 #: A solution is refused when its rms residual exceeds this (px).
 MAX_RMS_PX = 1.0
 #: Of the catalogue stars the solution puts on the frame at least as bright as its matched stars,
@@ -346,12 +348,13 @@ def solve_pointing(
     refine=None,
     avoid: list[tuple[float, float, float]] = (),
     sip_degree: int = 0,
+    scale_factor: float = SCALE_FACTOR,
 ) -> PointingSolution | Refusal:
     """Solve the frame's pointing from the catalogue stars among ``sources`` (a list of
     :class:`~paledot.measure.sources.Source`).
 
     ``centre_guess`` (RA, Dec deg) is where the frame is thought to look, ``scale_guess_arcsec``
-    its pixel scale, right within :data:`SCALE_FACTOR`; ``search_radius_deg`` how far from the guess
+    its pixel scale, right within ``scale_factor`` either way; ``search_radius_deg`` how far from the guess
     the frame's centre may be (default: the frame's half-diagonal, so a frame whose stated pointing
     is off by up to its own size still solves). ``parity`` is the sign of det CD (-1 the sky as it
     is, +1 mirrored, None: try both). ``optical_axis`` is the pixel held as CRPIX (default the
@@ -362,6 +365,8 @@ def solve_pointing(
     stars (at least three per polynomial term), else the note says it was left out.
     Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
     """
+    if not (math.isfinite(scale_factor) and scale_factor >= 1):
+        raise PaledotError(f"scale factor {scale_factor!r} must be a number of at least 1")
     if not (math.isfinite(scale_guess_arcsec) and scale_guess_arcsec > 0):
         raise PaledotError(f"pixel scale guess {scale_guess_arcsec!r} must be a positive number of arcsec")
     rows, cols = shape
@@ -382,7 +387,7 @@ def solve_pointing(
     cx, cy = optical_axis if optical_axis is not None else ((cols - 1) / 2.0, (rows - 1) / 2.0)
     half_diag_px = 0.5 * math.hypot(cols, rows)
     scale_rad = math.radians(scale_guess_arcsec / 3600.0)
-    field_rad = half_diag_px * scale_rad * SCALE_FACTOR
+    field_rad = half_diag_px * scale_rad * scale_factor
     offset_rad = (
         math.radians(search_radius_deg) if search_radius_deg is not None else half_diag_px * scale_rad
     )
@@ -414,8 +419,8 @@ def solve_pointing(
             a, b = _hypotheses(
                 w,
                 cat_tile[:MAX_CATALOGUE],
-                scale_rad / SCALE_FACTOR,
-                scale_rad * SCALE_FACTOR,
+                scale_rad / scale_factor,
+                scale_rad * scale_factor,
                 0.08 * half_diag_px,
                 SHAPE_TOLERANCE,
             )
@@ -748,7 +753,7 @@ def frame_pointing(
     if obs.wcs is not None:
         (ra,), (dec,) = obs.wcs.all_pix2world([(cols - 1) / 2.0], [(rows - 1) / 2.0], 0)
         guess, scale = (float(ra), float(dec)), wcs_scale(obs.wcs, (cols - 1) / 2.0, (rows - 1) / 2.0)
-        radius, p = None, wcs_parity(obs.wcs)
+        radius, p, factor = None, wcs_parity(obs.wcs), SCALE_FACTOR
     elif obs.camera is not None:
         earth = next((b for b in predicted if b.name == "earth"), None) or (
             predicted[0] if predicted else None
@@ -758,7 +763,8 @@ def frame_pointing(
         scale = math.degrees(obs.camera.pixel_scale_rad) * 3600.0
         guess = (earth.ra_deg, earth.dec_deg)
         # the frame's centre lies within its half-diagonal of a body it shows
-        radius = 0.5 * math.hypot(cols, rows) * scale * SCALE_FACTOR / 3600.0
+        factor = SCALE_FACTOR_NO_WCS
+        radius = 0.5 * math.hypot(cols, rows) * scale * factor / 3600.0
         p = par if par is not None else -1
     else:
         return Refusal("no WCS and no camera: the pixel scale is unknown, pointing not solved from stars")
@@ -780,6 +786,7 @@ def frame_pointing(
         correction=correction,
         avoid=avoid,
         sip_degree=sip_degree,
+        scale_factor=factor,
     )
 
 
