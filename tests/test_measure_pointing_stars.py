@@ -285,6 +285,23 @@ def test_hot_pixels_alone_give_no_pointing(tmp_path, level):
     assert m.body("earth") is not None and m.body("moon") is not None
 
 
+def test_stars_still_solve_among_hot_pixels(starry, tmp_path):
+    """Sixty clipped hot pixels (brighter than most stars) sprinkled over the starry frame."""
+    frame, _ = starry
+    img = frame.dn.astype(np.int64)
+    rng = np.random.default_rng(8)
+    ys, xs = rng.integers(20, 1000, 60), rng.integers(20, 1000, 60)
+    img[ys, xs] = 20_000
+    m = _measure_frame(frame, tmp_path, "starshot", img.astype(np.uint16))
+    assert m.pointing_method == "stars" and m.pointing.n_stars >= 25
+    hot = set(zip(xs.tolist(), ys.tolist(), strict=True))
+    assert not any(
+        (round(m.sources.sources[s.source].x), round(m.sources.sources[s.source].y)) in hot
+        for s in m.pointing.matches
+    )
+    assert _max_px_error(frame.wcs, m.pointing.wcs) < 0.05
+
+
 def _fake_sources(xy, flux):
     return [
         Source(

@@ -378,6 +378,7 @@ def solve_pointing(
         and s.flux > 0
         and math.isfinite(s.x)
         and math.isfinite(s.y)
+        and not _one_pixel(s)
     ]
     if len(usable) < MIN_STARS:
         return Refusal(
@@ -462,6 +463,17 @@ def _tiles(t0: np.ndarray, reach_rad: float, field_rad: float):
             v = t0 + r * (math.cos(ang) * east + math.sin(ang) * north)
             yield v / np.linalg.norm(v)
         ring += 1
+
+
+#: A source with this share of its light or more in its brightest pixel is a hot pixel, not a star
+#: (even an undersampled PSF spreads a star over several pixels; a clipped hot pixel may escape
+#: the detector's own "hot" flag when it is flagged saturated instead).
+ONE_PIXEL_SHARE = 0.85
+
+
+def _one_pixel(s) -> bool:
+    peak = getattr(s, "peak", float("nan"))
+    return bool(math.isfinite(peak) and s.flux > 0 and peak >= ONE_PIXEL_SHARE * s.flux)
 
 
 def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:
