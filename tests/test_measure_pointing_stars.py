@@ -480,3 +480,25 @@ def test_a_cropped_resized_press_picture_is_solved(starry, tmp_path):
     assert abs(sol.scale_arcsec / (wcs_scale(frame.wcs, cx, cy) / sx) - 1) < 1e-3
     assert abs((sol.roll_deg - wcs_roll(frame.wcs, cx, cy) + 180) % 360 - 180) < 0.01
     assert m.body("earth") is not None and m.body("moon") is not None
+
+
+def test_a_wrong_time_shows_in_earths_place_among_the_stars(starry):
+    """The frame measured as if taken an hour later: among the stars Earth has moved by several
+    pixels (Mars and Earth move ~20 km/s across a 2e8 km line of sight), which the star-solved
+    sky reveals as Earth's absolute residual; the Moon's offset from Earth alone barely moves."""
+    from paledot.measure.prediction import predict
+
+    frame, path = starry
+    obs = read_observation(path, observer="mars", camera=CAM)
+    obs.et += 3600.0
+    m = measure(obs)
+    assert m.pointing_method == "stars"
+    later = {p.name: p for p in predict("mars", ["earth", "moon"], obs.et)}
+    for name in ("earth", "moon"):
+        (px,), (py,) = frame.wcs.all_world2pix([later[name].ra_deg], [later[name].dec_deg], 0)
+        b = m.body(name)
+        r = m.comparison["body_residuals"][name]
+        # the residual is the measured place minus the hour-late prediction, through the true sky
+        assert abs(r["dx_px"] - (b.x - px)) < 0.05 and abs(r["dy_px"] - (b.y - py)) < 0.05
+    assert m.comparison["body_residuals"]["earth"]["px"] > 3
+    assert "Earth is" in m.verdict and "star-solved sky" in m.verdict
