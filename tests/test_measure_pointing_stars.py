@@ -502,3 +502,54 @@ def test_a_wrong_time_shows_in_earths_place_among_the_stars(starry):
         assert abs(r["dx_px"] - (b.x - px)) < 0.05 and abs(r["dy_px"] - (b.y - py)) < 0.05
     assert m.comparison["body_residuals"]["earth"]["px"] > 3
     assert "Earth is" in m.verdict and "star-solved sky" in m.verdict
+
+
+@pytest.mark.parametrize(
+    "exposure, frames, tol_px",
+    [(1.0, 20, 0.05), (0.02, 30, 0.3)],  # rich fields (20-60 stars), then only a few faint ones
+)
+def test_random_fields_solve_right_or_refuse(exposure, frames, tol_px):
+    """Fields all over the sky at random rolls, the guess 300 px and 25-30% off: every solution is
+    the right one (within ``tol_px`` of the rendered WCS everywhere on the frame, or within 5 of
+    its own stated sigmas: a wrong match would be off by the frame's size), and a rich field always
+    solves. Seeded, so repeatable."""
+    from paledot.measure import find_sources, observation_from_array
+
+    rng = np.random.default_rng(2024)
+    solved = 0
+    for i in range(frames):
+        ra, dec = rng.uniform(0, 360), math.degrees(math.asin(rng.uniform(-1, 1)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = render(
+                Scene(
+                    TIME,
+                    "mars",
+                    ["earth"],
+                    CAM,
+                    exposure=exposure,
+                    seed=i,
+                    pointing=Pointing("radec", ra_deg=ra, dec_deg=dec, roll_deg=rng.uniform(0, 360)),
+                )
+            )
+        sat = float(CAM.full_well_e / CAM.gain_e_per_dn)
+        srcs = find_sources(observation_from_array(f.dn.astype(float), camera=CAM, saturation=sat), fit=False)
+        off = rng.uniform(-300, 300, 2)
+        (gra,), (gdec,) = f.wcs.all_pix2world([511.5 + off[0]], [511.5 + off[1]], 0)
+        sol = solve_pointing(
+            srcs.sources,
+            "mars",
+            f.et,
+            (1024, 1024),
+            centre_guess=(float(gra), float(gdec)),
+            scale_guess_arcsec=12.376 * rng.choice([0.75, 1.3]),
+            parity=-1,
+        )
+        if isinstance(sol, PointingSolution):
+            solved += 1
+            # within tol_px, or within 5 of its own stated sigmas (few faint stars)
+            stated = max(sol.position_err_px(x, y) for x in (0, 1023) for y in (0, 1023))
+            assert _max_px_error(f.wcs, sol.wcs) < max(tol_px, 5 * math.sqrt(2) * stated), (i, sol.n_stars)
+        else:
+            assert exposure < 1.0, (i, sol.reason)  # a rich field never refuses
+    assert solved >= 0.6 * frames
