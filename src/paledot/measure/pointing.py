@@ -10,9 +10,10 @@ unknown and its scale right only within a factor. So the stars are matched by pa
    their shape (the two side ratios), which no roll, scale or offset changes; each pair of alike
    triangles with the same handedness and a scale inside the allowed range proposes a similarity
    transform, and the one that lands the most detections on catalogue stars wins;
-3. from there every usable detection is paired with its nearest predicted star (one to one), the
-   stars get PSF centroids, and a TAN WCS (CRPIX held on the camera's optical axis, CRVAL and a
-   rotation-and-scale CD fitted) is refined with outliers clipped, until the pairs stop changing.
+3. from there every usable detection is paired with its nearest predicted star (one to one) and a
+   TAN WCS (CRPIX held on the camera's optical axis, CRVAL and a rotation-and-scale CD fitted,
+   each star weighted by its centroid error) is refined with outliers clipped, until the pairs
+   stop changing; optionally a SIP distortion polynomial on top.
 
 A solution is accepted only with at least :data:`MIN_STARS` stars, a small rms residual and most of
 the bright catalogue stars it predicts on the frame actually found (a chance match predicts stars
@@ -345,7 +346,6 @@ def solve_pointing(
     search_radius_deg: float | None = None,
     optical_axis: tuple[float, float] | None = None,
     correction: str = "LT+S",
-    refine=None,
     avoid: list[tuple[float, float, float]] = (),
     sip_degree: int = 0,
     scale_factor: float = SCALE_FACTOR,
@@ -353,20 +353,22 @@ def solve_pointing(
     """Solve the frame's pointing from the catalogue stars among ``sources`` (a list of
     :class:`~paledot.measure.sources.Source`).
 
-    ``centre_guess`` (RA, Dec deg) is where the frame is thought to look, ``scale_guess_arcsec``
-    its pixel scale, right within ``scale_factor`` either way; ``search_radius_deg`` how far from the guess
-    the frame's centre may be (default: the frame's half-diagonal, so a frame whose stated pointing
-    is off by up to its own size still solves). ``parity`` is the sign of det CD (-1 the sky as it
-    is, +1 mirrored, None: try both). ``optical_axis`` is the pixel held as CRPIX (default the
-    frame's centre). ``refine(index) -> (x, y, x_err, y_err) | None`` re-centroids a matched
-    star (a PSF fit); ``avoid`` lists sky places ((RA, Dec, radius) deg) of bodies whose images are
-    no stars. ``sip_degree`` (2-5) adds a SIP distortion polynomial fitted on the matched stars
-    (astropy's ``fit_wcs_from_points``) for a camera whose field is distorted; it needs enough
-    stars (at least three per polynomial term), else the note says it was left out.
+    ``centre_guess`` (RA, Dec deg) is where the frame is thought to look, ``scale_guess_arcsec`` its
+    pixel scale, right within ``scale_factor`` (default :data:`SCALE_FACTOR`) either way;
+    ``search_radius_deg`` how far from the guess the frame's centre may be (default: the frame's
+    half-diagonal, so a frame whose stated pointing is off by up to its own size still solves).
+    ``parity`` is the sign of det CD (-1 the sky as it is, +1 mirrored, None: try both).
+    ``optical_axis`` is the pixel held as CRPIX (default the frame's centre). ``avoid`` lists sky
+    places ((RA, Dec, radius) deg) of bodies whose images are no stars. ``sip_degree`` (2-5) adds a
+    SIP distortion polynomial fitted on the matched stars (astropy's ``fit_wcs_from_points``) for a
+    camera whose field is distorted; it needs enough stars (at least three per polynomial term),
+    else the note says it was left out.
     Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
     """
     if not (math.isfinite(scale_factor) and scale_factor >= 1):
         raise PaledotError(f"scale factor {scale_factor!r} must be a number of at least 1")
+    if sip_degree and (int(sip_degree) != sip_degree or not 2 <= sip_degree <= 5):
+        raise PaledotError(f"SIP degree {sip_degree!r} must be a whole number from 2 to 5 (or 0: none)")
     if not (math.isfinite(scale_guess_arcsec) and scale_guess_arcsec > 0):
         raise PaledotError(f"pixel scale guess {scale_guess_arcsec!r} must be a positive number of arcsec")
     rows, cols = shape
@@ -442,7 +444,7 @@ def solve_pointing(
     found.sort(key=lambda f: -f[0])
     why = None
     for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
-        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, refine, sip_degree)
+        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, sip_degree)
         if isinstance(got, PointingSolution):
             return got
         why = why or got
@@ -484,7 +486,7 @@ def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:
 
 
 def _refine(
-    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, refine, sip_degree: int = 0
+    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, sip_degree: int = 0
 ) -> PointingSolution | Refusal:
     """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks."""
     from scipy.spatial import cKDTree
@@ -499,7 +501,6 @@ def _refine(
         k: (sources[k].x, sources[k].y, max(sources[k].x_err, 1e-3), max(sources[k].y_err, 1e-3))
         for k in usable
     }
-    refined: set[int] = set()
     radius_px = max(3.0, 0.01 * 0.5 * math.hypot(cols, rows))
     pairs: list[tuple[int, int]] = []
     cov = np.full((4, 4), np.nan)
@@ -523,13 +524,6 @@ def _refine(
             if np.isfinite(d[n]) and (ids[j[n]] not in cand or d[n] < cand[ids[j[n]]][0]):
                 cand[ids[j[n]]] = (d[n], k)
         new_pairs = sorted((k, int(s)) for s, (_, k) in cand.items())
-        if refine is not None:
-            for k, _s in new_pairs:
-                if k not in refined:
-                    refined.add(k)
-                    got = refine(k)
-                    if got is not None:
-                        pos[k] = got
         if len(new_pairs) < MIN_STARS:
             return Refusal(
                 f"only {len(new_pairs)} detection(s) fall on catalogue stars (at least {MIN_STARS} needed)"
