@@ -13,9 +13,10 @@ from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
 from .others import identify_others
-from .pointing import PointingSolution, apply_star_solution, frame_pointing, pointing_dict
+from .pointing import PointingSolution
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
+from .sky import apply_star_solution, frame_pointing, pointing_dict
 from .sources import SourceList, find_sources, fit_source, source_fwhm, update_source
 
 

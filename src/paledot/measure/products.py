@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .core import Measurement
-from .pointing import fits_cards, pointing_lines
+from .sky import fits_cards, pointing_lines
 from .sources import Source
 
 _COLOURS = {"earth": (90, 170, 255), "moon": (255, 210, 90)}
