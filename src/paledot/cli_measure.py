@@ -31,6 +31,8 @@ def add_commands(sub) -> None:
         action="store_true",
         help="a frame without WCS is mirrored (det CD > 0) rather than as on the sky",
     )
+    m.add_argument("--sip", type=int, default=0, metavar="DEGREE",
+                   help="fit a SIP distortion of this degree (2-5) with the star-solved pointing")
     m.add_argument("--json", dest="json_out", metavar="FILE", help="also write the JSON here")
     m.add_argument("--region", metavar="FILE", help="write a DS9 region file")
     m.add_argument("--annotated", metavar="FILE", help="write an annotated PNG")
@@ -95,7 +97,10 @@ def _cmd_measure(args) -> int:
         )
         sys.stdout.write(text)
         return 0
-    meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=1 if args.mirrored else None)
+    if args.sip and not 2 <= args.sip <= 5:
+        raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
+    par = 1 if args.mirrored else None
+    meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=par, sip_degree=args.sip)
     outputs = []
     if args.json_out:
         outputs.append((args.json_out, products.measurement_json(meas).encode()))

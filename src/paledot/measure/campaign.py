@@ -31,7 +31,7 @@ class Campaign:
         for _, m, _ in self.frames:
             if m is None or "moon" not in m.identification.bodies:
                 continue
-            wcs = m.observation.wcs or m.solved_wcs
+            wcs = m.sky_wcs
             e, mo = m.body("earth"), m.body("moon")
             sep, pa = sky_offset(wcs.pixel_to_world(e.x, e.y), wcs.pixel_to_world(mo.x, mo.y))
             scale = m.comparison.get("scale_arcsec_per_px") or 1.0

@@ -12,8 +12,11 @@ from ..timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
+from .others import identify_others
+from .pointing import PointingSolution
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
+from .sky import apply_star_solution, frame_pointing, pointing_dict
 from .sources import SourceList, find_sources, fit_source, source_fwhm, update_source
 
 
@@ -29,6 +32,18 @@ class Measurement:
     comparison: dict
     solved_wcs: WCS | None = None
     notes: list[str] = field(default_factory=list)
+    #: the pointing solved from catalogue stars (a PointingSolution), or None
+    pointing: object | None = None
+    #: how the sky was fixed: "stars", "pair", "header" or "none", and why (JSON ``pointing``)
+    pointing_method: str = "none"
+    pointing_reason: str = ""
+
+    @property
+    def sky_wcs(self) -> WCS | None:
+        """The sky this measurement trusts: the stars' solution, else the frame's WCS, else the pair's."""
+        if self.pointing is not None:
+            return self.pointing.wcs
+        return self.observation.wcs or self.solved_wcs
 
     @property
     def verdict(self) -> str:
@@ -78,6 +93,7 @@ class Measurement:
             "comparison": {k: _clean(v) for k, v in self.comparison.items()},
             "verdict": self.verdict,
             "n_sources": len(self.sources.sources),
+            "pointing": pointing_dict(self.pointing, self.pointing_method, self.pointing_reason),
             "notes": self.notes + self.comparison.get("notes", []),
         }
 
@@ -98,11 +114,14 @@ def measure(
     nsigma: float = 4.0,
     correction: str = "LT+S",
     par: int | None = None,
+    sip_degree: int = 0,
 ) -> Measurement:
     """Find Earth and the Moon in ``obs``, measure them and compare with the prediction.
 
     Needs ``obs.et`` and ``obs.observer`` to identify anything; without them it lists sources
     and says so. ``par`` is the parity assumed when the frame has no WCS (default -1, DESIGN's).
+    With 3 or more catalogue stars the pointing is solved from them (``paledot.measure.pointing``;
+    ``sip_degree`` adds a distortion polynomial) and that sky replaces the frame's WCS.
     """
     targets = [t.lower() for t in targets]
     # sources keep their detection centroids until we know who they are: only the identified
@@ -115,11 +134,14 @@ def measure(
         comp = {"verdict": f"not identified: the frame's {missing} is unknown", "notes": []}
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
-    if obs.wcs is not None:
-        _flag_catalogue_stars(srcs.sources, obs, predicted, correction)
+    # the sky from the stars when they solve it; else the header's WCS (or none)
+    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree)
+    sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
+    if sky_wcs is not None:
+        _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
     ident = identify(
-        srcs.sources, predicted, wcs=obs.wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
+        srcs.sources, predicted, wcs=sky_wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
     )
     pred = {p.name: p for p in predicted}
     fwhm = source_fwhm(obs)
@@ -131,8 +153,10 @@ def measure(
         if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
             update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
-    frame_wcs = obs.wcs if obs.wcs is not None else solved
-    _identify_others(srcs, ident, predicted, frame_wcs)
+    frame_wcs = sky_wcs if sky_wcs is not None else solved
+    sky_from = "header" if obs.wcs is not None else "pair"
+    sky_from = "stars" if isinstance(star_sol, PointingSolution) else sky_from
+    identify_others(srcs, ident, predicted, frame_wcs, sky_from, obs.stretched)
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image: its centre, not its light centre (phase, size)
         shapes: dict = {}
@@ -183,45 +207,22 @@ def measure(
     psf_npix = (
         1.0 / float((srcs.psf.stamp**2).sum()) if srcs.psf is not None else 4 * math.pi * (2.0 / 2.3548) ** 2
     )
-    scale = wcs_scale(obs.wcs, obs.shape[1] / 2, obs.shape[0] / 2) if obs.wcs is not None else cam_scale
+    scale = wcs_scale(sky_wcs, obs.shape[1] / 2, obs.shape[0] / 2) if sky_wcs is not None else cam_scale
     comp = compare(
         srcs,
         ident,
         predicted,
-        wcs=obs.wcs,
+        wcs=sky_wcs,
         pixel_scale_arcsec=scale,
         stretched=obs.stretched,
         psf_npix=psf_npix,
         blend_px=2 * fwhm + 1,
     )
-    return Measurement(obs, srcs, ident, predicted, comp, solved, notes)
-
-
-def _identify_others(srcs: SourceList, ident: Identification, predicted, wcs, tol_px: float = 3.0) -> None:
-    """Other predicted bodies (a planet, a moon of the observer's sky) by place alone, once Earth
-    anchors the frame: the source nearest each one's predicted pixel, moved by Earth's own offset
-    from its prediction (the pointing error), within ``tol_px``."""
-    if wcs is None or "earth" not in ident.bodies:
-        return
-    e = srcs.sources[ident.bodies["earth"]]
-    earth = next(p for p in predicted if p.name == "earth")
-    (ex,), (ey,) = wcs.all_world2pix([earth.ra_deg], [earth.dec_deg], 0)
-    used = set(ident.bodies.values())
-    for p in predicted:
-        if p.name in ident.bodies:
-            continue
-        (px,), (py,) = wcs.all_world2pix([p.ra_deg], [p.dec_deg], 0)
-        px, py = px + (e.x - ex), py + (e.y - ey)
-        near = [
-            (math.hypot(s.x - px, s.y - py), k)
-            for k, s in enumerate(srcs.sources)
-            if k not in used and "hot" not in s.flags
-        ]
-        if near and min(near)[0] <= tol_px:
-            ident.bodies[p.name] = min(near)[1]
-            used.add(min(near)[1])
-        else:
-            ident.notes.append(f"{p.name}: no source within {tol_px:g} px of its predicted place")
+    method, reason = apply_star_solution(star_sol, comp, srcs, ident, predicted, obs.wcs, solved)
+    if isinstance(star_sol, PointingSolution):
+        solved = star_sol.wcs
+    stars = star_sol if method == "stars" else None
+    return Measurement(obs, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
 
 
 def _phase_moved(p: tuple[float, float], q: tuple[float, float], limit: float = 0.05) -> bool:
@@ -247,15 +248,16 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
 STAR_MATCH_PX = 2.0
 
 
-def _flag_catalogue_stars(sources, obs: Observation, predicted, correction: str) -> None:
+def _flag_catalogue_stars(sources, obs: Observation, predicted, correction: str, wcs=None) -> None:
     """Flag (``star HIP n``) the detections that sit on a Hipparcos star's apparent place, so a star is
     never taken for Earth or the Moon; a detection on a body's own predicted place stays a body."""
     from .prediction import catalogue_stars
 
-    x, y, hip = catalogue_stars(obs.observer, obs.et, obs.wcs, obs.image.shape, correction)
+    wcs = wcs if wcs is not None else obs.wcs
+    x, y, hip = catalogue_stars(obs.observer, obs.et, wcs, obs.image.shape, correction)
     if not x.size:
         return
-    bx, by = obs.wcs.all_world2pix([p.ra_deg for p in predicted], [p.dec_deg for p in predicted], 0)
+    bx, by = wcs.all_world2pix([p.ra_deg for p in predicted], [p.dec_deg for p in predicted], 0)
     for s in sources:
         d = np.hypot(x - s.x, y - s.y)
         k = int(np.argmin(d))

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .core import Measurement
+from .sky import fits_cards, pointing_lines
 from .sources import Source
 
 _COLOURS = {"earth": (90, 170, 255), "moon": (255, 210, 90)}
@@ -53,8 +54,8 @@ def measurement_table(m: Measurement) -> str:
         ("Moon - Earth", "magnitude_difference", "mag", "predicted_magnitude_difference"),
         ("Moon residual", "residual_px", "px", None),
         ("Moon residual", "residual_arcsec", "arcsec", None),
-        ("roll (solved)", "roll_deg", "deg", None),
-        ("scale (solved)", "scale_arcsec_per_px", "arcsec/px", None),
+        ("roll (pair)", "roll_deg", "deg", None),
+        ("scale (pair)", "scale_arcsec_per_px", "arcsec/px", None),
         ("Moon limit", "moon_upper_limit_v", "V >", None),
     ]
     lines.append("")
@@ -63,6 +64,7 @@ def measurement_table(m: Measurement) -> str:
             continue
         pred = f"   predicted {c[pkey]:.3f}" if pkey and c.get(pkey) is not None else ""
         lines.append(f"  {label:<15} {c[key]:>11.4f} {unit:<9}{pred}")
+    lines += pointing_lines(d["pointing"], c)
     for note in d["notes"]:
         lines.append(f"  note: {note}")
     lines.append("")
@@ -116,7 +118,7 @@ def region_text(m: Measurement) -> str:
                 PixCoord(s.x, s.y), r, meta={"text": name or str(s.id)}, visual={"color": colour}
             )
         )
-    wcs = m.observation.wcs or m.solved_wcs
+    wcs = m.sky_wcs
     if wcs is not None:
         for p in m.predicted:
             x, y = (float(v) for v in wcs.world_to_pixel(p.coord))
@@ -168,7 +170,7 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
     def to_pic(x, y):
         return (x - x0 + 0.5) * scale, (h - (y - y0 + 0.5)) * scale
 
-    wcs = m.observation.wcs or m.solved_wcs
+    wcs = m.sky_wcs
     if wcs is not None:
         for p in m.predicted:
             px, py = to_pic(*(float(v) for v in wcs.world_to_pixel(p.coord)))
@@ -227,8 +229,8 @@ def _compass(draw, wcs, x: float, y: float, fnt, origin=(40, 40), length=28) -> 
 
 
 def solved_fits_bytes(m: Measurement) -> bytes:
-    """The frame (y up, as FITS stores it) with the WCS solved from the pair (or the frame's own
-    when there is no pair), and the measured pixels of each identified body in the header."""
+    """The frame (y up, as FITS stores it) with the WCS solved from the stars (else from the pair,
+    else the frame's own), and the measured pixels of each identified body in the header."""
     from astropy.io import fits
 
     from .. import __version__
@@ -245,6 +247,8 @@ def solved_fits_bytes(m: Measurement) -> bytes:
         header[f"M{i}_Y"] = (round(s.y, 4), "measured y (0-based)")
     if m.identification.roll_deg is not None:
         header["ROLL"] = (round(m.identification.roll_deg, 5), "deg, image +y from north through east")
+    for key, value, comment in fits_cards(m):
+        header[key] = (value, comment)
     buf = io.BytesIO()
     fits.PrimaryHDU(np.asarray(m.observation.image, np.float32), header).writeto(buf)
     return buf.getvalue()

@@ -179,6 +179,7 @@ def _read_fits(p: Path) -> Observation:
         obs.gain = float(merged["GAIN"])
     if "RDNOISE" in merged:
         obs.read_noise = float(merged["RDNOISE"])
+    obs.meta["bunit"] = str(merged.get("BUNIT", "")).strip().lower()
     if "SATURATE" in merged:
         obs.saturation = float(merged["SATURATE"])
     elif obs.camera is not None and str(merged.get("BUNIT", "")).lower() == "adu":
@@ -406,6 +407,13 @@ def _fill_options(obs: Observation, time, observer, camera, exposure_s) -> None:
     if obs.exposure_s is None and exposure_s is not None:
         obs.exposure_s = float(exposure_s)
     cam = obs.camera
+    if cam is not None and obs.saturation is None and obs.kind == "fits":
+        # a camera given by option (the file named none paledot knows) sets the clipping level as
+        # one named by the file would
+        if obs.meta.get("bunit") == "adu":
+            obs.saturation = _camera_ceiling_dn(cam)
+        elif obs.meta.get("bunit") == "electron":
+            obs.saturation, obs.gain, obs.read_noise = cam.full_well_e, 1.0, cam.read_noise_e
     if cam is not None and obs.kind in ("fits", "pds") and obs.gain is None:
         obs.gain = cam.gain_e_per_dn
         obs.read_noise = cam.read_noise_e / cam.gain_e_per_dn
