@@ -81,9 +81,30 @@ def _looping() -> bytes:
     return bytes(data)
 
 
+def _bad_nd() -> bytes:
+    """The kernel with a negative ND in its file record: jplephem sized its summaries from it and
+    asked for over 12 GB before failing (found when the suite ran out of memory)."""
+    data = bytearray(KERNEL)
+    data[8:12] = struct.pack("<i", -29891524)
+    return bytes(data)
+
+
+def test_corrupt_summary_sizes_are_refused_before_reading(tmp_path):
+    from paledot.errors import PaledotError
+
+    for nd, ni in ((-29891524, 6), (2, -1), (200, 6), (2, 400)):
+        data = bytearray(KERNEL)
+        data[8:16] = struct.pack("<2i", nd, ni)
+        path = tmp_path / "k.bsp"
+        path.write_bytes(bytes(data))
+        with pytest.raises(PaledotError, match=f"ND = {nd} and NI = {ni}"):
+            Ephemeris([path], include_de440=False)
+
+
 @FUZZ
 @given(broken())
 @example(KERNEL)
 @example(_looping())
+@example(_bad_nd())
 def test_fuzz_spk(data):
     _case(data)

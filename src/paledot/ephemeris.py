@@ -180,7 +180,8 @@ class Ephemeris:
         try:
             kernel = SPK.open(path)
         except Exception as exc:  # jplephem raises several types on a corrupt file
-            raise KernelError(f"cannot read ephemeris {path!r} as an SPK file: {exc}") from None
+            why = str(exc) or type(exc).__name__
+            raise KernelError(f"cannot read ephemeris {path!r} as an SPK file: {why}") from None
         usable = 0
         for seg in kernel.segments:
             if seg.data_type not in _SUPPORTED_TYPES or seg.frame != 1:
@@ -339,6 +340,18 @@ def _check_daf_chain(path: str) -> None:
         order = {b"BIG-IEEE": ">", b"LTL-IEEE": "<"}.get(head[88:96])
         if order is None:  # old files without a format word: take the byte order that fits
             order = "<" if 0 <= struct.unpack("<i", head[76:80])[0] <= records else ">"
+        nd, ni = struct.unpack(order + "2i", head[8:16])
+        # DAF Required Reading: a summary is ND doubles and NI integers packed two to a double, and
+        # a summary record (128 doubles) holds three control words and at least one summary. A
+        # corrupt ND or NI would have jplephem size its summaries from them (gigabytes for a
+        # negative ND), so they are checked first. SPK files have ND = 2 and NI = 6.
+        words = nd + (ni + 1) // 2
+        if not (0 <= nd <= 124 and 2 <= ni <= 250 and 1 <= words <= 125):
+            raise KernelError(
+                f"cannot read ephemeris {path!r}: its file record gives ND = {nd} and NI = {ni}, not a "
+                "summary that fits a record (an SPK has ND = 2, NI = 6; corrupt file?)"
+            )
+        most = 125 // words
         rec = struct.unpack(order + "i", head[76:80])[0]
         seen: set[int] = set()
         while rec != 0:
@@ -351,7 +364,7 @@ def _check_daf_chain(path: str) -> None:
             seen.add(rec)
             fh.seek((rec - 1) * 1024)
             nxt, _, nsum = struct.unpack(order + "3d", fh.read(24))
-            if not (np.isfinite(nxt) and nxt == int(nxt) and np.isfinite(nsum) and 0 <= nsum <= 125):
+            if not (np.isfinite(nxt) and nxt == int(nxt) and np.isfinite(nsum) and 0 <= nsum <= most):
                 raise KernelError(
                     f"cannot read ephemeris {path!r}: summary record {rec} holds next record {nxt!r} and "
                     f"{nsum!r} summaries (corrupt file?)"
