@@ -28,6 +28,7 @@ from astropy.time import Time
 from horizons_tables import AU_KM, HORIZONS
 
 from paledot import observe
+from paledot.disk import planetographic
 
 DEG_MAS = 3.6e6
 
@@ -133,6 +134,11 @@ def test_mars_2010_face_pole_and_place_match_horizons():
     assert abs(_planetodetic(app.sub_solar_lat[0]) - h["sl_lat"]) < 0.01
     # the latitudes really are planetodetic: planetocentric ones are 0.2 deg lower
     assert abs(lt.sub_observer_lat[0, 0].to_value("deg") - h["ob_lat"]) > 0.15
+    # and paledot's documented converter gives Horizons' own numbers
+    lon_g, lat_g = planetographic(lt.sub_observer_lon[0].to_value("rad"),
+                                  lt.sub_observer_lat[0].to_value("rad"), lt.radii[0].to_value("km"),
+                                  prograde=True)
+    assert _dlon(np.degrees(lon_g[0]), h["ob_lon"]) < 0.01 and abs(np.degrees(lat_g[0]) - h["ob_lat"]) < 0.01
 
     pa = app.north_pole_position_angle[0, 0].to(u.deg)
     here = SkyCoord(app.ra[0, 0], app.dec[0, 0], frame="icrs")
