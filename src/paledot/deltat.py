@@ -55,7 +55,6 @@ _S15 = np.array([
 #: First and last decimal year the table covers.
 FIRST_YEAR, LAST_YEAR = float(_S15[0, 0]), float(_S15[-1, 1])
 
-_J2000_JD = 2451545.0
 _DAY_S = 86400.0
 
 
