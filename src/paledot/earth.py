@@ -90,7 +90,7 @@ def earth_orientation(et) -> tuple[np.ndarray, np.ndarray, str]:
 def earth_matrix(et, rate: bool = False) -> tuple[np.ndarray, np.ndarray | None, str]:
     """J2000 (GCRS) -> ITRS matrices (N, 3, 3), their time derivative (1/s) if ``rate`` (Earth's
     spin only: precession-nutation and polar motion change a million times more slowly), and a
-    note (empty unless an epoch is outside the IERS table)."""
+    note (empty unless an epoch is before 1962 or past the IERS table)."""
     import erfa
 
     et = np.atleast_1d(np.asarray(et, dtype=np.float64))
