@@ -67,6 +67,8 @@ def columns(g, pairs: bool = True) -> list[Column]:
         _f("sun_elongation", "deg", _DEG, lambda g: g._sun_elongation, "Sun-observer-target angle", "deg"),
         _f("magnitude", "mag", 1.0, lambda g: g._magnitude, "apparent V magnitude (NaN: no phase curve)",
            "v"),
+        _f("surface_brightness", "mag / arcsec2", 1.0, lambda g: g._surface_brightness,
+           "mean V surface brightness of the sunlit disk (Horizons S-brt)", "mag_arcsec2"),
         _f("sub_observer_lon", "deg", _DEG, disk("sub_observer_lon"),
            "planetocentric east longitude of the sub-observer point", "deg"),
         _f("sub_observer_lat", "deg", _DEG, disk("sub_observer_lat"),

@@ -3,11 +3,11 @@
 ``observe(observer, targets, t)`` works through the epochs in blocks of :data:`BLOCK` (so the cost
 per epoch and the memory of temporaries stay flat however many epochs a caller passes) and returns
 arrays shaped (targets, epochs): apparent position (J2000, km), range, range rate, light time,
-RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation and V magnitude; the face
-we see (sub-observer and sub-solar points, north-pole and bright-limb position angles, see
-``disk``); for an observer on or around a body, whether that body hides each target; from a surface
-site, azimuth, elevation and whether the Sun is up. Pairs of targets give separation and position
-angle. Internally km, s and radians; the public attributes are astropy Quantities.
+RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation, V magnitude and surface
+brightness; the face we see (sub-observer and sub-solar points, north-pole and bright-limb position
+angles, see ``disk``); for an observer on or around a body, whether that body hides each target;
+from a surface site, azimuth, elevation and whether the Sun is up. Pairs of targets give separation
+and position angle. Internally km, s and radians; the public attributes are astropy Quantities.
 
 Definitions (all with the same aberration correction as the positions):
 - angular radius: ``asin(a / range)`` with ``a`` the target's equatorial radius (pck00011);
@@ -255,6 +255,22 @@ class Geometry:
 
         See :mod:`paledot.photometry` for the published phase curves used."""
         return self._magnitude * _units().mag
+
+    @property
+    def _surface_brightness(self) -> np.ndarray:
+        radius_arcsec = self._angular_radius * (180.0 / np.pi * 3600.0)
+        cos_phase = np.nan_to_num(np.cos(self._phase), nan=1.0)  # the Sun has no phase: all lit
+        lit = np.pi * radius_arcsec**2 * (1.0 + cos_phase) / 2.0  # arcsec^2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(lit > 0.0, self._magnitude + 2.5 * np.log10(lit), np.nan)
+
+    @property
+    def surface_brightness(self) -> u.Quantity:
+        """Mean V surface brightness of the sunlit part of the disk, mag/arcsec^2 (Horizons' S-brt):
+        the magnitude spread over the lit fraction of the disk of the equatorial angular radius;
+        NaN where the magnitude is."""
+        units = _units()
+        return self._surface_brightness * (units.mag / units.arcsec**2)
 
     @property
     def illuminated_fraction(self) -> u.Quantity:
