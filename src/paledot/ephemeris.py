@@ -97,18 +97,23 @@ class _Segment:
             dt[0] = 0.0
             if ncoef > 1:
                 dt[1] = 1.0
-            if ncoef > 2:
-                # dT_k/ds = k U_{k-1}(s), with U_0 = 1, U_1 = 2s, U_k = 2s U_{k-1} - U_{k-2}.
-                u_prev, u_cur = np.ones_like(s), two_s
-                for k in range(2, ncoef):
-                    np.multiply(u_cur, k, out=dt[k])
-                    u_prev, u_cur = u_cur, two_s * u_cur - u_prev
-        value = np.matmul(basis.transpose(2, 0, 1), coef[idx])  # (N, 1|2, ncomp)
+            # T_k' = 2 T_{k-1} + 2s T_{k-1}' - T_{k-2}' (the recurrence differentiated), in place
+            for k in range(2, ncoef):
+                np.multiply(two_s, dt[k - 1], out=dt[k])
+                dt[k] += t[k - 1]
+                dt[k] += t[k - 1]
+                dt[k] -= dt[k - 2]
+        records = np.take(coef, idx, axis=0)  # (N, ncoef, ncomp)
+        # one (1, ncoef) x (ncoef, ncomp) product per epoch; numpy is faster with one basis row per
+        # product than with the two rows of position and velocity together
+        value = np.matmul(t.T[:, None, :], records)[:, 0, :]
         if self.data_type == 3:
-            return value[:, 0, :3], (value[:, 0, 3:] if velocity else None)
+            return value[:, :3], (value[:, 3:] if velocity else None)
         if not want_dt:
-            return value[:, 0, :], None
-        return value[:, 0, :], value[:, 1, :] / radius
+            return value, None
+        rate = np.matmul(basis[1].T[:, None, :], records)[:, 0, :]
+        rate /= radius
+        return value, rate
 
 
 @dataclass(frozen=True)
