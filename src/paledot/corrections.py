@@ -66,6 +66,7 @@ def apparent_position(
     obs_vel: np.ndarray | None,
     correction: str = "LT+S",
     deflection: bool = False,
+    ssb_position: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apparent position of ``target_id`` from an observer at SSB position/velocity ``obs_*``.
 
@@ -76,6 +77,8 @@ def apparent_position(
     et: (N,) observation epochs, ET seconds.
     obs_pos, obs_vel: (N, 3) observer SSB position (km) and velocity (km/s) at ``et``.
     correction: one of ``NONE``, ``LT``, ``LT+S``, ``CN``, ``CN+S``.
+    ssb_position: the target's SSB position (N, 3) km at ``et`` if the caller has it already
+        (:meth:`~paledot.ephemeris.Ephemeris.positions`); not modified.
 
     Returns
     -------
@@ -83,8 +86,11 @@ def apparent_position(
     light_time: (N,) one-way light time in seconds (geometric distance / c for ``NONE``).
     """
     corr = normalise_correction(correction)
-    pos = ephemeris.position(target_id, et)  # checks the coverage
-    pos -= obs_pos
+    if ssb_position is None:
+        pos = ephemeris.position(target_id, et)  # checks the coverage
+        pos -= obs_pos
+    else:
+        pos = ssb_position - obs_pos
     lt = norm(pos) / C_KM_S
     if corr == "NONE":
         return pos, lt

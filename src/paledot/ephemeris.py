@@ -287,6 +287,30 @@ class Ephemeris:
         """SSB-relative position (N, 3) km."""
         return self.state(naif_id, et, velocity=False)[0]
 
+    def positions(self, naif_ids, et) -> list[np.ndarray]:
+        """SSB-relative positions (N, 3) km of several bodies at the same epochs, each segment of
+        their chains evaluated once (Earth and Moon share the Earth-Moon barycentre's); the same
+        numbers as :meth:`position` for each."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        memo: dict[int, np.ndarray] = {0: np.zeros((et.size, 3))}
+
+        def chain(naif_id: int) -> np.ndarray:
+            if naif_id not in memo:
+                segs = self._by_target.get(naif_id)
+                first = segs[0] if segs else None
+                if first is not None and (len(segs) == 1 or (et.min() >= first.start_et
+                                                             and et.max() <= first.stop_et)):
+                    p = first.evaluate(et, False)[0]
+                    p += chain(first.center)
+                    memo[naif_id] = p
+                else:  # several segments share the span (or none: _chain says so)
+                    memo[naif_id] = self._chain(naif_id, et, False)[0]
+            return memo[naif_id]
+
+        for naif_id in naif_ids:
+            self.check_coverage(naif_id, et)
+        return [chain(naif_id) for naif_id in naif_ids]
+
     def _chain(self, naif_id: int, et: np.ndarray, velocity: bool):
         """Sum the segments from ``naif_id`` down to the SSB, choosing per epoch where needed."""
         if naif_id == 0:

@@ -556,9 +556,10 @@ def observe(
     for b in _blocks(n):
         if getattr(obs, "naif_id", None) is not None:
             obs_pos[b], obs_vel[b] = obs.state(eph, et[b])
+        ssb = eph.positions([r.naif_id for r in resolved], et[b])  # shared segments evaluated once
         for i, r in enumerate(resolved):
             position[i, b], light_time[i, b] = apparent_position(eph, r.naif_id, et[b], obs_pos[b],
-                                                                 obs_vel[b], corr, deflection)
+                                                                 obs_vel[b], corr, deflection, ssb[i])
 
     notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
     if deflection:
