@@ -125,6 +125,11 @@ def main(n: int = 20_000, rounds: int = 7, cold_start: bool = True) -> None:
 
 def _cold_start(rounds: int) -> None:
     exe = Path(sys.executable)
+    # Both sides start from bytecode, as installed packages do (pip compiles Skyfield's at install;
+    # an editable paledot with PYTHONDONTWRITEBYTECODE set would otherwise recompile every run).
+    import paledot
+
+    subprocess.run([str(exe), "-m", "compileall", "-q", str(Path(paledot.__file__).parent)], check=True)
     paledot_cmd = [str(exe.parent / "paledot"), *PALEDOT_ONE_SHOT]
     skyfield_cmd = [str(exe), "-c", SKYFIELD_ONE_SHOT]
     cold = {"paledot geometry (one epoch, csv)": [], "Skyfield one-shot script": []}
