@@ -138,3 +138,17 @@ def test_tdb_minus_tt_interpolation_follows_erfa():
     tt = rng.uniform(-100 * 365.25 * 86400, 100 * 365.25 * 86400, 100_000)
     direct = erfa.dtdb(2451545.0, tt / 86400.0, 0.0, 0.0, 0.0, 0.0)
     assert np.abs(tdb_minus_tt(tt) - direct).max() < 1e-11
+
+
+def test_one_epoch_csv_does_not_import_astropy():
+    """The cold start stays light: a one-epoch ``paledot geometry --format csv`` in a fresh process
+    imports neither astropy nor anything that pulls it in (the parser registers every command)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from paledot.cli import main; "
+            "main(['geometry', '--observer', 'mars', '--target', 'earth', '--time', '2023-05-15T14:08', "
+            "'--format', 'csv']); "
+            "print('ASTROPY' if any(m.split('.')[0] == 'astropy' for m in sys.modules) else 'LIGHT')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("LIGHT")
