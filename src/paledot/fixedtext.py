@@ -174,15 +174,23 @@ def fixed_bytes(x: np.ndarray, decimals: int) -> np.ndarray:
 
 
 def text_bytes(values, encoding: str = "utf-8") -> np.ndarray:
-    """An (N, W) uint8 matrix of strings ``values`` (left-aligned, 0 bytes as padding)."""
-    arr = np.asarray(values)
-    try:
-        raw = arr.astype("S")
-    except UnicodeEncodeError:
-        raw = np.char.encode(arr.astype(str), encoding)
-    width = max(raw.dtype.itemsize, 1)
-    raw = np.ascontiguousarray(raw.astype(f"S{width}"))
-    return raw.view(np.uint8).reshape(raw.size, width)
+    """An (N, W) uint8 matrix of strings ``values`` (left-aligned, 0 bytes as padding).
+
+    ASCII text goes through a numeric cast of its UCS-4 code points, never numpy's str-to-bytes
+    cast: that cast swallows an exception raised by a signal handler while it runs (a SIGTERM
+    would be lost and the command run on)."""
+    arr = np.ascontiguousarray(np.asarray(values).reshape(-1))
+    if arr.dtype.kind == "U":
+        width = arr.dtype.itemsize // 4
+        codes = arr.view(np.uint32).reshape(arr.size, width)
+        if codes.size == 0 or int(codes.max()) < 128:
+            return codes.astype(np.uint8) if width else np.zeros((arr.size, 1), dtype=np.uint8)
+        arr = np.char.encode(arr, encoding)  # element by element in Python: rare, and interruptible
+    width = max(arr.dtype.itemsize, 1)
+    raw = np.zeros((arr.size, width), dtype=np.uint8)
+    if arr.dtype.itemsize:
+        raw[:, :arr.dtype.itemsize] = arr.view(np.uint8).reshape(arr.size, arr.dtype.itemsize)
+    return raw
 
 
 def join_rows(cells: list[np.ndarray], sep: bytes = b",") -> bytes:
