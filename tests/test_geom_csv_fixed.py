@@ -133,11 +133,11 @@ def test_cli_digits_full_and_bad_digits(capsys):
 
 
 def test_tdb_minus_tt_interpolation_follows_erfa():
-    """The interpolated TDB-TT of long arrays stays within 1e-11 s of ERFA's series (1900-2100)."""
+    """The interpolated TDB-TT of long arrays stays within 2e-10 s of ERFA's series (1900-2100)."""
     rng = np.random.default_rng(3)
     tt = rng.uniform(-100 * 365.25 * 86400, 100 * 365.25 * 86400, 100_000)
     direct = erfa.dtdb(2451545.0, tt / 86400.0, 0.0, 0.0, 0.0, 0.0)
-    assert np.abs(tdb_minus_tt(tt) - direct).max() < 1e-11
+    assert np.abs(tdb_minus_tt(tt) - direct).max() < 2e-10
 
 
 def test_one_epoch_csv_does_not_import_astropy():
