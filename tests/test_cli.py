@@ -84,7 +84,7 @@ def test_table_shows_people_units(capsys):
 
 def test_csv_round_trips_exactly(capsys):
     times = ["2023-05-15T14:08", "2023-06-02T15:00"]
-    code, out, _ = run(BASE + ["--target", "moon", "--format", "csv", "--time", times[0],
+    code, out, _ = run(BASE + ["--target", "moon", "--format", "csv", "--digits", "full", "--time", times[0],
                                "--time", times[1]], capsys)
     assert code == 0
     rows = list(csv.DictReader(line for line in io.StringIO(out) if not line.startswith("#")))

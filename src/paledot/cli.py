@@ -99,6 +99,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", default="table", choices=("table", "csv", "json", "ecsv"),
                    help="table for people (notes on stderr); csv (notes as # lines), json or ecsv "
                         "(astropy's: units and metadata kept) for machines")
+    g.add_argument("--digits", default="fixed", choices=("fixed", "full"),
+                   help="csv numbers: fixed decimals per unit, finer than the engine's accuracy "
+                        "(default: deg 1e-10, arcsec 1e-7, km 1e-6, km/s 1e-9, s 1e-12, mag 1e-6), "
+                        "or full: shortest round-trip floats (exact doubles, about 6x slower)")
     g.add_argument("--ephemeris", action="append", default=[],
                    help="extra SPK file(s), taking priority over DE440")
     g.add_argument("--chunk", type=int, help="stream the epochs in pieces of this many")
@@ -258,7 +262,7 @@ def _write_geometry(args, out) -> int:
                     print(f"note: {note}", file=sys.stderr)
             out.write(format_table(g, header=first))
         elif args.format == "csv":
-            write_csv(g, out, header=first, extra_notes=extra)
+            write_csv(g, out, header=first, extra_notes=extra, digits=args.digits)
         elif args.format == "ecsv":
             write_ecsv(g, out, header=first, extra_notes=extra)
         else:

@@ -43,15 +43,19 @@ def stellar_aberration(pos: np.ndarray, obs_vel: np.ndarray) -> np.ndarray:
 
     The position is rotated about ``u x v/c`` by ``asin(|u x v/c|)``, keeping its length (STELAB).
     """
-    rng = norm(pos)[:, None]
-    u = np.divide(pos, rng, out=np.zeros_like(pos), where=rng > 0)
-    h = cross(u, obs_vel / C_KM_S)
-    sin_phi = norm(h)[:, None]
-    axis = np.divide(h, sin_phi, out=np.zeros_like(h), where=sin_phi > 0)
-    # Rodrigues' rotation of pos about the unit axis by phi; the axis is perpendicular to pos,
-    # so the (axis . pos) term vanishes. cos(asin(x)) = sqrt(1 - x^2).
-    cos_phi = np.sqrt(1.0 - np.minimum(sin_phi, 1.0) ** 2)
-    return pos * cos_phi + cross(axis, pos) * sin_phi
+    rng = norm(pos)
+    inv = np.divide(1.0, rng, out=np.zeros_like(rng), where=rng > 0)
+    inv *= 1.0 / C_KM_S
+    h = cross(pos, obs_vel)  # |h| = sin(phi): u x v/c with u = pos / |pos|
+    h *= inv[:, None]
+    sin_phi = norm(h)
+    # Rodrigues' rotation of pos about the unit axis h/|h| by phi; the axis is perpendicular to pos,
+    # so the (axis . pos) term vanishes, and axis x pos sin(phi) = h x pos. cos(asin(x)) = sqrt(1 - x^2).
+    np.minimum(sin_phi, 1.0, out=sin_phi)
+    cos_phi = np.sqrt(1.0 - sin_phi * sin_phi)
+    out = cross(h, pos)
+    out += pos * cos_phi[:, None]
+    return out
 
 
 def apparent_position(
@@ -62,6 +66,7 @@ def apparent_position(
     obs_vel: np.ndarray | None,
     correction: str = "LT+S",
     deflection: bool = False,
+    ssb_position: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apparent position of ``target_id`` from an observer at SSB position/velocity ``obs_*``.
 
@@ -72,6 +77,8 @@ def apparent_position(
     et: (N,) observation epochs, ET seconds.
     obs_pos, obs_vel: (N, 3) observer SSB position (km) and velocity (km/s) at ``et``.
     correction: one of ``NONE``, ``LT``, ``LT+S``, ``CN``, ``CN+S``.
+    ssb_position: the target's SSB position (N, 3) km at ``et`` if the caller has it already
+        (:meth:`~paledot.ephemeris.Ephemeris.positions`); not modified.
 
     Returns
     -------
@@ -79,19 +86,25 @@ def apparent_position(
     light_time: (N,) one-way light time in seconds (geometric distance / c for ``NONE``).
     """
     corr = normalise_correction(correction)
-    ephemeris.check_coverage(target_id, et)
-    pos = ephemeris.position(target_id, et) - obs_pos
+    if ssb_position is None:
+        pos = ephemeris.position(target_id, et)  # checks the coverage
+        pos -= obs_pos
+    else:
+        pos = ssb_position - obs_pos
     lt = norm(pos) / C_KM_S
     if corr == "NONE":
         return pos, lt
-    iterations = _CN_MAX_ITER if corr.startswith("CN") else 1
+    if not corr.startswith("CN"):  # LT: one light-time iteration, as SPICE's
+        pos = ephemeris.position(target_id, et - lt)
+        pos -= obs_pos
+        lt = norm(pos) / C_KM_S
+    iterations = _CN_MAX_ITER if corr.startswith("CN") else 0
     active = np.arange(et.size)
     for _ in range(iterations):
         # Each epoch iterates until its own light time stops changing (SPKLTC's test: below 1e-17
         # relative to the epoch), so a result never depends on which epochs share a batch.
         idx = slice(None) if active.size == et.size else active  # plain slices while all move
         epoch = et[idx] - lt[idx]
-        ephemeris.check_coverage(target_id, epoch)
         pos[idx] = ephemeris.position(target_id, epoch) - obs_pos[idx]
         prev = lt[idx].copy()  # a slice would be a view, overwritten on the next line
         lt[idx] = norm(pos[idx]) / C_KM_S

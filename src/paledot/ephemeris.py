@@ -39,6 +39,7 @@ class _Segment:
     _coef: np.ndarray | None = field(default=None, repr=False)
     _init: float = 0.0
     _intlen: float = 0.0
+    _by_record: np.ndarray | None = field(default=None, repr=False)
 
     def _load(self) -> None:
         if self._coef is None:
@@ -57,11 +58,21 @@ class _Segment:
                     "numbers (corrupt file?)"
                 )
             # jplephem gives (component, record, coefficient); evaluation gathers whole records,
-            # so store each record contiguously.
-            self._coef = np.ascontiguousarray(np.transpose(coef, (1, 2, 0)))
+            # which :meth:`_records` lays out contiguously (the whole array once many epochs ask).
+            self._coef = coef
             # Both are exact in doubles (whole JD halves, whole days), so seconds stay exact.
             self._init = (float(init_jd) - J2000_JD) * DAY_S
             self._intlen = float(intlen_days) * DAY_S
+
+    def _records(self, idx: np.ndarray) -> np.ndarray:
+        """The records ``idx`` as a contiguous (N, ncoef, ncomp) array. A few epochs (a one-shot
+        query) gather straight from jplephem's layout; many first lay out the whole segment by
+        record, once (tens of ms for DE440's larger segments). Same numbers and layout either way."""
+        if self._by_record is None and idx.size <= 64:
+            return np.ascontiguousarray(self._coef[:, idx, :].transpose(1, 2, 0))
+        if self._by_record is None:
+            self._by_record = np.ascontiguousarray(np.transpose(self._coef, (1, 2, 0)))
+        return np.take(self._by_record, idx, axis=0)
 
     def evaluate(self, et: np.ndarray, velocity: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Position (N, 3) km and, if asked, velocity (N, 3) km/s of target relative to center."""
@@ -72,8 +83,7 @@ class _Segment:
             # bit-identical whatever the batch size, so chunked and whole runs agree exactly.
             p, v = self.evaluate(np.repeat(et, 2), velocity)
             return p[:1], (None if v is None else v[:1])
-        coef = self._coef
-        nrec, ncoef, ncomp = coef.shape
+        ncomp, nrec, ncoef = self._coef.shape
         radius = 0.5 * self._intlen
         idx = np.floor((et - self._init) / self._intlen).astype(np.intp)
         np.clip(idx, 0, nrec - 1, out=idx)
@@ -97,18 +107,23 @@ class _Segment:
             dt[0] = 0.0
             if ncoef > 1:
                 dt[1] = 1.0
-            if ncoef > 2:
-                # dT_k/ds = k U_{k-1}(s), with U_0 = 1, U_1 = 2s, U_k = 2s U_{k-1} - U_{k-2}.
-                u_prev, u_cur = np.ones_like(s), two_s
-                for k in range(2, ncoef):
-                    np.multiply(u_cur, k, out=dt[k])
-                    u_prev, u_cur = u_cur, two_s * u_cur - u_prev
-        value = np.matmul(basis.transpose(2, 0, 1), coef[idx])  # (N, 1|2, ncomp)
+            # T_k' = 2 T_{k-1} + 2s T_{k-1}' - T_{k-2}' (the recurrence differentiated), in place
+            for k in range(2, ncoef):
+                np.multiply(two_s, dt[k - 1], out=dt[k])
+                dt[k] += t[k - 1]
+                dt[k] += t[k - 1]
+                dt[k] -= dt[k - 2]
+        records = self._records(idx)  # (N, ncoef, ncomp)
+        # one (1, ncoef) x (ncoef, ncomp) product per epoch; numpy is faster with one basis row per
+        # product than with the two rows of position and velocity together
+        value = np.matmul(t.T[:, None, :], records)[:, 0, :]
         if self.data_type == 3:
-            return value[:, 0, :3], (value[:, 0, 3:] if velocity else None)
+            return value[:, :3], (value[:, 3:] if velocity else None)
         if not want_dt:
-            return value[:, 0, :], None
-        return value[:, 0, :], value[:, 1, :] / radius
+            return value, None
+        rate = np.matmul(basis[1].T[:, None, :], records)[:, 0, :]
+        rate /= radius
+        return value, rate
 
 
 @dataclass(frozen=True)
@@ -282,6 +297,30 @@ class Ephemeris:
     def position(self, naif_id: int, et) -> np.ndarray:
         """SSB-relative position (N, 3) km."""
         return self.state(naif_id, et, velocity=False)[0]
+
+    def positions(self, naif_ids, et) -> list[np.ndarray]:
+        """SSB-relative positions (N, 3) km of several bodies at the same epochs, each segment of
+        their chains evaluated once (Earth and Moon share the Earth-Moon barycentre's); the same
+        numbers as :meth:`position` for each."""
+        et = np.atleast_1d(np.asarray(et, dtype=np.float64))
+        memo: dict[int, np.ndarray] = {0: np.zeros((et.size, 3))}
+
+        def chain(naif_id: int) -> np.ndarray:
+            if naif_id not in memo:
+                segs = self._by_target.get(naif_id)
+                first = segs[0] if segs else None
+                if first is not None and (len(segs) == 1 or (et.min() >= first.start_et
+                                                             and et.max() <= first.stop_et)):
+                    p = first.evaluate(et, False)[0]
+                    p += chain(first.center)
+                    memo[naif_id] = p
+                else:  # several segments share the span (or none: _chain says so)
+                    memo[naif_id] = self._chain(naif_id, et, False)[0]
+            return memo[naif_id]
+
+        for naif_id in naif_ids:
+            self.check_coverage(naif_id, et)
+        return [chain(naif_id) for naif_id in naif_ids]
 
     def _chain(self, naif_id: int, et: np.ndarray, velocity: bool):
         """Sum the segments from ``naif_id`` down to the SSB, choosing per epoch where needed."""

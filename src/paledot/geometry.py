@@ -45,7 +45,7 @@ SUN_ID = 10
 
 #: Epochs per internal block: big enough that numpy's per-call overhead vanishes, small enough
 #: that temporaries stay in cache and memory stays bounded.
-BLOCK = 10_000
+BLOCK = 10000
 
 
 def _units():
@@ -81,10 +81,23 @@ class Geometry:
     # use, since many callers want positions only: (ephemeris, obs_pos, obs_vel, observer object).
     _context: tuple | None = field(default=None, repr=False, compare=False)
     deflection: bool = False
+    _emitted: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def _obs(self):
         return self._context[3]
+
+    def _emission_state(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """SSB position (N, 3) km and velocity (N, 3) km/s of target ``i`` at the epochs its light
+        left for the observer (computed once: illumination, range rate and the face share it)."""
+        if i not in self._emitted:
+            eph = self._context[0]
+            pos, vel = np.empty((self.t.size, 3)), np.empty((self.t.size, 3))
+            emit = self._emission_epochs(i)
+            for b in _blocks(self.t.size):
+                pos[b], vel[b] = eph.state(self.targets[i].naif_id, emit[b], velocity=True)
+            self._emitted[i] = (pos, vel)
+        return self._emitted[i]
 
     @cached_property
     def _illumination(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -108,10 +121,10 @@ class Geometry:
         for i, naif_id in enumerate(ids):
             if naif_id == SUN_ID:
                 continue
+            state = self._emission_state(i)
             for b in _blocks(et.size):
                 emit = et[b] if corr == "NONE" else et[b] - self._light_time[i, b]
-                tpos, tvel = eph.state(naif_id, emit, velocity=corr.endswith("+S"))
-                to_sun, _ = apparent_position(eph, SUN_ID, emit, tpos, tvel, corr)
+                to_sun, _ = apparent_position(eph, SUN_ID, emit, state[0][b], state[1][b], corr)
                 phase[i, b] = angle_between(-position[i, b], to_sun)
                 sun_from_target[i, b] = to_sun
         return phase, elongation, sun_from_target
@@ -160,12 +173,12 @@ class Geometry:
 
     @cached_property
     def _range_rate(self) -> np.ndarray:
-        eph, _, obs_vel, _ = self._context
+        obs_vel = self._context[2]
         out = np.empty(self._light_time.shape)
-        for i, r in enumerate(self.targets):
+        for i in range(len(self.targets)):
+            state = self._emission_state(i)
             for b in _blocks(self.t.size):
-                emit = self._emission_epochs(i)[b]
-                tpos, tvel = eph.state(r.naif_id, emit, velocity=True)
+                tpos, tvel = state[0][b], state[1][b]
                 geo = tpos - self._context[1][b]  # light-time corrected, without aberration
                 unit = geo / norm(geo)[:, None]
                 rate = dot(unit, tvel - obs_vel[b])
@@ -315,7 +328,7 @@ class Geometry:
                     if not self.correction.endswith("+S"):
                         # and the centre has moved on by then (SUBPNT's LT and CN; with +S SPICE
                         # keeps the apparent direction of the centre, as here)
-                        velocity = self._context[0].state(r.naif_id, emit, velocity=True)[1]
+                        velocity = self._emission_state(i)[1][b]
                         toward_obs = -(los[b] + velocity * delay[:, None])
                     if r.naif_id != SUN_ID:
                         sub_sun = model.matrix(emit + self._surface_delay(matrix, los[b], to_sun[i, b], r))[0]
@@ -549,14 +562,20 @@ def observe(
         if obs_id is not None and r.naif_id == obs_id:
             raise PaledotError(f"the observer {obs.name!r} cannot also be a target")
 
-    obs_pos, obs_vel = obs.state(eph, et)
     n_t, n = len(resolved), et.size
     position = np.empty((n_t, n, 3))
     light_time = np.empty((n_t, n))
-    for i, r in enumerate(resolved):
-        for b in _blocks(n):
+    if getattr(obs, "naif_id", None) is None:  # spacecraft, sites...: their own vectorised state
+        obs_pos, obs_vel = obs.state(eph, et)
+    else:  # a body's centre: one Chebyshev chain, evaluated block by block with the targets
+        obs_pos, obs_vel = np.empty((n, 3)), np.empty((n, 3))
+    for b in _blocks(n):
+        if getattr(obs, "naif_id", None) is not None:
+            obs_pos[b], obs_vel[b] = obs.state(eph, et[b])
+        ssb = eph.positions([r.naif_id for r in resolved], et[b])  # shared segments evaluated once
+        for i, r in enumerate(resolved):
             position[i, b], light_time[i, b] = apparent_position(eph, r.naif_id, et[b], obs_pos[b],
-                                                                 obs_vel[b], corr, deflection)
+                                                                 obs_vel[b], corr, deflection, ssb[i])
 
     notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
     if deflection:

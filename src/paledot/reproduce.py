@@ -294,7 +294,7 @@ def reproduce(
             write_bytes(tmp, "orbit.png", orbit_png)
         if gif:
             write_bytes(tmp, "sequence.gif", gif)
-        write_bytes(tmp, "geometry.csv", format_csv(g).encode())
+        write_bytes(tmp, "geometry.csv", format_csv(g, digits="full").encode())
         write_bytes(tmp, "facts.md", facts_md.encode())
         write_bytes(tmp, "report.html", html_text.encode())
         files.extend(

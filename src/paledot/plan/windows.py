@@ -14,15 +14,17 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
-from astropy.table import QTable
 
 from ..errors import PaledotError
 from ..timescales import et_to_iso, parse_step, to_et
 from .constraints import All, Any, Constraint, Context
 from .search import MIN_WINDOW_S, TOL_S, solve
+
+if TYPE_CHECKING:  # astropy is imported where a table is made: the CLI's start stays light
+    from astropy.table import QTable
 
 _SAMPLES = 65
 
@@ -140,6 +142,9 @@ class Windows:
     def to_table(self) -> QTable:
         """One row per window: UTC start/stop, ET, duration (h), tightest value of each threshold,
         the threshold that closes the window."""
+        import astropy.units as u
+        from astropy.table import QTable
+
         extremes, closers = self._details
         t = QTable()
         s = self.spans
@@ -212,6 +217,8 @@ class Windows:
         return buf.getvalue()
 
     def to_json(self) -> str:
+        import astropy.units as u
+
         t = self.to_table()
         rows = []
         for r in t:
