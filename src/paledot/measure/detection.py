@@ -28,6 +28,8 @@ class Background:
     level: np.ndarray
     rms: np.ndarray
     global_rms: float
+    #: the frame minus ``level``, non-finite pixels set to 0 (kept by ``detect`` for photometry)
+    subtracted: np.ndarray | None = None
 
 
 @dataclass
@@ -170,6 +172,7 @@ def detect(
     sub = work - bkg.level
     if bad.any():
         sub[bad] = 0.0
+    bkg.subtracted = sub
     if bkg.global_rms <= 0:  # a perfectly flat frame: nothing to find
         return [], bkg, np.zeros(image.shape, np.int32)
     sigma = max(psf_fwhm_px, 1.0) / 2.3548

@@ -155,6 +155,7 @@ def body_shapes(
             Pointing("radec", ra_deg=float(ra), dec_deg=float(dec), roll_deg=roll),
             noise=False,
             seed=None,
+            stars=False,  # the body alone: a star drawn beside it would pull the fit
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -213,9 +213,10 @@ def _photometry(obs: Observation, bkg: Background, sources: list[Source], fwhm: 
     import sep
 
     bad = ~np.isfinite(obs.image)
-    sub = np.ascontiguousarray(
-        np.where(bad, 0.0, obs.image - bkg.level) if bad.any() else obs.image - bkg.level
-    )
+    sub = bkg.subtracted
+    if sub is None:
+        sub = np.where(bad, 0.0, obs.image - bkg.level) if bad.any() else obs.image - bkg.level
+    sub = np.ascontiguousarray(sub)
     x = np.array([s.x for s in sources])
     y = np.array([s.y for s in sources])
     r = np.array([max(2.0 * fwhm, 2.5 * math.sqrt(max(s.a * s.b, 0.0)), 2.0) for s in sources])
