@@ -104,6 +104,12 @@ def test_sextractor_configuration_reproduces_every_ten_sigma_xwin(catalogue):
     assert off.max() <= 0.1, off.max()
     assert off.max() <= 0.0015, off.max()
     assert all(s.method == "windowed" and 0 < s.x_err < 1 for s in srcs)
+    # and the faint ones too: all 65 (object 10, FLUX_AUTO 0, has a zero-width window, as there)
+    sx = np.array([s.x for s in found.sources])
+    sy = np.array([s.y for s in found.sources])
+    wins = zip(catalogue["xwin"], catalogue["ywin"], strict=True)
+    worst = max(np.hypot(sx - x, sy - y).min() for x, y in wins)
+    assert worst <= 0.0015, worst
 
 
 def test_sextractor_configuration_on_the_photutils_engine(catalogue):
@@ -122,3 +128,22 @@ def test_sextractor_configuration_on_the_photutils_engine(catalogue):
     for o, w, s in zip(off, own, srcs, strict=True):
         if o > 0.1:
             assert w > 1.0 and o < 3 * math.hypot(s.x_err, s.y_err), (o, w)
+
+
+def test_cli_sources_sextractor_lists_windowed_centroids(catalogue, capsys):
+    from paledot.cli import main
+
+    assert main(["measure", str(DATA / "image.fits"), "--sources", "--sextractor", "--format", "json"]) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["sources"]
+    assert len(rows) == 65 and {r["method"] for r in rows} == {"windowed"}
+    i = int(np.argmax(catalogue["snr"]))  # the brightest: its XWIN within 0.1 px (1e-3 found)
+    assert min(math.hypot(r["x"] - catalogue["xwin"][i], r["y"] - catalogue["ywin"][i]) for r in rows) < 0.1
+
+
+def test_cli_sextractor_needs_sources(capsys):
+    from paledot.cli import main
+
+    assert main(["measure", str(DATA / "image.fits"), "--sextractor"]) == 2
+    assert "--sextractor applies to --sources" in capsys.readouterr().err

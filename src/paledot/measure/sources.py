@@ -158,9 +158,10 @@ def _windowed(obs: Observation, bkg: Background, dets: list[Detection]) -> list[
     """SExtractor's windowed positions (XWIN_IMAGE, YWIN_IMAGE) by its own recipe, with SEP's ports
     of its routines: the Kron radius within 6 a, FLUX_AUTO in 2.5 Kron radii, the half-light radius
     r50 within 6 a (normalised by FLUX_AUTO), then a Gaussian window of sigma 2 r50 / 2.35 moved
-    from the isophotal centre until it stops. Errors as SExtractor's ERRX2WIN: 4 sum(w^2 var dx^2)
-    / sum(w I)^2 over the window, var the background noise plus the source's own photon noise
-    when the gain is known. A source whose window cannot be sized keeps its isophotal centre."""
+    from the isophotal centre until it stops (SExtractor's XWIN to 1e-4 px). Errors as SExtractor's
+    ERRX2WIN: 4 sum(w^2 var dx^2) / sum(w I)^2 over the window, var the background noise plus the
+    source's own photon noise when the gain is known. A source whose window cannot be sized keeps
+    its isophotal centre."""
     if not dets:
         return []
     import sep
@@ -182,8 +183,10 @@ def _windowed(obs: Observation, bkg: Background, dets: list[Detection]) -> list[
         sub, x, y, a, b, theta, np.maximum(2.5 * kron, 1e-3), err=bkg.global_rms, subpix=1, mask=mask
     )
     r50, _ = sep.flux_radius(sub, x, y, 6.0 * a, 0.5, normflux=auto, subpix=5, mask=mask)
+    # a Kron aperture with no light (FLUX_AUTO 0) gives r50 = 0 and a window of zero width: SExtractor
+    # (and SEP) then still move the centre, to where its catalogue says, so this does too
     sig = 2.0 / 2.35 * np.asarray(r50, float)
-    ok = np.isfinite(sig) & (sig > 0)
+    ok = np.isfinite(sig) & (sig >= 0)
     xw, yw = x.copy(), y.copy()
     if ok.any():
         xw[ok], yw[ok], _ = sep.winpos(sub, x[ok], y[ok], sig[ok], mask=mask)
@@ -193,13 +196,14 @@ def _windowed(obs: Observation, bkg: Background, dets: list[Detection]) -> list[
         if not ok[k]:
             out.append(None)
             continue
-        r = _WIN_NSIG * sig[k]
+        sk = max(sig[k], 0.5)  # px: the errors of a zero-width window as those of a half-pixel one
+        r = _WIN_NSIG * sk
         x0, x1 = max(int(math.floor(xw[k] - r)), 0), min(int(math.ceil(xw[k] + r)) + 1, nx)
         y0, y1 = max(int(math.floor(yw[k] - r)), 0), min(int(math.ceil(yw[k] + r)) + 1, ny)
         yy, xx = np.mgrid[y0:y1, x0:x1]
         dx, dy = xx - xw[k], yy - yw[k]
         inside = dx**2 + dy**2 <= r * r
-        w = np.exp(-0.5 * (dx**2 + dy**2) / sig[k] ** 2) * inside
+        w = np.exp(-0.5 * (dx**2 + dy**2) / sk**2) * inside
         img = sub[y0:y1, x0:x1]
         var = bkg.rms[y0:y1, x0:x1] ** 2 + (np.clip(img, 0, None) / obs.gain if obs.gain else 0.0)
         norm = float((w * img).sum())
