@@ -149,10 +149,11 @@ def _read_fits(p: Path) -> Observation:
         except Exception:  # a broken WCS is as good as none; say so
             wcs = None
     obs = Observation(image=data, path=str(p), kind="fits", wcs=wcs, meta={"header": merged})
-    for key in ("DATE-OBS", "DATE_OBS", "MJD-OBS"):
+    # mid-exposure (DATE-AVG, the FITS standard's) when the header gives it, else its start
+    for key in ("DATE-AVG", "MJD-AVG", "DATE-OBS", "DATE_OBS", "MJD-OBS"):
         if key in merged and str(merged[key]).strip():
             value = merged[key]
-            text = f"JD{float(value) + 2400000.5}" if key == "MJD-OBS" else str(value).strip()
+            text = f"JD{float(value) + 2400000.5}" if key.startswith("MJD") else str(value).strip()
             old = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d)", text)  # the pre-2000 FITS form DD/MM/YY
             if old:
                 text = f"19{old.group(3)}-{old.group(2)}-{old.group(1)}"
