@@ -60,3 +60,17 @@ def test_measure_reads_mid_exposure(frame, tmp_path):
     obs = read_observation(tmp_path / "f.fits")
     assert obs.meta["time_from"] == "header DATE-AVG"
     assert abs(obs.et - ET) < 1e-3
+
+
+def test_a_bad_date_avg_falls_back_to_date_obs(frame, tmp_path):
+    pytest.importorskip("sep")
+    from paledot.measure import read_observation
+
+    write_fits(frame, tmp_path / "f.fits")
+    with fits.open(tmp_path / "f.fits", mode="update") as hdul:
+        hdul[0].header["DATE-AVG"] = "not a time"
+        hdul[0].header["MJD-AVG"] = "nor this"
+    obs = read_observation(tmp_path / "f.fits")
+    assert obs.meta["time_from"] == "header DATE-OBS" and abs(obs.et - ET) < 1e-3
+    assert any("DATE-AVG 'not a time'" in w for w in obs.meta["warnings"])
+    assert any("MJD-AVG" in w for w in obs.meta["warnings"])
