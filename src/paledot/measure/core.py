@@ -135,11 +135,11 @@ def measure(
     _identify_others(srcs, ident, predicted, frame_wcs)
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
         # then each body's own image, to find its centre, not its light centre (phase, size):
-        # rendered once, noiseless, on cells a third of a pixel wide at the
-        # sub-pixel phase its light centre implies: there the PSF (about 1.7 px) is sampled above
-        # Nyquist, so the fit moves it by Fourier phase exactly (rendering again at the fitted
-        # phase changed no fit by more than 1e-4 px on 200 simulated frames, saturated ones
-        # included), and it is summed into pixels only after the move
+        # rendered once, noiseless, on cells a third of a pixel wide at the sub-pixel phase its
+        # light centre implies. There the PSF (about 1.7 px) is sampled above Nyquist, so the fit
+        # moves it by Fourier phase exactly and sums it into pixels only after the move: rendering
+        # again at the fitted phase changed no fit by more than 1e-4 px on 200 simulated frames,
+        # saturated ones included
         where = {name: (srcs.sources[k].x, srcs.sources[k].y) for name, k in ident.bodies.items()}
         shapes = body_shapes(
             obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, dict.fromkeys(ident.bodies, 3)
