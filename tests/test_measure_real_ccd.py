@@ -1,10 +1,11 @@
 """A catalogue someone else made on a real CCD frame, reproduced: SEP's test image (ESO NTT EMMI,
 1992) and the SExtractor catalogue of it shipped with SEP.
 
-Every SExtractor source brighter than 10 sigma (FLUX_AUTO / FLUXERR_AUTO) must be found, and for
-sources SExtractor did not find blended, our centroid must sit within 0.1 px of
-SExtractor's windowed centroid (XWIN/YWIN) or, where the two tools' own stated errors are larger,
-within 3 sigma of it. Both detection engines are held to it.
+With SExtractor's own configuration (``SEXTRACTOR``: the ``default.sex`` SEP's catalogue was made
+with, deblending off, windowed centroids), every SExtractor source brighter than 10 sigma
+(FLUX_AUTO / FLUXERR_AUTO) must be found with its windowed centroid within 0.1 px of XWIN/YWIN.
+With paledot's own defaults (deblending on, model fits), the unblended ones must agree within
+0.1 px or, where the two tools' stated errors are larger, within 3 sigma.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 pytest.importorskip("sep")
 pytest.importorskip("photutils")
 
-from paledot.measure import find_sources, read_observation  # noqa: E402
+from paledot.measure import SEXTRACTOR, find_sources, read_observation  # noqa: E402
 
 # SEP's real CCD test frame and SExtractor's catalogue of it: see data/sep/README.md.
 DATA = Path(__file__).parent / "data" / "sep"
@@ -73,3 +74,76 @@ def test_every_ten_sigma_source_found_and_centroids_agree(catalogue, engine):
     sharp = [off for off, sig in close if sig < 0.033]  # where 3 sigma is inside 0.1 px
     assert len(sharp) >= 3 and max(sharp) <= 0.1
     assert np.median([off for off, _ in close]) < 0.05
+
+
+def _bright_offsets(catalogue, found):
+    """Per SExtractor source above 10 sigma: distance (px) from its XWIN/YWIN to the nearest of
+    ``found``, and SExtractor's own isophotal-to-windowed distance (a blend's is large)."""
+    sx = np.array([s.x for s in found])
+    sy = np.array([s.y for s in found])
+    bright = np.where(catalogue["snr"] > 10)[0]
+    off = np.array([np.hypot(sx - catalogue["xwin"][i], sy - catalogue["ywin"][i]).min() for i in bright])
+    own = np.hypot(catalogue["x"] - catalogue["xwin"], catalogue["y"] - catalogue["ywin"])[bright]
+    return off, own, [found[int(np.argmin(np.hypot(sx - catalogue["xwin"][i], sy - catalogue["ywin"][i])))]
+                      for i in bright]
+
+
+def test_sextractor_configuration_reproduces_every_ten_sigma_xwin(catalogue):
+    """SEP ports SExtractor's routines, so with its configuration the SEP engine finds exactly its
+    65 objects (isophotal centres within 1e-3 px, SEP's own test tolerance) and every windowed
+    centroid above 10 sigma agrees with XWIN/YWIN within 0.1 px (the issue); SEP's own test holds
+    its windowed positions to 0.0015 px, and so does this."""
+    obs = read_observation(DATA / "image.fits")
+    found = find_sources(obs, engine="sep", **SEXTRACTOR)
+    assert len(found.sources) == 65
+    iso = np.array([[d.x, d.y] for d in found.detections])
+    for x, y in zip(catalogue["x"], catalogue["y"], strict=True):
+        assert np.hypot(iso[:, 0] - x, iso[:, 1] - y).min() < 1e-3
+    off, _, srcs = _bright_offsets(catalogue, found.sources)
+    assert len(off) == 34
+    assert off.max() <= 0.1, off.max()
+    assert off.max() <= 0.0015, off.max()
+    assert all(s.method == "windowed" and 0 < s.x_err < 1 for s in srcs)
+    # and the faint ones too: all 65 (object 10, FLUX_AUTO 0, has a zero-width window, as there)
+    sx = np.array([s.x for s in found.sources])
+    sy = np.array([s.y for s in found.sources])
+    wins = zip(catalogue["xwin"], catalogue["ywin"], strict=True)
+    worst = max(np.hypot(sx - x, sy - y).min() for x, y in wins)
+    assert worst <= 0.0015, worst
+
+
+def test_sextractor_configuration_on_the_photutils_engine(catalogue):
+    """photutils' own background (Background2D) differs from SExtractor's by up to 13 ADU (0.2 of
+    the noise) on this frame, which moves a faint isophote by a pixel here and there: every source
+    above 10 sigma is still found and 33 of 34 agree within 0.1 px. The one that does not is
+    SExtractor's object 31, two stars merged (deblending off) whose XWIN sits 4.9 px from its
+    isophotal centre, on the slope between them: its window (sigma 5.8 px from a half-light radius
+    that takes in the neighbour) moves it 0.012 px per 1% of sigma, and photutils' one-pixel-smaller
+    isophote gives a 9% smaller window. It must be a blend and within 3 of our stated errors."""
+    obs = read_observation(DATA / "image.fits")
+    found = find_sources(obs, engine="photutils", **SEXTRACTOR)
+    off, own, srcs = _bright_offsets(catalogue, found.sources)
+    assert len(off) == 34
+    assert (off <= 0.1).sum() >= 33
+    for o, w, s in zip(off, own, srcs, strict=True):
+        if o > 0.1:
+            assert w > 1.0 and o < 3 * math.hypot(s.x_err, s.y_err), (o, w)
+
+
+def test_cli_sources_sextractor_lists_windowed_centroids(catalogue, capsys):
+    from paledot.cli import main
+
+    assert main(["measure", str(DATA / "image.fits"), "--sources", "--sextractor", "--format", "json"]) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["sources"]
+    assert len(rows) == 65 and {r["method"] for r in rows} == {"windowed"}
+    i = int(np.argmax(catalogue["snr"]))  # the brightest: its XWIN within 0.1 px (1e-3 found)
+    assert min(math.hypot(r["x"] - catalogue["xwin"][i], r["y"] - catalogue["ywin"][i]) for r in rows) < 0.1
+
+
+def test_cli_sextractor_needs_sources(capsys):
+    from paledot.cli import main
+
+    assert main(["measure", str(DATA / "image.fits"), "--sextractor"]) == 2
+    assert "--sextractor applies to --sources" in capsys.readouterr().err

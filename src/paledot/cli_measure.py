@@ -25,7 +25,13 @@ def add_commands(sub) -> None:
                    help="what is printed: table (default) or json (bodies, x, y 0-based, errors, verdict)")
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
     m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
-    m.add_argument("--nsigma", type=float, default=4.0, help="detection threshold in sigma (default 4)")
+    m.add_argument("--nsigma", type=float, default=None, help="detection threshold in sigma (default 4)")
+    m.add_argument(
+        "--sextractor",
+        action="store_true",
+        help="with --sources: SExtractor's default configuration (1.5 sigma, 5 px, 3x3 filter, no "
+        "deblending) and its windowed centroids (XWIN_IMAGE/YWIN_IMAGE, 0-based here)",
+    )
     m.add_argument(
         "--mirrored",
         action="store_true",
@@ -54,8 +60,14 @@ def _cmd_measure(args) -> int:
         raise PaledotError(
             f"paledot measure needs its extra: pip install 'paledot[measure]' ({exc})"
         ) from None
-    if args.nsigma <= 0 or args.nsigma != args.nsigma:
+    if args.nsigma is not None and (args.nsigma <= 0 or args.nsigma != args.nsigma):
         raise PaledotError(f"--nsigma {args.nsigma!r} must be a positive number of sigma")
+    if args.sextractor and not args.sources:
+        raise PaledotError("--sextractor applies to --sources (a source list made as SExtractor makes it)")
+    settings = dict(M.SEXTRACTOR) if args.sextractor else {}
+    if args.nsigma is not None:
+        settings["nsigma"] = args.nsigma
+    args.nsigma = settings.setdefault("nsigma", 4.0)
     targets = [t.lower() for t in (args.target or ["earth", "moon"])]
     if args.campaign:
         if args.frame:
@@ -89,7 +101,7 @@ def _cmd_measure(args) -> int:
         raise PaledotError("give a FRAME to measure, or --campaign DIR")
     obs = M.read_observation(args.frame, time=args.time, observer=args.observer, camera=args.camera)
     if args.sources:
-        found = M.find_sources(obs, engine=args.engine, nsigma=args.nsigma)
+        found = M.find_sources(obs, engine=args.engine, **settings)
         text = (
             products.sources_json(found.sources)
             if args.format == "json"

@@ -789,7 +789,9 @@ def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
     ceiling = min(camera.full_well_e, (camera.max_dn - camera.bias_dn) * camera.gain_e_per_dn)
     if peak <= 0:
         return camera.exposure_max_s
-    exposure = scene.auto_fraction * ceiling / (peak + camera.dark_current_e_per_s)
+    # a Python float: the rate map is float32, and a float32 exposure would turn ET + exposure
+    # (as the FITS times are made) into float32 too, 64 s coarse
+    exposure = float(scene.auto_fraction * ceiling / (peak + camera.dark_current_e_per_s))
     name = g.targets[brightest].name
     if exposure < camera.exposure_min_s:
         warn.append(

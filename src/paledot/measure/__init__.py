@@ -9,13 +9,14 @@ Pixels are 0-based (x, y) of ``image[y, x]`` with y up (DESIGN.md); the sky come
 
 from .core import Measurement, measure
 from .reading import Observation, observation_from_array, read_observation
-from .sources import Source, find_sources
+from .sources import SEXTRACTOR, Source, find_sources
 
 __all__ = [
     "Measurement",
     "Observation",
     "Source",
     "find_sources",
+    "SEXTRACTOR",
     "measure",
     "observation_from_array",
     "read_observation",

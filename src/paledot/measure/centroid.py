@@ -22,6 +22,9 @@ from scipy.optimize import least_squares
 
 #: Gauss-Newton steps at most per fit.
 MAX_STEPS = 25
+#: px: how far a fit may move a shape from where it started before the periodic transform that
+#: moves it could wrap light around (a fit that wanders further is refused by its callers anyway).
+_MARGIN = 3
 
 
 @dataclass
@@ -111,8 +114,9 @@ class _Shifter:
 
         shape = _crop(shape, half + 4)  # light beyond the window's reach cannot matter
         q = shape.oversample
-        h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
-        size = next_fast_len(n + max(h, w) + 6, real=True)
+        # the canvas holds the window, the cropped shape (5 px beyond it) and a fit's move of up
+        # to 3 px more without the periodic transform wrapping light into the window
+        size = next_fast_len(n + 2 * (_MARGIN + 5), real=True)
         self.o = (size - n) // 2
         self.n, self.q, self.size = n, q, size
         canvas = np.zeros((size * q, size * q))
@@ -128,14 +132,19 @@ class _Shifter:
         self.spec = np.fft.rfft2(canvas)
         self.kx = np.fft.rfftfreq(size * q)[None, :]
         self.ky = np.fft.fftfreq(size * q)[:, None]
+        self._dkx = -2j * np.pi * self.kx * q
+        self._dky = -2j * np.pi * self.ky * q
 
     def _pixels(self, spec) -> np.ndarray:
-        q, size = self.q, self.size
+        """Inverse transform(s) of ``spec`` (last two axes) summed into the window's pixels."""
+        q, size, o, n = self.q, self.size, self.o, self.n
         fine = np.fft.irfft2(spec, (size * q, size * q))
+        lead = fine.shape[:-2]
+        # only the window's own cells are summed into pixels
+        fine = fine[..., o * q : (o + n) * q, o * q : (o + n) * q]
         if q > 1:
-            fine = fine.reshape(size, q, size, q).sum(axis=(1, 3))
-        sl = slice(self.o, self.o + self.n)
-        return fine[sl, sl]
+            fine = fine.reshape(*lead, n, q, n, q).sum(axis=(-3, -1))
+        return fine
 
     def at_cells(self, a: int, b: int) -> np.ndarray:
         """The shape moved by whole fine cells (a, b): exact, no interpolation. Each of the q x q
@@ -159,12 +168,12 @@ class _Shifter:
     def __call__(self, cx: float, cy: float, derivatives: bool = True):
         """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""
         dx, dy = (cx - self.base[0]) * self.q, (cy - self.base[1]) * self.q
-        s = self.spec * np.exp(-2j * np.pi * (self.kx * dx + self.ky * dy))
-        m = self._pixels(s)
+        # the phase ramp is separable: two 1-D exponentials, not one over the whole spectrum
+        s = self.spec * np.exp(-2j * np.pi * self.ky * dy) * np.exp(-2j * np.pi * self.kx * dx)
         if not derivatives:
-            return m, None, None
-        gx = self._pixels(s * (-2j * np.pi * self.kx * self.q))
-        gy = self._pixels(s * (-2j * np.pi * self.ky * self.q))
+            return self._pixels(s), None, None
+        # the image and both derivatives in one batched inverse transform
+        m, gx, gy = self._pixels(np.stack([s, s * self._dkx, s * self._dky]))
         return m, gx, gy
 
 

@@ -158,46 +158,31 @@ def measure(
     sky_from = "stars" if isinstance(star_sol, PointingSolution) else sky_from
     identify_others(srcs, ident, predicted, frame_wcs, sky_from, obs.stretched)
     if obs.camera is not None and "earth" in ident.bodies and frame_wcs is not None:
-        # then each body's own image: its centre, not its light centre (phase, size)
-        shapes: dict = {}
-        rendered_at: dict[str, tuple[float, float]] = {}
-        for step in range(2):  # render at the measured phase, fit, once more at the refined phase
-            where = {name: (srcs.sources[k].x, srcs.sources[k].y) for name, k in ident.bodies.items()}
-            if step == 1:  # again only where the fit moved off the rendered sub-pixel phase
-                # a fit moves an unsaturated image by a fraction of a pixel accurately; a
-                # saturated one, fitted on its faint wings, wants the exact phase
-                sat = {n for n, k in ident.bodies.items() if "saturated" in srcs.sources[k].flags}
-                where = {
-                    n: p
-                    for n, p in where.items()
-                    if n in rendered_at and _phase_moved(p, rendered_at[n], 0.02 if n in sat else 0.1)
-                }
-                if not where:
-                    break
-            rendered_at.update(where)
-            # rendered on cells a third of a pixel wide, the image moves by Fourier phase without
-            # the aliasing an undersampled body (the PSF is about 1.7 px) would bring on pixels
-            fine = {name: 3 for name in ident.bodies}
-            now = body_shapes(obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, fine)
-            shapes.update(now)
-            for name, k in ident.bodies.items():
-                s = srcs.sources[k]
-                if name not in now:
-                    continue
-                # the disk and the PSF's core and first rings: a wider window only adds the
-                # neighbours' wings (the Moon beside a saturated Earth)
-                diam = pred[name].diameter_arcsec / 3600 / math.degrees(obs.camera.pixel_scale_rad)
-                half = int(math.ceil(diam / 2 + 2 * fwhm + 4))
-                x0, y0 = s.x, s.y
-                if step == 0:  # from the light centre to the body's centre, as the rendering has it
-                    ox, oy = light_offset(shapes[name])
-                    x0, y0 = s.x - ox, s.y - oy
-                sh = shapes[name]
-                f = fit_source(
-                    obs, srcs.background, srcs.segmentation, s.label, x0, y0, sh, fwhm, half, step == 0
-                )
-                if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + diam / 2:
-                    update_source(s, f)
+        # then each body's own image, to find its centre, not its light centre (phase, size):
+        # rendered once, noiseless, on cells a third of a pixel wide at the sub-pixel phase its
+        # light centre implies. There the PSF (about 1.7 px) is sampled above Nyquist, so the fit
+        # moves it by Fourier phase exactly and sums it into pixels only after the move: rendering
+        # again at the fitted phase changed no fit by more than 1e-4 px on 200 simulated frames,
+        # saturated ones included
+        where = {name: (srcs.sources[k].x, srcs.sources[k].y) for name, k in ident.bodies.items()}
+        shapes = body_shapes(
+            obs.camera, obs.observer, predicted, obs.et, frame_wcs, where, dict.fromkeys(ident.bodies, 3)
+        )
+        for name, k in ident.bodies.items():
+            if name not in shapes:
+                continue
+            s = srcs.sources[k]
+            sh = shapes[name]
+            # the disk and the PSF's core and first rings: a wider window only adds the
+            # neighbours' wings (the Moon beside a saturated Earth)
+            diam = pred[name].diameter_arcsec / 3600 / math.degrees(obs.camera.pixel_scale_rad)
+            half = int(math.ceil(diam / 2 + 2 * fwhm + 4))
+            ox, oy = light_offset(sh)  # from the light centre to the body's centre
+            f = fit_source(
+                obs, srcs.background, srcs.segmentation, s.label, s.x - ox, s.y - oy, sh, fwhm, half, True
+            )
+            if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + diam / 2:
+                update_source(s, f)
         if not shapes:
             notes.append(
                 "the frame's WCS is mirrored relative to paledot's renderer: bodies fitted with the PSF"
@@ -223,11 +208,6 @@ def measure(
         solved = star_sol.wcs
     stars = star_sol if method == "stars" else None
     return Measurement(obs, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
-
-
-def _phase_moved(p: tuple[float, float], q: tuple[float, float], limit: float = 0.05) -> bool:
-    """Whether two positions differ in sub-pixel phase by more than ``limit`` px on either axis."""
-    return any(abs((a - b + 0.5) % 1.0 - 0.5) > limit for a, b in zip(p, q, strict=True))
 
 
 def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict) -> WCS | None:

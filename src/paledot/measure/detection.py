@@ -18,6 +18,10 @@ import numpy as np
 from ..errors import PaledotError
 
 ENGINES = ("sep", "photutils")
+#: SExtractor's default detection filter (``default.conv``, the one SEP applies when given none): a
+#: 3 x 3 pyramid, normalised, applied as a plain convolution with the threshold in units of the
+#: unfiltered background noise.
+SEXTRACTOR_KERNEL = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])
 _PIXSTACK = 300000  # SEP's own default
 
 
@@ -28,6 +32,8 @@ class Background:
     level: np.ndarray
     rms: np.ndarray
     global_rms: float
+    #: the frame minus ``level``, non-finite pixels set to 0 (kept by ``detect`` for photometry)
+    subtracted: np.ndarray | None = None
 
 
 @dataclass
@@ -154,12 +160,17 @@ def detect(
     psf_fwhm_px: float = 2.0,
     extended_area: float | None = None,
     max_sources: int = 5000,
+    deblend_cont: float = 0.005,
+    kernel: np.ndarray | None = None,
 ) -> tuple[list[Detection], Background, np.ndarray]:
     """Sources above ``nsigma`` times the local noise (after a matched filter), brightest first.
 
     Returns the detections, the background, and the segmentation map (0 = sky, k = detection k-1).
     NaN/inf pixels are masked. ``extended_area`` (px) marks bigger sources as extended (default:
-    40 x the PSF core area, at least 80 px).
+    40 x the PSF core area, at least 80 px). ``deblend_cont`` is the deblending contrast (1 or more:
+    no deblending, as SExtractor's DEBLEND_MINCONT 1.0). ``kernel`` replaces the matched filter (a
+    Gaussian of the PSF's FWHM) by a plain convolution with that kernel, SExtractor's way (e.g.
+    :data:`SEXTRACTOR_KERNEL`): the threshold is then ``nsigma`` times the unfiltered noise.
     """
     if engine not in ENGINES:
         raise PaledotError(f"unknown detection engine {engine!r}: choose {' or '.join(ENGINES)}")
@@ -170,13 +181,14 @@ def detect(
     sub = work - bkg.level
     if bad.any():
         sub[bad] = 0.0
+    bkg.subtracted = sub
     if bkg.global_rms <= 0:  # a perfectly flat frame: nothing to find
         return [], bkg, np.zeros(image.shape, np.int32)
     sigma = max(psf_fwhm_px, 1.0) / 2.3548
     if engine == "sep":
-        dets, seg = _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources)
+        dets, seg = _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont, kernel)
     else:
-        dets, seg = _detect_photutils(sub, bkg, nsigma, min_area, sigma)
+        dets, seg = _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont, kernel)
     core = math.pi * max(psf_fwhm_px, 1.0) ** 2
     limit = extended_area if extended_area is not None else max(80.0, 40.0 * core)
     ny, nx = image.shape
@@ -199,12 +211,16 @@ def detect(
     return dets, bkg, seg
 
 
-def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
-    import sep
-
+def _gaussian_kernel(sigma: float) -> np.ndarray:
     half = max(1, int(math.ceil(2 * sigma)))
     yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
-    kernel = np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
+    return np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
+
+
+def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.005, conv=None):
+    import sep
+
+    kernel = _gaussian_kernel(sigma) if conv is None else np.asarray(conv, float)
     global _PIXSTACK
     if sub.size // 2 > _PIXSTACK:  # room for a frame's worth of bright pixels, set once
         _PIXSTACK = sub.size // 2
@@ -215,7 +231,10 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
     # estimate itself is about a tenth)
     few = bkg.rms[::16, ::16]
     lo, hi = (float(v) for v in np.percentile(few, [5, 95]))  # a box or two near a bright body aside
-    err = bkg.global_rms if hi <= 1.33 * lo else np.ascontiguousarray(bkg.rms)
+    # SExtractor's way (a given kernel) thresholds on the global noise figure, as it does with no
+    # weight map
+    uniform = conv is not None or hi <= 1.33 * lo
+    err = bkg.global_rms if uniform else np.ascontiguousarray(bkg.rms)
     try:
         objs, seg = sep.extract(
             np.ascontiguousarray(sub),
@@ -223,8 +242,9 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
             err=err,
             minarea=min_area,
             filter_kernel=kernel / kernel.sum(),
+            filter_type="matched" if conv is None else "conv",
             deblend_nthresh=32,
-            deblend_cont=0.005,
+            deblend_cont=deblend_cont,
             segmentation_map=True,
         )
     except Exception as exc:  # SEP's own limits (pixel stack, object count) on pathological frames
@@ -255,24 +275,25 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources):
     return out, np.asarray(seg, np.int32)
 
 
-def _detect_photutils(sub, bkg, nsigma, min_area, sigma):
+def _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont=0.005, given=None):
     from photutils.segmentation import SourceCatalog, deblend_sources, detect_sources
     from scipy.ndimage import convolve
 
-    half = max(1, int(math.ceil(2 * sigma)))
-    yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
-    kernel = np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
-    kernel /= kernel.sum()
+    kernel = _gaussian_kernel(sigma) if given is None else np.asarray(given, float)
+    kernel = kernel / kernel.sum()
     conv = convolve(sub, kernel, mode="constant")
-    # the threshold in units of the filtered image's own noise, as SEP's matched filter has it
-    filtered_rms = bkg.rms * math.sqrt(float((kernel**2).sum()))
-    seg = detect_sources(conv, nsigma * filtered_rms, n_pixels=max(min_area, 1))
+    if given is None:
+        # the threshold in units of the filtered image's own noise, as SEP's matched filter has it
+        threshold = nsigma * bkg.rms * math.sqrt(float((kernel**2).sum()))
+    else:  # SExtractor's plain convolution: in units of the unfiltered noise (its global figure)
+        threshold = nsigma * bkg.global_rms
+    seg = detect_sources(conv, threshold, n_pixels=max(min_area, 1))
     if seg is None:
         return [], np.zeros(sub.shape, np.int32)
     blended: set[int] = set()
-    if seg.n_labels > 1 or seg.areas.max() > 20:
+    if deblend_cont < 1 and (seg.n_labels > 1 or seg.areas.max() > 20):
         seg = deblend_sources(
-            conv, seg, n_pixels=max(min_area, 1), n_levels=32, contrast=0.005, progress_bar=False
+            conv, seg, n_pixels=max(min_area, 1), n_levels=32, contrast=deblend_cont, progress_bar=False
         )
         blended = {int(v) for v in getattr(seg, "deblended_labels", [])}
     cat = SourceCatalog(sub, seg, convolved_data=conv, error=bkg.rms)

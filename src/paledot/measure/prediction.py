@@ -155,6 +155,7 @@ def body_shapes(
             Pointing("radec", ra_deg=float(ra), dec_deg=float(dec), roll_deg=roll),
             noise=False,
             seed=None,
+            stars=False,  # the body alone: a star drawn beside it would pull the fit
         )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -194,8 +195,8 @@ def catalogue_stars(observer: str, et: float, wcs, shape: tuple[int, int],
     rows, cols = shape
     (ra0,), (dec0,) = wcs.all_pix2world([0.5 * (cols - 1)], [0.5 * (rows - 1)], 0)
     (ra1,), (dec1,) = wcs.all_pix2world([0.0], [0.0], 0)
-    axis = SkyCoord(ra0 * u.deg, dec0 * u.deg).cartesian.xyz.value
-    radius = SkyCoord(ra0 * u.deg, dec0 * u.deg).separation(SkyCoord(ra1 * u.deg, dec1 * u.deg)).rad
+    axis = _unit(float(ra0), float(dec0))  # plain vectors: SkyCoords cost 2 ms a frame here
+    radius = math.acos(min(1.0, float(axis @ _unit(float(ra1), float(dec1)))))
     idx = select(cat, axis, 1.2 * radius + 2e-3, STAR_V_LIMIT)
     if not idx.size:
         return empty

@@ -149,22 +149,27 @@ def _read_fits(p: Path) -> Observation:
         except Exception:  # a broken WCS is as good as none; say so
             wcs = None
     obs = Observation(image=data, path=str(p), kind="fits", wcs=wcs, meta={"header": merged})
-    for key in ("DATE-OBS", "DATE_OBS", "MJD-OBS"):
+    # mid-exposure (DATE-AVG, the FITS standard's) when the header gives it, else its start; a
+    # card that is not a time is named in a warning and the next one is tried
+    for key in ("DATE-AVG", "MJD-AVG", "DATE-OBS", "DATE_OBS", "MJD-OBS"):
         if key in merged and str(merged[key]).strip():
             value = merged[key]
-            text = f"JD{float(value) + 2400000.5}" if key == "MJD-OBS" else str(value).strip()
+            text = str(value).strip()
             old = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d)", text)  # the pre-2000 FITS form DD/MM/YY
             if old:
                 text = f"19{old.group(3)}-{old.group(2)}-{old.group(1)}"
+            try:
+                if key.startswith("MJD"):
+                    text = f"JD{float(value) + 2400000.5}"
+                obs.et = float(to_et(text)[0])
+            except (PaledotError, ValueError, TypeError):
+                note = f"header {key} {text!r} is not a time paledot reads"
+                obs.meta.setdefault("warnings", []).append(note)
+                continue
+            obs.meta["time_from"] = f"header {key}"
             scale = str(merged.get("TIMESYS", "UTC")).strip().upper()
             if scale not in ("UTC", ""):
                 obs.meta.setdefault("warnings", []).append(f"TIMESYS {scale} read as UTC")
-            try:
-                obs.et = float(to_et(text)[0])
-                obs.meta["time_from"] = f"header {key}"
-            except PaledotError:
-                note = f"header {key} {text!r} is not a time paledot reads"
-                obs.meta.setdefault("warnings", []).append(note)
             break
     for key in ("EXPTIME", "EXPOSURE", "ITIME"):
         if key in merged:

@@ -15,11 +15,24 @@ import numpy as np
 
 from ..errors import PaledotError
 from .centroid import CentroidFit, Shape, fit_gaussian, fit_shape, psf_shape
-from .detection import Background, Detection, detect
+from .detection import SEXTRACTOR_KERNEL, Background, Detection, detect
 from .reading import Observation
 
 #: At most this many sources (brightest first) get a model fit; the rest keep detection centroids.
 MAX_FITTED = 60
+#: How sources are centroided: a model fit (PSF or Gaussian), or SExtractor's windowed position.
+CENTROIDS = ("model", "windowed")
+#: SExtractor's ``default.sex`` as the catalogue beside SEP's test frame was made with
+#: (DETECT_THRESH 1.5, DETECT_MINAREA 5, FILTER_NAME default.conv, DEBLEND_MINCONT 1.0, i.e. no
+#: deblending; BACK_SIZE 64 and BACK_FILTERSIZE 3 are paledot's own background for such a frame),
+#: with windowed centroids (XWIN_IMAGE, YWIN_IMAGE): ``find_sources(obs, **SEXTRACTOR)``.
+SEXTRACTOR = {
+    "nsigma": 1.5,
+    "min_area": 5,
+    "deblend_cont": 1.0,
+    "kernel": SEXTRACTOR_KERNEL,
+    "centroid": "windowed",
+}
 
 
 @dataclass
@@ -93,8 +106,18 @@ def find_sources(
     min_area: int = 3,
     fit: bool = True,
     max_fitted: int = MAX_FITTED,
+    deblend_cont: float = 0.005,
+    kernel: np.ndarray | None = None,
+    centroid: str = "model",
 ) -> SourceList:
-    """Detect and measure every source in ``obs`` (brightest first)."""
+    """Detect and measure every source in ``obs`` (brightest first).
+
+    ``centroid="model"`` fits the camera's PSF (a Gaussian without a camera) to the brightest
+    ``max_fitted`` sources; ``"windowed"`` gives every source SExtractor's windowed position.
+    ``deblend_cont`` and ``kernel`` go to :func:`detect`; :data:`SEXTRACTOR` sets all of them as
+    SExtractor's default configuration has them."""
+    if centroid not in CENTROIDS:
+        raise PaledotError(f"unknown centroid method {centroid!r}: choose {' or '.join(CENTROIDS)}")
     ny, nx = obs.image.shape
     if min(ny, nx) < 16:
         raise PaledotError(f"the frame is {nx} x {ny} pixels: too small to measure (at least 16 x 16)")
@@ -106,16 +129,111 @@ def find_sources(
         engine=engine,
         saturation=obs.saturation,
         psf_fwhm_px=fwhm,
+        deblend_cont=deblend_cont,
+        kernel=kernel,
     )
     psf = psf_shape(obs.camera) if obs.camera is not None else None
     sources: list[Source] = []
+    windowed = _windowed(obs, bkg, dets) if centroid == "windowed" else [None] * len(dets)
     for k, d in enumerate(dets):
-        fitres: CentroidFit | None = None
-        if fit and k < max_fitted and "extended" not in d.flags and "hot" not in d.flags:
+        fitres: CentroidFit | None = windowed[k]
+        if (
+            centroid == "model"
+            and fit
+            and k < max_fitted
+            and "extended" not in d.flags
+            and "hot" not in d.flags
+        ):
             fitres = fit_source(obs, bkg, seg, d.label, d.x, d.y, psf, fwhm)
         sources.append(_source(k, d, fitres, bkg))
     _photometry(obs, bkg, sources, fwhm)
     return SourceList(sources, bkg, seg, dets, psf)
+
+
+#: SExtractor's windowed centroid: the window's radius in sigmas (WINPOS_NSIG).
+_WIN_NSIG = 4.0
+
+
+def _windowed(obs: Observation, bkg: Background, dets: list[Detection]) -> list[CentroidFit | None]:
+    """SExtractor's windowed positions (XWIN_IMAGE, YWIN_IMAGE) by its own recipe, with SEP's ports
+    of its routines: the Kron radius within 6 a, FLUX_AUTO in 2.5 Kron radii, the half-light radius
+    r50 within 6 a (normalised by FLUX_AUTO), then a Gaussian window of sigma 2 r50 / 2.35 moved
+    from the isophotal centre until it stops (SExtractor's XWIN to 1e-4 px). Errors as SExtractor's
+    ERRX2WIN: 4 sum(w^2 var dx^2) / sum(w I)^2 over the window, var the background noise plus the
+    source's own photon noise when the gain is known. A source whose window cannot be sized keeps
+    its isophotal centre."""
+    if not dets:
+        return []
+    import sep
+
+    sub = bkg.subtracted
+    if sub is None:
+        sub = np.nan_to_num(obs.image - bkg.level)
+    sub = np.ascontiguousarray(sub, dtype=np.float64)
+    bad = ~np.isfinite(obs.image)
+    mask = bad if bad.any() else None
+    x = np.array([d.x for d in dets])
+    y = np.array([d.y for d in dets])
+    a = np.array([max(d.a, 1e-3) for d in dets])
+    b = np.array([max(d.b, 1e-3) for d in dets])
+    # an ellipse's angle is defined modulo 180 degrees: SEP wants it within +-90
+    theta = (np.radians([d.theta_deg for d in dets]) + math.pi / 2) % math.pi - math.pi / 2
+    kron, _ = sep.kron_radius(sub, x, y, a, b, theta, 6.0, mask=mask)
+    auto, auto_err, _ = sep.sum_ellipse(
+        sub, x, y, a, b, theta, np.maximum(2.5 * kron, 1e-3), err=bkg.global_rms, subpix=1, mask=mask
+    )
+    r50, _ = sep.flux_radius(sub, x, y, 6.0 * a, 0.5, normflux=auto, subpix=5, mask=mask)
+    # a Kron aperture with no light (FLUX_AUTO 0) gives r50 = 0 and a window of zero width: SExtractor
+    # (and SEP) then still move the centre, to where its catalogue says, so this does too
+    sig = 2.0 / 2.35 * np.asarray(r50, float)
+    ok = np.isfinite(sig) & (sig >= 0)
+    xw, yw = x.copy(), y.copy()
+    if ok.any():
+        xw[ok], yw[ok], _ = sep.winpos(sub, x[ok], y[ok], sig[ok], mask=mask)
+    ny, nx = sub.shape
+    out: list[CentroidFit | None] = []
+    for k in range(len(dets)):
+        if not ok[k]:
+            out.append(None)
+            continue
+        sk = max(sig[k], 0.5)  # px: the errors of a zero-width window as those of a half-pixel one
+        r = _WIN_NSIG * sk
+        x0, x1 = max(int(math.floor(xw[k] - r)), 0), min(int(math.ceil(xw[k] + r)) + 1, nx)
+        y0, y1 = max(int(math.floor(yw[k] - r)), 0), min(int(math.ceil(yw[k] + r)) + 1, ny)
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        dx, dy = xx - xw[k], yy - yw[k]
+        inside = dx**2 + dy**2 <= r * r
+        w = np.exp(-0.5 * (dx**2 + dy**2) / sk**2) * inside
+        img = sub[y0:y1, x0:x1]
+        var = bkg.rms[y0:y1, x0:x1] ** 2 + (np.clip(img, 0, None) / obs.gain if obs.gain else 0.0)
+        norm = float((w * img).sum())
+        if not norm > 0:
+            out.append(None)
+            continue
+        ex = 2.0 * math.sqrt(float((w**2 * var * dx**2).sum())) / norm
+        ey = 2.0 * math.sqrt(float((w**2 * var * dy**2).sum())) / norm
+        flux = float(auto[k])
+        out.append(
+            CentroidFit(
+                x=float(xw[k]),
+                y=float(yw[k]),
+                flux=flux,
+                background=0.0,
+                x_err=ex,
+                y_err=ey,
+                flux_err=float(auto_err[k]),
+                crb_x=float("nan"),
+                crb_y=float("nan"),
+                chi2_red=float("nan"),
+                n_pixels=int(inside.sum()),
+                n_masked_saturated=0,
+                method="windowed",
+                converged=True,
+                sigma_x=float(sig[k]),
+                sigma_y=float(sig[k]),
+            )
+        )
+    return out
 
 
 def _others(seg: np.ndarray, label: int) -> tuple[np.ndarray, int] | None:
@@ -164,7 +282,8 @@ def fit_source(
 
 
 def _source(k: int, d: Detection, f: CentroidFit | None, bkg: Background) -> Source:
-    if f is not None and math.hypot(f.x - d.x, f.y - d.y) < 3 + d.a * 2:
+    # a windowed centroid stands wherever its window settles (a blend's, off its isophotal centre)
+    if f is not None and (f.method == "windowed" or math.hypot(f.x - d.x, f.y - d.y) < 3 + d.a * 2):
         x, y, xe, ye, cx, cy = f.x, f.y, f.x_err, f.y_err, f.crb_x, f.crb_y
         flux, ferr, method, chi2 = f.flux, f.flux_err, f.method, f.chi2_red
     else:
@@ -213,9 +332,10 @@ def _photometry(obs: Observation, bkg: Background, sources: list[Source], fwhm: 
     import sep
 
     bad = ~np.isfinite(obs.image)
-    sub = np.ascontiguousarray(
-        np.where(bad, 0.0, obs.image - bkg.level) if bad.any() else obs.image - bkg.level
-    )
+    sub = bkg.subtracted
+    if sub is None:
+        sub = np.where(bad, 0.0, obs.image - bkg.level) if bad.any() else obs.image - bkg.level
+    sub = np.ascontiguousarray(sub)
     x = np.array([s.x for s in sources])
     y = np.array([s.y for s in sources])
     r = np.array([max(2.0 * fwhm, 2.5 * math.sqrt(max(s.a * s.b, 0.0)), 2.0) for s in sources])
