@@ -39,7 +39,7 @@ UTC_EPOCHS = 2**16
 #: with the exact-digit precision of a double at those ranges): deg 1e-10 (0.4 micro-arcsec),
 #: arcsec 1e-7, km 1e-6 (1 mm), km/s 1e-9 (1 micrometre/s), light time in s 1e-12 (0.3 mm of
 #: light), magnitudes 1e-6 mag, the illuminated fraction 1e-12, and ``et`` (TDB seconds) 1e-6 s.
-DECIMALS = {"deg": 10, "arcsec": 7, "km": 6, "km / s": 9, "s": 12, "mag": 6, None: 12}
+DECIMALS = {"deg": 10, "arcsec": 7, "km": 6, "km / s": 9, "s": 12, "mag": 6, "mag / arcsec2": 6, None: 12}
 DECIMALS_BY_NAME = {"et": 6}
 #: The two ways CSV prints floats.
 DIGITS = ("fixed", "full")
