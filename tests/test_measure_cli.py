@@ -105,11 +105,33 @@ def test_campaign_one_verdict_and_a_plot(tmp_path, capsys):
     folder.mkdir()
     for t in ("2023-05-15T14:08", "2023-05-21T03:10"):
         _render(folder / f"{t[:10]}.fits", t, roll=10)
+    # pictures made from the frames (as ``reproduce`` leaves them) are not frames of their own
+    from PIL import Image
+
+    for name in ("2023-05-15.png", "2023-05-15-annotated.png", "montage.png"):
+        Image.new("L", (64, 64)).save(folder / name)
     plot = tmp_path / "path.png"
     assert main(["measure", "--campaign", str(folder), "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
     assert "campaign verdict: fits: all 2 frames" in out
+    assert "3 picture(s) beside the FITS/PDS frames passed over" in out
+    rows = out[out.index("frame "):out.index("campaign verdict")].splitlines()[1:]
+    assert [r.split()[0] for r in rows if r] == ["2023-05-15.fits", "2023-05-21.fits"]
     assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_folder_of_pictures_alone_measures_every_picture(tmp_path):
+    from PIL import Image
+
+    from paledot.measure.campaign import frame_files
+
+    for name in ("b.jpg", "a.png", "notes.txt"):
+        if name.endswith("txt"):
+            (tmp_path / name).write_text("x")
+        else:
+            Image.new("L", (8, 8)).save(tmp_path / name)
+    frames, skipped = frame_files(tmp_path)
+    assert [p.name for p in frames] == ["a.png", "b.jpg"] and skipped == []
 
 
 @pytest.mark.parametrize(
@@ -166,3 +188,16 @@ def test_press_picture_cropped_resized_stretched(tmp_path):
     roll = wcs_roll(f.wcs, *truth["earth"])
     # Earth's and the Moon's light centres shift by different amounts: about half a degree here
     assert abs((m.identification.roll_deg - roll + 180) % 360 - 180) < 1.0
+
+
+@pytest.mark.parametrize(
+    "method, wcs, words",
+    [("stars", object(), "catalogue stars"), ("header", object(), "frame's own WCS"),
+     ("pair", object(), "Earth-Moon pair"), ("none", None, "no sky")],
+)
+def test_annotated_key_names_where_the_sky_came_from(method, wcs, words):
+    from types import SimpleNamespace
+
+    from paledot.measure.products import _legend
+
+    assert words in _legend(SimpleNamespace(sky_wcs=wcs, pointing_method=method))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from .errors import PaledotError
 from .outputs import atomic_write_bytes
@@ -88,11 +89,18 @@ def _cmd_measure(args) -> int:
         if args.format == "json":
             text = json.dumps(c.to_dict(), indent=2) + "\n"
         else:
-            lines = [f"{'frame':<40} verdict"]
+            names = [Path(p).name for p, _, _ in c.frames]
+            width = max([5] + [len(n) for n in names])
+            lines = [f"{'frame':<{width}}  verdict"]
             lines += [
-                f"{p[-40:]:<40} {m.verdict if m is not None else 'error: ' + e}" for p, m, e in c.frames
+                f"{n:<{width}}  {m.verdict if m is not None else 'error: ' + e}"
+                for n, (_, m, e) in zip(names, c.frames, strict=True)
             ]
             text = "\n".join(lines) + f"\n\ncampaign verdict: {c.verdict}\n"
+            if c.skipped:
+                text += (f"note: {len(c.skipped)} picture(s) beside the FITS/PDS frames passed over "
+                         f"({', '.join(c.skipped[:3])}{', ...' if len(c.skipped) > 3 else ''}); "
+                         "measure a picture alone with: paledot measure PICTURE --time ...\n")
         if args.plot:
             atomic_write_bytes(args.plot, campaign_plot_png(c), args.overwrite)
         sys.stdout.write(text)

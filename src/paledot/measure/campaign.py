@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class Campaign:
     folder: str
     frames: list[tuple[str, Measurement | None, str]] = field(default_factory=list)
     verdict: str = ""
+    skipped: list[str] = field(default_factory=list)
 
     def offsets(self) -> list[tuple[float, float, float, float]]:
         """(ET, east offset, north offset, separation error) of the Moon from Earth, arcsec."""
@@ -52,19 +54,28 @@ class Campaign:
                 for p, m, err in self.frames
             ],
             "verdict": self.verdict,
+            "skipped": self.skipped,
         }
 
 
-def frame_files(folder) -> list[Path]:
-    """The frames in a folder (FITS, pictures, PDS), sorted by name."""
+def frame_files(folder) -> tuple[list[Path], list[Path]]:
+    """The frames in a folder, sorted by name, and the pictures passed over.
+
+    A folder that holds FITS or PDS products is a folder of frames: its PNG/JPEG/TIFF files are
+    pictures made from them (``paledot reproduce`` writes a PNG, an annotated PNG and a montage
+    beside each FITS) and carry no time or sky, so they are passed over and listed. A folder of
+    pictures alone (press images) has every picture measured."""
     d = Path(folder)
     if not d.is_dir():
         raise PaledotError(f"campaign folder {str(folder)!r} does not exist")
-    suffixes = FITS_SUFFIXES + PICTURE_SUFFIXES + PDS_SUFFIXES
-    files = sorted(p for p in d.iterdir() if p.is_file() and p.name.lower().endswith(suffixes))
-    if not files:
+    files = sorted(p for p in d.iterdir() if p.is_file())
+    products = [p for p in files if p.name.lower().endswith(FITS_SUFFIXES + PDS_SUFFIXES)]
+    pictures = [p for p in files if p.name.lower().endswith(PICTURE_SUFFIXES)]
+    if not products and not pictures:
         raise PaledotError(f"campaign folder {str(folder)!r} holds no FITS, PNG/JPEG/TIFF or PDS frame")
-    return files
+    if products:
+        return products, pictures
+    return pictures, []
 
 
 def _measure_frame(payload: tuple) -> tuple:
@@ -89,7 +100,9 @@ def measure_campaign(folder, targets=("earth", "moon"), *, workers: int | None =
 
     read_opts = {k: options.pop(k) for k in ("time", "observer", "camera") if k in options}
     c = Campaign(str(folder))
-    chunks = [(p.name, (str(p), tuple(targets), read_opts, options)) for p in frame_files(folder)]
+    frames, skipped = frame_files(folder)
+    c.skipped = [p.name for p in skipped]
+    chunks = [(p.name, (str(p), tuple(targets), read_opts, options)) for p in frames]
     c.frames.extend(run_chunks(_measure_frame, chunks, workers=workers, scheduler=scheduler,
                                progress=progress, desc="frames"))
     judged = [(p, m) for p, m, _ in c.frames if m is not None and "moon" in m.identification.bodies]
@@ -147,7 +160,7 @@ def campaign_plot_png(c: Campaign) -> bytes:
     ax.invert_xaxis()  # east left, as on the sky
     ax.set_aspect("equal", "datalim")
     ax.legend(loc="best", fontsize=8)
-    ax.set_title(c.verdict[:70], fontsize=9)
+    ax.set_title(textwrap.shorten(c.verdict, 140, placeholder=" ..."), fontsize=9, wrap=True)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)

@@ -200,15 +200,24 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
         _compass(draw, wcs, (x0 + x1) / 2, (y0 + y1) / 2, fnt)
     verdict = m.verdict
     draw.text((6, pic.height + 6), f"verdict: {verdict}"[:120], fill=(255, 255, 255), font=fnt)
-    draw.text(
-        (6, pic.height + 28),
-        "rings: measured   x: predicted (WCS)   north/east from the WCS"[:120],
-        fill=(180, 180, 180),
-        font=fnt,
-    )
+    draw.text((6, pic.height + 28), _legend(m)[:120], fill=(180, 180, 180), font=fnt)
     buf = io.BytesIO()
     canvas.save(buf, format="PNG")
     return buf.getvalue()
+
+
+_SKY_SOURCE = {
+    "stars": "the sky solved from catalogue stars",
+    "header": "the frame's own WCS",
+    "pair": "roll and scale from the Earth-Moon pair, Earth pinned",
+}
+
+
+def _legend(m: Measurement) -> str:
+    """The annotated picture's key, naming where its sky (crosses, compass) came from."""
+    if m.sky_wcs is None:
+        return "rings: measured   (no sky: nothing predicted is drawn)"
+    return f"rings: measured   x: predicted   sky: {_SKY_SOURCE.get(m.pointing_method, 'the frame WCS')}"
 
 
 def _compass(draw, wcs, x: float, y: float, fnt, origin=(40, 40), length=28) -> None:
