@@ -8,6 +8,7 @@ from astropy.io import fits
 from PIL import Image
 
 from paledot.cli import main
+from paledot.geometry import observe
 
 BASE = ["render", "--observer", "mars", "--camera", "hrsc-src", "--time", "2023-05-21T03:10",
         "--target", "earth", "--target", "moon"]
@@ -135,3 +136,21 @@ def test_png_stretches_differ(tmp_path, capsys):
                            "--stretch", s], capsys)[0] == 0
     arrays = [np.asarray(Image.open(tmp_path / f"{s}.png")) for s in ("linear", "log", "asinh")]
     assert arrays[0].mean() < arrays[2].mean() and not np.array_equal(arrays[1], arrays[2])
+
+
+def test_a_night_side_filling_the_field_is_a_picture_not_nothing(tmp_path, capsys):
+    """From Mars Express over Mars's night side, pointed 5 degrees off Mars's centre: the centre is
+    outside the frame but the dark disk (tens of thousands of pixels across) covers all of it. That
+    is a frame of something (dark ground hiding the stars), written with warnings, not refused as
+    'mars outside the field'."""
+    when = "2023-05-21T00:00"
+    g = observe("mars express", ["mars"], when)
+    ra, dec = g.ra.to_value("deg")[0, 0], g.dec.to_value("deg")[0, 0] + (5 if g.dec.value[0, 0] < 0 else -5)
+    out = tmp_path / "night.fits"
+    code, stdout, err = run(["render", "--observer", "mars express", "--camera", "hrsc-src", "--time", when,
+                             "--target", "mars", "--exposure", "10", "--pointing", f"{ra},{dec}",
+                             "--out", str(out)], capsys)
+    assert code == 0, err
+    assert "centre falls outside the frame" in err and "disk" in err
+    assert "night side" in err
+    assert out.exists() and "SNR -" in stdout and " m/px" in stdout

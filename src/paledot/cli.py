@@ -356,14 +356,22 @@ def _cmd_render(args) -> int:
     for b in frame.bodies:
         where = f"x {b.x:.2f}, y {b.y:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
-              f"{b.range_km * cam.pixel_scale_rad:,.0f} km/px; V {b.magnitude:.2f}; "
+              f"{_per_px(b.range_km * cam.pixel_scale_rad)}; V {b.magnitude:.2f}; "
               f"{b.electrons:,.0f} e-, peak {b.peak_electrons:,.0f} e-"
-              f"{' (saturated)' if b.saturated else ''}, SNR {b.snr:.1f}"
+              f"{' (saturated)' if b.saturated else ''}, SNR "
+              f"{format(b.snr, '.1f') if math.isfinite(b.snr) else '-'}"
               + (f"; {1 - b.visible_fraction:.0%} hidden by {b.hidden_by}" if b.hidden_by else ""))
     if frame.stars is not None:
         print(f"  stars: {len(frame.stars)} drawn (V <= {frame.stars.v_limit:.1f})")
     print("wrote " + ", ".join(written))
     return 0
+
+
+def _per_px(km: float) -> str:
+    """A ground scale for people: km/px from 10 km up, else three figures, in m below 1 km."""
+    if km >= 10:
+        return f"{km:,.0f} km/px"
+    return f"{km:.3g} km/px" if km >= 1 else f"{km * 1e3:.3g} m/px"
 
 
 def _check_single_render(args) -> None:

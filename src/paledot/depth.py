@@ -204,8 +204,12 @@ def sun_exclusion(camera, obs, g, eph, et, correction, boresight, warn) -> None:
 
 def nothing_seen(bodies: list) -> str:
     """A sentence when every target is hidden or outside the field, else ''."""
-    # seen: light of it landed on the detector, or its centre is on it and nothing hides it
-    if not bodies or any(b.electrons > 0 or (b.in_frame and not b.hidden) for b in bodies):
+    # seen: light of it landed on the detector, or its disk (lit or not) covers some of it and
+    # nothing hides it: a night side filling the field is a picture of something
+    if not bodies or any(
+        b.electrons > 0 or ((b.in_frame or getattr(b, "disk_in_frame", False)) and not b.hidden)
+        for b in bodies
+    ):
         return ""
     why = [f"{b.name} hidden by {b.hidden_by}" if b.hidden else f"{b.name} outside the field" for b in bodies]
     return "nothing to see in this frame: " + "; ".join(why)

@@ -176,6 +176,8 @@ class BodyImage:
     saturated: bool = False
     visible_fraction: float = 1.0
     hidden_by: str = ""
+    #: some of its disk covers the detector, though its centre may lie outside it
+    disk_in_frame: bool = False
 
     @property
     def hidden(self) -> bool:
@@ -594,6 +596,11 @@ def render(scene: Scene) -> Frame:
         ang_r = g.angular_radius.to_value("rad")[i, 0]
         diam_px = 2 * ang_r / camera.pixel_scale_rad
         inside = (not behind) and (-0.5 <= col <= camera.columns - 0.5) and (-0.5 <= row <= camera.rows - 0.5)
+        # the disk reaches the detector (its centre may lie outside it): pixels from the centre
+        # to the nearest point of the detector, against the disk's radius
+        gap = math.hypot(max(-0.5 - col, 0.0, col - (camera.columns - 0.5)),
+                         max(-0.5 - row, 0.0, row - (camera.rows - 0.5)))
+        disk_on = (not behind) and gap < diam_px / 2
         info = BodyImage(
             name=r.name,
             naif_id=r.body.naif_id,
@@ -608,6 +615,7 @@ def render(scene: Scene) -> Frame:
             magnitude=float(mags[i]),
             electrons=0.0,
             in_frame=bool(inside),
+            disk_in_frame=bool(disk_on),
         )
         bodies.append(info)
         if behind:
@@ -615,8 +623,11 @@ def render(scene: Scene) -> Frame:
                 f"{r.name} is behind the camera (over 90 degrees from the boresight): not in the frame"
             )
             continue
-        if not inside:
+        if not inside and not disk_on:
             warn.append(f"{r.name} falls outside the frame at column {col:.1f}, row {row:.1f}")
+        elif not inside:
+            warn.append(f"{r.name}'s centre falls outside the frame at column {col:.1f}, row {row:.1f}, "
+                        f"but its disk ({diam_px:,.0f} px across) reaches into it")
         if i not in drawable:
             continue
         if not np.isfinite(flux_rate[i]):
@@ -671,6 +682,11 @@ def render(scene: Scene) -> Frame:
     nothing = nothing_seen(bodies)
     if nothing:
         warn.append(nothing)
+    for i, b in enumerate(bodies):  # drawn (photometry known), in the field, and dark there
+        if i in drawable and np.isfinite(flux_rate[i]) and b.electrons <= 0 and b.disk_in_frame \
+                and not b.hidden:
+            warn.append(f"{b.name} covers part of the field, but none of its sunlit side does: the frame "
+                        "shows its night side, dark")
     for text in warn:
         warnings.warn(text, RenderWarning, stacklevel=2)
     meta = {
