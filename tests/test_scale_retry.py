@@ -110,3 +110,42 @@ def test_dask_chunk_that_keeps_killing_workers_is_named(tmp_path):
                            job={"dask": 1}, progress=False)
     msg = str(err.value)
     assert "\n" not in msg and re.match(r"chunk c\d: its worker died each of the 2 times Dask ran it", msg)
+
+
+def _times_itself(x):
+    return x * x
+
+
+def _dies_at_start(folder: str, passes: int):
+    """A worker initialiser that SIGKILLs its own process, before any chunk reaches it, in the
+    first ``passes`` pools: deaths with no chunk running, as from an outside killer."""
+    def init():
+        if len(Path(folder, "passes.log").read_text().split()) <= passes:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return init
+
+
+@pytest.mark.parametrize("passes, survives", [(1, True), (3, True), (50, False)])
+def test_worker_deaths_with_no_chunk_running(tmp_path, monkeypatch, passes, survives):
+    """A pool whose workers die before running anything is rebuilt: the run survives up to
+    IDLE_DEATHS such pools with every chunk done once, and then stops with one line."""
+    import paledot.parallel as par
+
+    real_pass = par._pool_pass
+
+    def counting_pass(*a, **k):  # one line per pool, read by the initialiser in each child
+        with open(tmp_path / "passes.log", "a") as fh:
+            fh.write("pass\n")
+        return real_pass(*a, **k)
+
+    monkeypatch.setattr(par, "_pool_pass", counting_pass)
+    monkeypatch.setattr(par, "_pool_worker_init", _dies_at_start(str(tmp_path), passes))
+    chunks = [(i, i) for i in range(8)]
+    if survives:
+        assert run_chunks(_times_itself, chunks, workers=2, progress=False) == [i * i for i in range(8)]
+        assert len((tmp_path / "passes.log").read_text().split()) == passes + 1
+    else:
+        with pytest.raises(par.PaledotError, match=r"died \d+ times with no chunk running") as e:
+            run_chunks(_times_itself, chunks, workers=2, progress=False)
+        assert "\n" not in str(e.value)
+        assert int(re.search(r"died (\d+) times", str(e.value)).group(1)) == par.IDLE_DEATHS + 1

@@ -201,8 +201,13 @@ def _pool_pass(fn, batch: list[str], left: dict, n: int, done, track: str) -> se
         os.unlink(os.path.join(track, f))
     broken = False
     with ProcessPoolExecutor(max_workers=n, initializer=_pool_worker_init) as pool:
-        pending = {pool.submit(_tracked, track, fn, k, left[k]): k for k in batch}
+        pending = {}
         try:
+            try:
+                for k in batch:  # a worker can die before the last submit: the pool then refuses it
+                    pending[pool.submit(_tracked, track, fn, k, left[k])] = k
+            except BrokenProcessPool:
+                broken = True
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
