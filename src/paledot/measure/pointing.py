@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -51,8 +52,12 @@ MAX_RMS_PX = 1.0
 #: Of the catalogue stars the solution puts on the frame at least as bright as its matched stars,
 #: at least this share must have been detected.
 MIN_COMPLETENESS = 0.5
-#: Systematic floor added to each star's centroid uncertainty in the fit's weights (px).
+#: Systematic floor added to each star's centroid uncertainty in the fit's weights (px): a
+#: detection centroid's ...
 SIGMA_FLOOR_PX = 0.02
+#: ... and a PSF fit's (its own uncertainty already holds the misfit: the Cramer-Rao bound scaled
+#: by the fit's reduced chi-square); what is left unmodelled shows in the solve's chi-square.
+PSF_FLOOR_PX = 0.005
 #: Catalogue depth used for the refinement (V).
 V_LIMIT = 12.0
 
@@ -102,6 +107,8 @@ class PointingSolution:
     _axis: tuple[float, float] = (0.0, 0.0)
     #: the frame's own WCS against this solution (:func:`header_error`), when it had one
     header: dict | None = None
+    #: the tangent point of the fit (unit vector, ICRF): where a refit starts
+    _t: np.ndarray | None = None
 
     def position_err_px(self, x: float, y: float) -> float:
         """1-sigma uncertainty (px, per axis) of where the solution puts the sky at pixel (x, y)."""
@@ -353,6 +360,7 @@ def solve_pointing(
     avoid: list[tuple[float, float, float]] = (),
     sip_degree: int = 0,
     scale_factor: float = SCALE_FACTOR,
+    refine: Callable[[list[int], float], bool] | None = None,
 ) -> PointingSolution | Refusal:
     """Solve the frame's pointing from the catalogue stars among ``sources`` (a list of
     :class:`~paledot.measure.sources.Source`).
@@ -366,7 +374,11 @@ def solve_pointing(
     places ((RA, Dec, radius) deg) of bodies whose images are no stars. ``sip_degree`` (2-5) adds a
     SIP distortion polynomial fitted on the matched stars (astropy's ``fit_wcs_from_points``) for a
     camera whose field is distorted; it needs enough stars (at least three per polynomial term),
-    else the note says it was left out.
+    else the note says it was left out. ``refine``, when given, is called once a match is found with
+    the indices of the matched sources and the solved scale (arcsec/px); it may improve those sources'
+    positions and uncertainties in place (a PSF fit: :func:`paledot.measure.sources.refine_stars`) and
+    says whether it did; the pointing is then fitted again on them (and on any star the better fit
+    newly pairs, refined in turn).
     Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
     """
     if not (math.isfinite(scale_factor) and scale_factor >= 1):
@@ -450,9 +462,36 @@ def solve_pointing(
     for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
         got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, sip_degree)
         if isinstance(got, PointingSolution):
-            return got
+            if refine is None:
+                return got
+            return _refit(got, refine, sources, usable, dirs, hip, vmag, (cx, cy), shape, sip_degree)
         why = why or got
     return why
+
+
+def _refit(sol, refine, sources, usable, dirs, hip, vmag, axis, shape, sip_degree) -> PointingSolution:
+    """``sol`` fitted again after ``refine`` improved its stars' positions (see :func:`solve_pointing`);
+    a star the new fit pairs for the first time is refined in turn (three rounds at most). When the
+    refit is refused, ``sol`` is kept with a note."""
+    done: set[int] = set()
+    for _ in range(3):
+        todo = [m.source for m in sol.matches if m.source not in done]
+        if not todo:
+            break
+        changed = refine(todo, sol.scale_arcsec)
+        done.update(todo)
+        if not changed:
+            break
+        again = _refine(
+            sources, usable, sol.parity, sol._a, 0j, sol._t, dirs, hip, vmag, axis, shape, sip_degree
+        )
+        if not isinstance(again, PointingSolution):
+            sol.notes.append(
+                f"the refit on refined star positions was refused ({again.reason}): first fit kept"
+            )
+            return sol
+        sol = again
+    return sol
 
 
 def _tiles(t0: np.ndarray, reach_rad: float, field_rad: float):
@@ -489,6 +528,15 @@ def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:
     return (d.real if par > 0 else -d.real) + 1j * d.imag
 
 
+def _star_sigma(s) -> float:
+    """A star's centroid uncertainty as the fit weighs it (px, one figure for both axes: their
+    quadratic mean) with the systematic floor of its kind of centroid added in quadrature."""
+    xe = s.x_err if math.isfinite(s.x_err) and s.x_err > 0 else 1e-3
+    ye = s.y_err if math.isfinite(s.y_err) and s.y_err > 0 else 1e-3
+    floor = PSF_FLOOR_PX if s.method == "psf" else SIGMA_FLOOR_PX
+    return math.sqrt((xe * xe + ye * ye) / 2 + floor * floor)
+
+
 def _refine(
     sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, sip_degree: int = 0
 ) -> PointingSolution | Refusal:
@@ -501,10 +549,7 @@ def _refine(
     t = _untangent(b, t)
     xi, eta = _tangent(dirs, t)
     b = 0j
-    pos = {
-        k: (sources[k].x, sources[k].y, max(sources[k].x_err, 1e-3), max(sources[k].y_err, 1e-3))
-        for k in usable
-    }
+    pos = {k: (sources[k].x, sources[k].y, _star_sigma(sources[k])) for k in usable}
     radius_px = max(3.0, 0.01 * 0.5 * math.hypot(cols, rows))
     pairs: list[tuple[int, int]] = []
     cov = np.full((4, 4), np.nan)
@@ -534,7 +579,7 @@ def _refine(
             )
         w = _w(np.array([pos[k][0] + 1j * pos[k][1] for k, _ in new_pairs]), par, cx, cy)
         z = np.array([sky[s] for _, s in new_pairs])
-        sig = np.array([math.hypot(max(pos[k][2], pos[k][3]), SIGMA_FLOOR_PX) for k, _ in new_pairs])
+        sig = np.array([pos[k][2] for k, _ in new_pairs])
         keep = np.ones(len(new_pairs), bool)
         for _clip in range(5):
             a, b, cov, resid = _fit(w[keep], z[keep], sig[keep])
@@ -577,7 +622,7 @@ def _refine(
     sx, sy = wcs.all_world2pix(ra_all[[s for _, s in pairs]], dec_all[[s for _, s in pairs]], 0)
     dxy = np.array([pos[k][:2] for k, _ in pairs]) - np.stack((sx, sy), axis=1)
     res_px = np.hypot(dxy[:, 0], dxy[:, 1])
-    sig = np.array([math.hypot(max(pos[k][2], pos[k][3]), SIGMA_FLOOR_PX) for k, _ in pairs])
+    sig = np.array([pos[k][2] for k, _ in pairs])
     rms = float(np.sqrt(np.mean(res_px**2)))
     if rms > MAX_RMS_PX:
         return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {MAX_RMS_PX:g} px accepted)")
@@ -630,7 +675,7 @@ def _refine(
             f"SIP distortion of degree {sip_degree} fitted; centre, roll and scale and their "
             "uncertainties are the undistorted fit's"
         )
-    return PointingSolution(
+    sol = PointingSolution(
         wcs,
         res,
         rms,
@@ -649,6 +694,8 @@ def _refine(
         cov,
         (cx, cy),
     )
+    sol._t = t
+    return sol
 
 
 def _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, degree: int, shape):
