@@ -323,7 +323,7 @@ def fit_shape(
         # a clipped core leaves a chi-square surface with a false minimum near each whole-pixel
         # shift: start Gauss-Newton from the best of a grid of exact moves
         cx, cy = _grid_start(shifter, d, use, var0, cx, cy)
-    m, _, _ = shifter(cx, cy)
+    m, _, _ = shifter(cx, cy, derivatives=False)
     denom = float((m[use] ** 2).sum())
     flux = float(((d - bkg) * m)[use].sum() / denom) if denom > 0 else float(np.nansum(win - bkg))
     converged = False

@@ -342,7 +342,10 @@ def refine_stars(obs: Observation, srcs: SourceList, indices: list[int], shape: 
             saturation=obs.saturation,
             exclude=_others(srcs.segmentation, s.label),
             half=half,
-            search=True,  # a clipped core: start from the best whole-cell move
+            # no grid search for a clipped core (a body's remedy): a star's detection centroid
+            # starts within 0.2 px, and saturated stars of rendered frames came out the same
+            # without it (0.002-0.004 px rms, pulls 0.8-1.7) at 30% less time
+            search=False,
         )
         ok = (
             f is not None
