@@ -96,9 +96,21 @@ def star_shape(camera) -> Shape:
     without aliasing when the PSF is undersampled)."""
     from ..render import CONV_OVERSAMPLE, psf_kernel
 
-    k = np.asarray(psf_kernel(camera, CONV_OVERSAMPLE), dtype=float)
+    k = psf_kernel(camera, CONV_OVERSAMPLE)
+    hit = _STAR_SHAPES.get(id(k))
+    if hit is not None and hit[0] is k:  # the renderer's kernels are cached: one shape per PSF
+        return hit[1]
     c = (k.shape[0] // CONV_OVERSAMPLE - 1) / 2.0
-    return Shape(k / k.sum(), c, c, "psf", CONV_OVERSAMPLE)
+    shape = Shape(np.asarray(k, dtype=float) / float(k.sum()), c, c, "psf", CONV_OVERSAMPLE)
+    if len(_STAR_SHAPES) >= 4:
+        _STAR_SHAPES.pop(next(iter(_STAR_SHAPES)))
+    _STAR_SHAPES[id(k)] = (k, shape)
+    return shape
+
+
+#: star_shape's answers by kernel (kept with it, so the id stays its own), so that a camera's
+#: frames share one shape and the fits one transform of it (see ``_shifter``)
+_STAR_SHAPES: dict[int, tuple[np.ndarray, Shape]] = {}
 
 
 def _crop(shape: Shape, reach: int) -> Shape:
