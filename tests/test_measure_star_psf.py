@@ -353,4 +353,12 @@ def test_measure_reports_psf_placed_stars(tmp_path):
     assert len(fitted) >= 0.9 * len(d["stars"]) and len(fitted) >= 10
     err = [math.hypot(s["x"] - truth[s["hip"]][0], s["y"] - truth[s["hip"]][1]) for s in fitted]
     assert float(np.median(err)) < 0.05, err
-    assert set(d["stars"][0]) == {"hip", "v_mag", "source_id", "x", "y", "residual_x_px", "residual_y_px"}
+    # the keys there were are all still there; each star says how it was placed, with its
+    # uncertainty and the Cramer-Rao bound beside it (the bound never above the uncertainty)
+    old = {"hip", "v_mag", "source_id", "x", "y", "residual_x_px", "residual_y_px"}
+    assert old < set(d["stars"][0])
+    for s in fitted:
+        src = m.sources.sources[s["source_id"]]
+        assert s["centroid"] == "psf" and s["x_err_px"] == round(src.x_err, 6)
+        assert 0 < s["crb_x_px"] <= s["x_err_px"] + 1e-6 and 0 < s["crb_y_px"] <= s["y_err_px"] + 1e-6
+        assert s["sigma_px"] >= max(s["x_err_px"], s["y_err_px"]) / math.sqrt(2) - 1e-6

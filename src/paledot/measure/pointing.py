@@ -95,7 +95,11 @@ def catalogue_sigma_rad(hip: np.ndarray, et: float) -> np.ndarray:
 @dataclass
 class StarMatch:
     """One detection paired with a catalogue star: source index, HIP number, V, measured pixel
-    and the residual measured minus solved (px)."""
+    and the residual measured minus solved (px); how the pixel was measured (``centroid``: the
+    source's method, "psf" for a fit of the camera's PSF), its 1-sigma uncertainty (px) and the
+    Cramer-Rao bound for that model and noise (px; NaN for a detection centroid), and ``sigma_px``
+    the weight the fit gave it (the centroid's, its kind's floor and the star's catalogue place's,
+    in quadrature)."""
 
     source: int
     hip: int
@@ -104,6 +108,12 @@ class StarMatch:
     y: float
     dx: float
     dy: float
+    centroid: str = ""
+    x_err: float = float("nan")
+    y_err: float = float("nan")
+    crb_x: float = float("nan")
+    crb_y: float = float("nan")
+    sigma_px: float = float("nan")
 
 
 @dataclass
@@ -181,6 +191,12 @@ class PointingSolution:
                     "y": rounded(m.y),
                     "residual_x_px": rounded(m.dx),
                     "residual_y_px": rounded(m.dy),
+                    "centroid": m.centroid,
+                    "x_err_px": rounded(m.x_err),
+                    "y_err_px": rounded(m.y_err),
+                    "crb_x_px": rounded(m.crb_x),
+                    "crb_y_px": rounded(m.crb_y),
+                    "sigma_px": rounded(m.sigma_px),
                 }
                 for m in self.matches
             ],
@@ -685,9 +701,21 @@ def _refine(
     scale_arcsec = abs(a) * 206264.80624709636
     res = [
         StarMatch(
-            k, int(hip[s]), float(vmag[s]), float(pos[k][0]), float(pos[k][1]), float(d[0]), float(d[1])
+            k,
+            int(hip[s]),
+            float(vmag[s]),
+            float(pos[k][0]),
+            float(pos[k][1]),
+            float(d[0]),
+            float(d[1]),
+            str(getattr(sources[k], "method", "")),
+            float(sources[k].x_err),
+            float(sources[k].y_err),
+            float(getattr(sources[k], "crb_x", float("nan"))),
+            float(getattr(sources[k], "crb_y", float("nan"))),
+            float(g),
         )
-        for (k, s), d in zip(pairs, dxy, strict=True)
+        for (k, s), d, g in zip(pairs, dxy, sig, strict=True)
     ]
     # centre of the frame: its sky place, roll and the fit's uncertainty there
     from .identify import wcs_roll
