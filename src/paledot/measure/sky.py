@@ -21,14 +21,24 @@ from .pointing import (
 
 
 def frame_pointing(
-    obs, sources, predicted, correction: str = "LT+S", par: int | None = None, sip_degree: int = 0
+    obs,
+    sources,
+    predicted,
+    correction: str = "LT+S",
+    par: int | None = None,
+    sip_degree: int = 0,
+    source_list=None,
 ):
     """Solve ``obs``'s pointing from the stars among ``sources`` (a list of Source), guessing from
     what the frame says: its WCS (centre, scale, parity), else the camera's scale around the
     predicted Earth (the frame is taken to show it; parity ``par`` or DESIGN's -1); ``sip_degree``
-    as in :func:`solve_pointing`. Returns a :class:`PointingSolution` or a :class:`Refusal`."""
+    as in :func:`solve_pointing`. With ``source_list`` (the :class:`SourceList` that ``sources``
+    belong to) and a known camera, the matched stars are fitted with the camera's PSF and the
+    pointing fitted again on those positions (:func:`paledot.measure.sources.star_refiner`; the
+    sources change in place). Returns a :class:`PointingSolution` or a :class:`Refusal`."""
     from .identify import wcs_scale
     from .prediction import parity as wcs_parity
+    from .sources import star_refiner
 
     rows, cols = obs.shape
     if obs.et is None or obs.observer is None:
@@ -56,7 +66,7 @@ def frame_pointing(
     cam = obs.camera
     axis = cam.boresight_pixel if cam is not None and (cam.rows, cam.columns) == (rows, cols) else None
     avoid = [(b.ra_deg, b.dec_deg, b.diameter_arcsec / 7200.0 + 3 * scale / 3600.0) for b in predicted]
-    return solve_pointing(
+    sol = solve_pointing(
         sources,
         obs.observer,
         float(obs.et),
@@ -70,7 +80,18 @@ def frame_pointing(
         avoid=avoid,
         sip_degree=sip_degree,
         scale_factor=factor,
+        refine=star_refiner(obs, source_list) if source_list is not None else None,
     )
+    if isinstance(sol, PointingSolution):
+        n_psf = sum(sources[m.source].method == "psf" for m in sol.matches)
+        if n_psf:
+            sol.notes.append(
+                f"{n_psf} of the {sol.n_stars} stars placed by a fit of the camera's PSF, the rest by "
+                "their detection centroids"
+                if n_psf < sol.n_stars
+                else f"the {n_psf} stars placed by fits of the camera's PSF"
+            )
+    return sol
 
 
 def body_residuals(sol: PointingSolution, srcs, ident, predicted) -> dict:
