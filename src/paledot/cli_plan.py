@@ -140,6 +140,7 @@ def _cmd_campaign(args) -> int:
     replace_folder(folder, fill, overwrite=args.overwrite)  # every file, or none
     sys.stdout.write(plan.to_json() if args.format == "json" else plan.to_text())
     if args.format != "json":
-        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml), "
+        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml "
+              f"--out {folder}-frames), "
               + ", ".join(n for n in sorted(files) if n != "plan.toml"))
     return 0

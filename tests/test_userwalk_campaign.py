@@ -1,0 +1,37 @@
+"""The campaign's own hint for rendering its plan must work, and never delete the plan."""
+
+from __future__ import annotations
+
+import shlex
+
+from paledot.cli import main
+
+CAMPAIGN = ["campaign", "--observer", "mars", "--target", "earth", "--target", "moon", "--frames", "2",
+            "--start", "2023-05-15", "--stop", "2023-05-20", "--sun-elongation-min", "30",
+            "--camera", "hrsc-src"]
+
+
+def test_hinted_reproduce_command_renders_the_plan(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(CAMPAIGN) == 0
+    out = capsys.readouterr().out
+    hint = out.split("render it: ", 1)[1].split(")", 1)[0]
+    argv = shlex.split(hint)
+    assert argv[:2] == ["paledot", "reproduce"]
+    assert main(argv[1:] + ["--quiet"]) == 0, capsys.readouterr().err
+    plan = tmp_path / "paledot-out" / "plan"
+    assert (plan / "plan.toml").is_file() and (plan / "plan.csv").is_file()
+    frames = tmp_path / "paledot-out" / "plan-frames"
+    assert len(list(frames.glob("frame-*.fits"))) == 2
+
+
+def test_reproduce_refuses_a_folder_holding_its_scenario_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(CAMPAIGN) == 0
+    capsys.readouterr()
+    for extra in ([], ["--overwrite"]):
+        code = main(["reproduce", "paledot-out/plan/plan.toml", "--quiet"] + extra)
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err.count("\n") == 1 and "lies inside the output folder" in err and "--out" in err
+        assert (tmp_path / "paledot-out" / "plan" / "plan.toml").is_file()
