@@ -48,9 +48,14 @@ def timeline_png(windows, title: str | None = None, marks=None, mark_labels=None
     d_lo, d_hi = _dates([lo, hi])
     ax.set_xlim(d_lo, d_hi)
     ax.xaxis_date()
-    locator = mdates.AutoDateLocator()
+    locator = mdates.AutoDateLocator(interval_multiples=False)  # no 31 May and 01 Jun side by side
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    # day ticks carry their month ('15 May'), the offset only the year: matplotlib's default
+    # offset names the last tick's month ('2023-Jun'), which reads '15' as 15 June
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+        locator, formats=["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"],
+        zero_formats=["", "%Y", "%d %b", "%d %b", "%H:%M", "%H:%M"],
+        offset_formats=["", "%Y", "%Y", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d %H:%M"]))
     if marks is not None:
         labels = mark_labels or [None] * len(marks)
         for d, lab in zip(_dates(marks), labels, strict=True):
