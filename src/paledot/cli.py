@@ -348,7 +348,7 @@ def _cmd_render(args) -> int:
     atomic_write_group(items, overwrite=args.overwrite)  # all of them, or none
     cam = frame.camera
     if args.format == "json":
-        json.dump(_render_summary(frame, outputs), sys.stdout, indent=1)
+        json.dump(_render_summary(frame, written), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
@@ -389,7 +389,9 @@ def _render_summary(frame, outputs) -> dict:
     return {
         "paledot": _version(), "camera": cam.title, "columns": cam.columns, "rows": cam.rows,
         "pixel_scale_urad": cam.pixel_scale_rad * 1e6, "exposure_ms": float(frame.exposure_s) * 1e3,
-        "files": [os.path.basename(p) for p in outputs],
+        "utc": et_to_iso(np.atleast_1d(frame.et), 3)[0], "et": float(frame.et),
+        "files": [os.path.basename(p) for p in outputs],  # every file written, the region file too
+        "stars": None if frame.stars is None else len(frame.stars),
         "bodies": [{"name": b.name, "in_frame": bool(b.in_frame), "x": float(b.column), "y": float(b.row),
                     "diameter_px": float(b.diameter_px), "km_per_px": float(b.range_km * cam.pixel_scale_rad),
                     "magnitude_v": float(b.magnitude), "electrons": float(b.electrons),

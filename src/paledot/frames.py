@@ -374,7 +374,7 @@ def _scale_bar(draw, frame: Frame, img, scale: int, fnt, draw_scale_bar):
     if inside:
         km_per_px = inside[0].range_km * frame.camera.pixel_scale_rad
         return draw_scale_bar(draw, (x0, y0), scale / km_per_px, img.width / 4, "km", fnt,
-                              f" at {inside[0].name}")
+                              f" at {inside[0].name.title()}")
     arcsec_per_px = math.degrees(frame.camera.pixel_scale_rad) * 3600
     return draw_scale_bar(draw, (x0, y0), scale / arcsec_per_px, img.width / 4, "arcsec", fnt)
 

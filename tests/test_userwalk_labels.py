@@ -1,0 +1,42 @@
+"""Words on the pictures, as a reader sees them."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw
+
+from paledot.frames import _scale_bar, font
+from paledot.render import Scene, render
+
+
+def test_scale_bar_names_the_body_with_a_capital():
+    # was '500,000 km at earth' beside the labels 'Earth' and 'Moon'
+    frame = render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src", seed=1))
+    img = Image.new("RGB", (1024, 1032))
+    said = {}
+
+    def record(draw, xy, px_per_unit, max_px, unit, fnt, note=""):
+        said["text"] = f"{unit}{note}"
+        return (0, 0, 1, 1)
+
+    _scale_bar(ImageDraw.Draw(img), frame, img, 1, font(14), record)
+    assert said["text"] == "km at Earth"
+
+
+def test_render_json_names_every_file_and_the_epoch(tmp_path, capsys):
+    import json
+
+    from astropy.time import Time
+
+    from paledot.cli import main
+    from paledot.frame_regions import regions_available
+
+    out = tmp_path / "f.fits"
+    assert main(["render", "--observer", "mars", "--camera", "hrsc-src", "--time", "2023-05-21T03:10",
+                 "--target", "earth", "--out", str(out), "--png", str(tmp_path / "f.png"),
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    want = ["f.fits", "f.reg", "f.png"] if regions_available() else ["f.fits", "f.png"]
+    assert doc["files"] == want and all((tmp_path / n).is_file() for n in want)
+    assert doc["utc"] == "2023-05-21T03:10:00.000"
+    t = Time("2023-05-21T03:10:00", scale="utc").tdb  # astropy as the oracle for ET
+    assert abs(doc["et"] - ((t.jd1 - 2451545.0) + t.jd2) * 86400.0) < 1e-3
