@@ -40,3 +40,27 @@ def test_render_json_names_every_file_and_the_epoch(tmp_path, capsys):
     assert doc["utc"] == "2023-05-21T03:10:00.000"
     t = Time("2023-05-21T03:10:00", scale="utc").tdb  # astropy as the oracle for ET
     assert abs(doc["et"] - ((t.jd1 - 2451545.0) + t.jd2) * 86400.0) < 1e-3
+
+
+def test_a_span_of_one_value_is_written_once():
+    from paledot.claims import span
+
+    assert span(4.81, 4.84, ".1f") == "4.8"
+    assert span(4.59, 4.94, ".1f") == "4.6-4.9"
+    assert span(112.2, 116.4, ".0f") == "112-116"
+
+
+def test_reproduce_summary_of_one_epoch_has_no_x_to_x(tmp_path, capsys):
+    from paledot.cli import main
+
+    assert main(["reproduce", "mex-2023", "--out", str(tmp_path / "r"), "--time", "2023-05-21T03:10",
+                 "-q"]) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.startswith("Earth from"))
+    assert " to " not in line and "4.8-4.8" not in line, line
+    claims = out.split("Claims:\n", 1)[1].splitlines()
+    rows = [r for r in claims if r.startswith("  ")]
+    # the claim text starts in one column on every row, however long the verdict
+    starts = {len(r) - len(r[2:].split("  ", 1)[1].lstrip()) for r in rows}
+    assert len(starts) == 1, rows
+    assert "32-32" not in out and "114-114x" not in out

@@ -449,18 +449,23 @@ def _cmd_reproduce(args) -> int:
 
 
 def _summary(result) -> None:
+    from .claims import span
+
     f = result.findings
     print(f"\n{result.folder}/ ({result.seconds:.1f} s):")
     for name in result.files:
         print(f"  {name}")
     rng = f.earth_range_km
-    print(f"\nEarth from {f.observer.title()}: {rng.min():,.0f} to {rng.max():,.0f} km; "
-          f"{f.earth_diameter_px.min():.1f}-{f.earth_diameter_px.max():.1f} px across at "
-          f"{f.km_per_px.min():,.0f}-{f.km_per_px.max():,.0f} km/px; the frames span "
+    lo, hi = f"{rng.min():,.0f}", f"{rng.max():,.0f}"
+    dist = lo if lo == hi else f"{lo} to {hi}"
+    print(f"\nEarth from {f.observer.title()}: {dist} km; "
+          f"{span(f.earth_diameter_px.min(), f.earth_diameter_px.max(), '.1f')} px across at "
+          f"{span(f.km_per_px.min(), f.km_per_px.max(), ',.0f')} km/px; the frames span "
           f"{f.orbit_fraction:.0%} of the Moon's orbit.")
     print("Claims:")
+    width = max([18] + [len(v.verdict) for v in result.verdicts])  # a long verdict keeps the column
     for v in result.verdicts:
-        print(f"  {v.verdict:<18} {v.claim}  ({v.computed})")
+        print(f"  {v.verdict:<{width}}  {v.claim}  ({v.computed})")
     for note in result.notes:
         print(f"note: {note}")
 
