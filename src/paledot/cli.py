@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -297,8 +298,14 @@ def _cmd_render(args) -> int:
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
     if is_batch(args):
+        if args.out and Path(args.out).suffix.lower() in (".fits", ".fit", ".fts"):
+            raise PaledotError(f"--out {args.out!r} is the folder of a batch render (one FITS per epoch "
+                               "goes into it): give a folder name, e.g. --out frames/")
         return run_command(args)
     _check_single_render(args)
+    if args.out and Path(args.out).suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff"):
+        raise PaledotError(f"--out {args.out!r} is where the FITS frame goes: name it .fits, and give "
+                           "--png or --annotated for a picture")
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
     for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)

@@ -70,6 +70,8 @@ def _cmd_measure(args) -> int:
         settings["nsigma"] = args.nsigma
     args.nsigma = settings.setdefault("nsigma", 4.0)
     targets = [t.lower() for t in (args.target or ["earth", "moon"])]
+    if args.sip and not 2 <= args.sip <= 5:
+        raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
     if args.campaign:
         if args.frame:
             raise PaledotError("give either a FRAME or --campaign DIR, not both")
@@ -119,8 +121,6 @@ def _cmd_measure(args) -> int:
         )
         sys.stdout.write(text)
         return 0
-    if args.sip and not 2 <= args.sip <= 5:
-        raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
     par = 1 if args.mirrored else None
     meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=par, sip_degree=args.sip)
     outputs = []
