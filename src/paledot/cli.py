@@ -142,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
                    "name; each frame's goes beside its FITS)")
     r.add_argument("--annotated", nargs="?", const="",
                    help="also write a PNG with Earth and Moon ringed and labelled (a batch: no name)")
-    r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
+    r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh (default), sqrt")
     r.add_argument("--overwrite", action="store_true", help="replace existing output files")
     r.add_argument("--no-stars", action="store_true", help="leave out the catalogue stars")
     r.add_argument("--star-mag-limit", help="draw stars brighter than this V (default: those that register)")

@@ -25,7 +25,8 @@ def add_commands(sub) -> None:
     m.add_argument("--format", default="table", choices=("table", "json"),
                    help="what is printed: table (default) or json (bodies, x, y 0-based, errors, verdict)")
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
-    m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
+    m.add_argument("--engine", default="sep", choices=("sep", "photutils"),
+                   help="detection engine (default sep)")
     m.add_argument("--nsigma", type=float, default=None, help="detection threshold in sigma (default 4)")
     m.add_argument(
         "--sextractor",

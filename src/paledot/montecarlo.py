@@ -283,8 +283,10 @@ def add_arguments(m) -> None:
     m.add_argument("--frames", type=int, default=200, help="frames in all (default 200)")
     m.add_argument("--exposures", default="0.1,0.2,0.3,0.4,0.5,0.75,1,1.5",
                    help="nominal exposures, ms, comma-separated (default 0.1,0.2,...,1.5)")
-    m.add_argument("--pointing-jitter", type=float, default=20.0, help="pointing error rms per axis, px")
-    m.add_argument("--exposure-jitter", type=float, default=0.05, help="exposure error rms, fraction")
+    m.add_argument("--pointing-jitter", type=float, default=20.0,
+                   help="pointing error rms per axis, px (default 20)")
+    m.add_argument("--exposure-jitter", type=float, default=0.05,
+                   help="exposure error rms, a fraction (default 0.05)")
     m.add_argument("--snr-min", type=float, default=5.0, help="detection needs this measured SNR (default 5)")
     m.add_argument("--seed", type=int, default=0, help="seed of the study (default 0)")
     m.add_argument("--crop", type=int, default=512, help="central px square of the detector (0: all; "
@@ -292,7 +294,8 @@ def add_arguments(m) -> None:
     m.add_argument("--stars", action="store_true", help="draw catalogue stars too")
     m.add_argument("--chunk-frames", type=int, default=10, help="frames per chunk (default 10)")
     m.add_argument("--out", default="paledot-out/montecarlo",
-                   help="folder for frames.csv, summary.json, montecarlo.png")
+                   help="folder for frames.csv, summary.json, montecarlo.png "
+                   "(default paledot-out/montecarlo)")
     m.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
 
