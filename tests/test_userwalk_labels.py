@@ -64,3 +64,19 @@ def test_reproduce_summary_of_one_epoch_has_no_x_to_x(tmp_path, capsys):
     starts = {len(r) - len(r[2:].split("  ", 1)[1].lstrip()) for r in rows}
     assert len(starts) == 1, rows
     assert "32-32" not in out and "114-114x" not in out
+
+
+def test_fits_times_of_a_sub_ms_exposure_differ(tmp_path):
+    """DATE-BEG, DATE-AVG and DATE-END of a 0.75 ms HRSC frame were all '03:10:00.000'."""
+    from astropy.io import fits
+    from astropy.time import Time
+
+    from paledot.frames import write_fits
+
+    frame = render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src", seed=1))
+    write_fits(frame, tmp_path / "f.fits")
+    h = fits.getheader(tmp_path / "f.fits")
+    beg, avg, end = (Time(h[k], scale="utc") for k in ("DATE-BEG", "DATE-AVG", "DATE-END"))
+    assert h["DATE-BEG"] < h["DATE-AVG"] < h["DATE-END"]
+    assert abs((end - beg).sec - h["EXPTIME"]) < 2e-6  # microsecond cards
+    assert abs((avg - Time("2023-05-21T03:10", scale="utc")).sec) < 1e-6

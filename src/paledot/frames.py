@@ -66,7 +66,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header = frame.wcs.to_header()
     cam = frame.camera
     half = float(frame.exposure_s) / 2  # float64 throughout: ET in float32 is 64 s coarse
-    beg, avg, end = (et_to_iso(float(frame.et) + d, precision=3)[0] for d in (-half, 0.0, half))
+    # microseconds: a sub-ms exposure (HRSC SRC: 0.75 ms) still brackets its middle
+    beg, avg, end = (et_to_iso(float(frame.et) + d, precision=6)[0] for d in (-half, 0.0, half))
     header["OBJECT"] = (_object(frame), "pointed-at body, else the targets")
     header["TELESCOP"] = _ascii(cam.title)[:68]
     header["INSTRUME"] = (_ascii(cam.name), "paledot camera")
