@@ -219,14 +219,15 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
     for en in entries:
         f, sc = en.findings, en.scenario
         dist = float(f.earth_range_km[0])
-        thumb = en.panel.crop((0, 0, CROP * ZOOM, CROP * ZOOM)).resize((120, 120), Image.NEAREST)
+        # averaged down (nearest-neighbour turned the ring labels into dotted noise)
+        thumb = en.panel.crop((0, 0, CROP * ZOOM, CROP * ZOOM)).resize((120, 120), Image.LANCZOS)
         rows.append(
             "<tr>"
             f"<td><a href='{e(sc.name)}/report.html'><img class='thumb' alt='{e(sc.name)}' "
             f"src='{_data_uri(png_bytes(thumb), 'image/png')}'></a></td>"
             f"<td class='pic'><a href='{e(sc.name)}/report.html'>{e(sc.title)}</a>"
             f"<div class='src'>{e(en.camera)}</div></td>"
-            f"<td>{e(f.epochs_utc[0][:16].replace('T', ' '))}</td>"
+            f"<td class='utc'>{e(f.epochs_utc[0][:10])}<br>{e(f.epochs_utc[0][11:16])}</td>"
             f"<td>{dist:,.0f}</td>"
             f"<td>{math.degrees(float(f.earth_diameter_rad[0])) * 3600:,.2f}</td>"
             f"<td>{float(f.earth_diameter_px[0]):,.3g}</td>"
@@ -255,7 +256,8 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
 <style>
 {_CSS}
 img.thumb{{width:120px;height:120px;max-width:none;image-rendering:pixelated}}
-td.pic{{text-align:left}} tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
+td.pic,th.pic{{text-align:left}} td.utc{{white-space:nowrap}}
+tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
 </style></head><body>
 <h1>Looks back at Earth</h1>
 <p>{len(entries)} pictures of Earth taken from other worlds and from deep space, each rebuilt from
@@ -265,7 +267,7 @@ each published claim checked: {held} of {total} claims hold.</p>
 <figcaption>Every picture as its camera would record it, 200 x 200 camera pixels around
 Earth.</figcaption></figure>
 <h2>How far, how big, how bright</h2>
-<table><tr><th></th><th>picture</th><th>UTC</th><th>distance km</th><th>Earth arcsec</th>
+<table><tr><th></th><th class='pic'>picture</th><th>UTC</th><th>distance km</th><th>Earth arcsec</th>
 <th>Earth px</th><th>phase deg</th><th>Earth V</th><th>Moon V</th><th>Moon sep. arcmin</th></tr>
 {''.join(rows)}</table>
 <h2>Every published claim</h2>
