@@ -80,3 +80,49 @@ def test_fits_times_of_a_sub_ms_exposure_differ(tmp_path):
     assert h["DATE-BEG"] < h["DATE-AVG"] < h["DATE-END"]
     assert abs((end - beg).sec - h["EXPTIME"]) < 2e-6  # microsecond cards
     assert abs((avg - Time("2023-05-21T03:10", scale="utc")).sec) < 1e-6
+
+
+def _frame():
+    return render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src", seed=1))
+
+
+def test_compass_is_not_drawn_over_a_body():
+    """A crop with Earth in its top right corner (where the compass goes) moves the compass."""
+    from paledot.annotate import View
+    from paledot.frames import annotated_image
+
+    frame = _frame()
+    earth = frame.body("earth")
+    c0, r0 = int(earth.column) - 185, int(earth.row) + 15 - 200  # Earth 15 px from the top right
+    img = annotated_image(frame, crop=(r0, c0, 200, 200), scale=3)
+    x, y = View(c0, r0 + 200, 3).to_display(earth.column, earth.row)
+    r = max(earth.diameter_px / 2 * 3 + 12, 12)
+    bx0, by0, bx1, by1 = img.info["paledot_compass"]
+    dx, dy = x - min(max(x, bx0), bx1), y - min(max(y, by0), by1)
+    assert dx * dx + dy * dy >= r * r, (img.info["paledot_compass"], (x, y, r))
+    assert 0 <= bx0 and bx1 <= img.width and 0 <= by0 and by1 <= img.height
+
+
+def test_compass_stays_top_right_when_free():
+    from paledot.frames import annotated_image
+
+    img = annotated_image(_frame())
+    bx0, by0, bx1, by1 = img.info["paledot_compass"]
+    assert bx0 > img.width / 2 and by1 < img.height / 4
+
+
+def test_montage_has_no_inset_or_inset_words_for_a_resolved_earth():
+    """A 13 px inset of a 62 px Earth cut a patch of clouds and drew a 560 px 'whole disk' circle
+    across the panel; the caption still explained the inset."""
+    import dataclasses
+
+    from paledot.report import _montage_caption, montage
+
+    frame = _frame()
+    big = dataclasses.replace(frame, bodies=[dataclasses.replace(b, diameter_px=62.0)
+                                             if b.name == "earth" else b for b in frame.bodies])
+    small = montage([frame], ["t"], "title")
+    large = montage([big], ["t"], "title")
+    assert large.height < small.height  # the caption lost its inset sentence
+    assert "Insets" not in _montage_caption([big], big.camera, 200, 3, "asinh", 1.0, 0, 9)
+    assert "Insets" in _montage_caption([frame], frame.camera, 200, 3, "asinh", 1.0, 13, 9)
