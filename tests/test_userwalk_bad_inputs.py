@@ -30,6 +30,10 @@ MANY = ["render", "--observer", "mars", "--camera", "hrsc-src", "--target", "ear
     (ONE + ["--out", "{tmp}/f.png"], "is where the FITS frame goes: name it .fits"),
     (MANY + ["--out", "{tmp}/f.fits"], "is the folder of a batch render"),
     (["measure", "/work/shared/data/sep/image.fits", "--sip", "9"], "--sip 9 must be a SIP degree"),
+    (ONE + ["--out", "{tmp}/f.fits", "--exposure", "1e9"], "exposure '1e9' ms must be at most 86,400,000 ms"),
+    (MANY + ["--out", "{tmp}/b", "--exposure", "1e9"], "exposure '1e9' ms must be at most 86,400,000 ms"),
+    (["montecarlo", "--frames", "8", "--exposure-jitter", "5", "--out", "{tmp}/mc"],
+     "--exposure-jitter 5.0 must be at most 0.5"),
 ])
 def test_refused_in_one_line(argv, needle, tmp_path, capsys):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
@@ -42,3 +46,28 @@ def test_refused_in_one_line(argv, needle, tmp_path, capsys):
 
 def test_limits_inside_the_span_still_search(capsys):
     assert main(WIN + ["--illuminated-min", "0.5", "--phase-max", "180", "--magnitude-max", "4"]) == 0
+
+
+def test_chunk_dir_that_is_a_file(tmp_path, capsys):
+    """Was exit 1, 'cannot complete: Not a directory: .../frames' (an I/O failure, not the user's)."""
+    f = tmp_path / "notes.txt"
+    f.write_text("x")
+    for argv in (MANY + ["--out", str(tmp_path / "b"), "--chunk-dir", str(f)],
+                 WIN + ["--sun-elongation-min", "30", "--workers", "1", "--chunk-dir", str(f / "sub")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is a file, not a folder" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_campaign_name_cannot_leave_the_output_folder(tmp_path, monkeypatch, capsys):
+    """--name ../../x wrote the plan two folders above paledot-out/."""
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    argv = ["campaign", "--observer", "mars", "--target", "earth", "--target", "moon", "--frames", "2",
+            "--start", "2023-05-15", "--stop", "2023-05-20", "--sun-elongation-min", "30",
+            "--name", "../../x"]
+    assert main(argv) == 2
+    assert "must be a plain name" in capsys.readouterr().err
+    assert not (tmp_path / "a" / "x").exists() and not (tmp_path / "x").exists()

@@ -323,6 +323,9 @@ def _cmd_render(args) -> int:
             raise PaledotError(f"exposure {args.exposure!r} must be 'auto' or milliseconds") from None
         if not math.isfinite(exposure) or exposure <= 0:
             raise PaledotError(f"exposure {args.exposure!r} ms must be a positive number")
+        from .render_batch import _at_most_a_day
+
+        _at_most_a_day(args.exposure, exposure)
     eph = Ephemeris(args.ephemeris) if args.ephemeris else None
     from .cameras import load_camera
 

@@ -5,6 +5,7 @@ Argument parsing and printing only; the work is in :mod:`paledot.plan`.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -106,6 +107,9 @@ def _cmd_campaign(args) -> int:
     from .scenarios import load_scenario
     from .timescales import parse_step, to_et
 
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", args.name):
+        raise PaledotError(f"--name {args.name!r} must be a plain name (letters, digits, '.', '_', '-'): "
+                           "it names the scenario and its folder under paledot-out/")
     folder = Path(args.out) if args.out else Path("paledot-out") / args.name
     check_folder_destination(folder, args.overwrite)
     spacing = None

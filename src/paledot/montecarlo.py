@@ -59,6 +59,9 @@ class MonteCarloSpec:
         for name, v in (("--pointing-jitter", self.pointing_px), ("--exposure-jitter", self.exposure_jitter)):
             if not (math.isfinite(v) and v >= 0):
                 raise PaledotError(f"{name} {v!r} must be zero or positive")
+        if self.exposure_jitter > 0.5:  # draws are clipped at 5% of the nominal exposure
+            raise PaledotError(f"--exposure-jitter {self.exposure_jitter!r} must be at most 0.5 (a fraction "
+                               "of the exposure: 0.05 is 5%); past that most draws would be clipped")
         if not (math.isfinite(self.snr_min) and self.snr_min > 0):
             raise PaledotError(f"--snr-min {self.snr_min!r} must be positive")
         if self.crop is not None and self.crop < 32:
