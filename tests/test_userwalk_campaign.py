@@ -35,3 +35,11 @@ def test_reproduce_refuses_a_folder_holding_its_scenario_file(tmp_path, monkeypa
         assert code == 2
         assert err.count("\n") == 1 and "lies inside the output folder" in err and "--out" in err
         assert (tmp_path / "paledot-out" / "plan" / "plan.toml").is_file()
+
+
+def test_campaign_table_names_the_orbit_angle_not_a_phase(tmp_path, capsys):
+    """'Moon phase (deg)' read as the lit phase (new, full...); it is the Moon's place on its orbit."""
+    assert main(CAMPAIGN + ["--out", str(tmp_path / "p")]) == 0
+    out = capsys.readouterr().out
+    assert "Moon orbit angle (deg)" in out and "Moon phase" not in out
+    assert "no least time between frames" in out  # a body centre: was 'frames at least 0 h apart'
