@@ -126,3 +126,20 @@ def test_montage_has_no_inset_or_inset_words_for_a_resolved_earth():
     assert large.height < small.height  # the caption lost its inset sentence
     assert "Insets" not in _montage_caption([big], big.camera, 200, 3, "asinh", 1.0, 0, 9)
     assert "Insets" in _montage_caption([frame], frame.camera, 200, 3, "asinh", 1.0, 13, 9)
+
+
+def test_a_dropped_million_at_other_epochs_is_named():
+    """'Some 187 miles away' against 2023-05-21 alone (177.8 million miles) said 'off by -100%'."""
+    import numpy as np
+
+    from paledot.claims import MILE_KM, _distance_value
+
+    class F:
+        earth_range_km = np.array([177.8e6 * MILE_KM])
+
+    computed, verdict, why = _distance_value({"id": "x", "value": 187, "unit": "mile"}, F())
+    assert verdict == "off by +5% (typo?)" and "dropped 'million'" in why
+    _, verdict, _ = _distance_value({"id": "x", "value": 187e6, "unit": "mile"}, F())
+    assert verdict == "off by +5%"
+    _, verdict, _ = _distance_value({"id": "x", "value": 177.9, "unit": "mile"}, F())
+    assert verdict == "looks like a typo"

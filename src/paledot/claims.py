@@ -133,6 +133,18 @@ def _distance_value(c: dict, f: Findings) -> tuple[str, str, str]:
                 ),
             )
     rel = said_km / (lo if said_km < lo else hi) - 1
+    for scale, word in ((1e6, "million"), (1e3, "thousand")):
+        # a dropped word AND another span (other epochs): 'off by -100%' said nothing useful
+        big = said_km * scale
+        rel_big = big / (lo if big < lo else hi) - 1
+        if abs(rel_big) < 0.5:
+            return (
+                in_unit,
+                f"off by {rel_big:+.0%} (typo?)",
+                f"{float(c['value']):,.4g} {unit}s is about a {word} times too little; read as "
+                f"{float(c['value']):,.4g} {word} {unit}s (a dropped '{word}') it is off by {rel_big:+.0%}, "
+                "outside the computed span",
+            )
     return in_unit, f"off by {rel:+.0%}", "outside the computed span"
 
 
