@@ -73,3 +73,11 @@ def test_cli_measures_the_real_ccd_frame_and_says_why(capsys):
     assert "Traceback" not in err and "unknown body" not in err
     assert "paledot: warning: header OBSERVER 'LAPPARENT'" in err
     assert "1992-10-26T15:04:08" in out
+
+
+def test_measure_table_shows_no_bound_as_a_dash(capsys):
+    """A moments centroid has no Cramer-Rao bound: the table printed 0.0000 (a perfect one)."""
+    assert main(["measure", SEP, "--observer", "mars", "--camera", "hrsc-src"]) == 0
+    out = capsys.readouterr().out
+    row = next(line.split() for line in out.splitlines() if line.strip().startswith("earth"))
+    assert row[-3] == "moments" and row[5] == "-", row
