@@ -143,3 +143,9 @@ def test_a_dropped_million_at_other_epochs_is_named():
     assert verdict == "off by +5%"
     _, verdict, _ = _distance_value({"id": "x", "value": 177.9, "unit": "mile"}, F())
     assert verdict == "looks like a typo"
+
+
+def test_a_span_of_nan_stays_visible_to_the_nan_check():
+    from paledot.claims import span
+
+    assert span(float("nan"), float("nan"), ".0f") == "nan to nan"

@@ -33,6 +33,8 @@ class Verdict:
 def span(lo: float, hi: float, fmt: str) -> str:
     """'lo-hi' in ``fmt``, or the one value when both read the same ('4.8', not '4.8-4.8')."""
     a, b = format(lo, fmt), format(hi, fmt)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{a} to {b}"  # left whole, so the check for NaN and infinity sees it ('nanx' hid it)
     return a if a == b else f"{a}-{b}"
 
 def _km(x: float) -> str:
