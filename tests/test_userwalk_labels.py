@@ -149,3 +149,24 @@ def test_a_span_of_nan_stays_visible_to_the_nan_check():
     from paledot.claims import span
 
     assert span(float("nan"), float("nan"), ".0f") == "nan to nan"
+
+
+def test_shortest_exposure_warning_says_saturate_only_when_it_does():
+    """The SRC from the real IK needs 0.952 ms for Earth but its shortest is 1 ms: the warning said
+    'it will saturate' while Earth's peak sat at three quarters of full well."""
+    import warnings
+
+    from paledot.cameras import load_camera
+    from paledot.render import RenderWarning
+
+    cam = load_camera("/work/shared/data/hrsc/MEX_HRSC_V03.TI", "MEX_HRSC_SRC")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RenderWarning)
+        frame = render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], cam, seed=1, noise=False))
+    said = [str(w.message) for w in caught if "shortest" in str(w.message)]
+    earth = frame.body("earth")
+    assert said and not earth.saturated
+    assert "will saturate" not in said[0] and "of the ceiling" in said[0]
+    pct = float(said[0].split("reaches ")[1].split("%")[0])
+    ceiling = min(cam.full_well_e, (cam.max_dn - cam.bias_dn) * cam.gain_e_per_dn)
+    assert abs(pct - 100 * earth.peak_electrons / ceiling) < 1.0  # the frame's own peak agrees
