@@ -170,3 +170,16 @@ def test_shortest_exposure_warning_says_saturate_only_when_it_does():
     pct = float(said[0].split("reaches ")[1].split("%")[0])
     ceiling = min(cam.full_well_e, (cam.max_dn - cam.bias_dn) * cam.gain_e_per_dn)
     assert abs(pct - 100 * earth.peak_electrons / ceiling) < 1.0  # the frame's own peak agrees
+
+
+def test_geometry_table_has_no_nan_for_the_sun(capsys):
+    """The Sun's phase, lit fraction, sub-solar point and bright limb are undefined: '-', not 'nan'."""
+    from paledot.cli import main
+
+    assert main(["geometry", "--observer", "mars", "--target", "earth", "--target", "sun",
+                 "--time", "2023-05-21"]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower()
+    sun = next(line for line in out.splitlines() if " sun " in line)
+    assert sun.split()[12:14] == ["-", "-"]  # phase and lit %
+    assert "deg)" in out  # Earth-Sun, ~32 deg apart, also given in degrees
