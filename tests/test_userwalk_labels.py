@@ -181,5 +181,5 @@ def test_geometry_table_has_no_nan_for_the_sun(capsys):
     out = capsys.readouterr().out
     assert "nan" not in out.lower()
     sun = next(line for line in out.splitlines() if " sun " in line)
-    assert sun.split()[12:14] == ["-", "-"]  # phase and lit %
+    assert sun.split()[11:13] == ["-", "-"]  # phase and lit %
     assert "deg)" in out  # Earth-Sun, ~32 deg apart, also given in degrees
