@@ -183,3 +183,25 @@ def test_geometry_table_has_no_nan_for_the_sun(capsys):
     sun = next(line for line in out.splitlines() if " sun " in line)
     assert sun.split()[11:13] == ["-", "-"]  # phase and lit %
     assert "deg)" in out  # Earth-Sun, ~32 deg apart, also given in degrees
+
+
+def test_one_frame_scenario_report_words(tmp_path, capsys):
+    """msl-2014 (one frame): 'Share of the Moon's orbit spanned: 0.0% (0 degrees)', 'differs by
+    6.706e+05 mile', 'Earth from Curiosity At Gale'."""
+    from paledot.cli import main
+
+    assert main(["reproduce", "msl-2014", "--out", str(tmp_path / "m"), "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "Earth from Curiosity at Gale:" in out and "of the Moon's orbit" not in out
+    facts = (tmp_path / "m" / "facts.md").read_text()
+    html = (tmp_path / "m" / "report.html").read_text()
+    assert "Share of the Moon's orbit" not in facts and "Share of the Moon's orbit" not in html
+    assert "e+0" not in facts and "670,557 miles" in facts  # 158,245,899 km vs 99 million miles
+
+
+def test_distance_words():
+    from paledot.claims_physics import _words
+
+    assert _words(670557.4, "mile") == "670,557 miles"
+    assert _words(6.05538e9, "km") == "6.055 billion km"
+    assert _words(1.0, "mile") == "1 mile"

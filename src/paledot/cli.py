@@ -468,10 +468,13 @@ def _summary(result) -> None:
     rng = f.earth_range_km
     lo, hi = f"{rng.min():,.0f}", f"{rng.max():,.0f}"
     dist = lo if lo == hi else f"{lo} to {hi}"
-    print(f"\nEarth from {f.observer.title()}: {dist} km; "
+    who = " ".join(w if w in ("at", "of", "on", "in", "the") else w[:1].upper() + w[1:]
+                   for w in f.observer.split())  # 'Curiosity at Gale', not 'Curiosity At Gale'
+    print(f"\nEarth from {who}: {dist} km; "
           f"{span(f.earth_diameter_px.min(), f.earth_diameter_px.max(), '.1f')} px across at "
-          f"{span(f.km_per_px.min(), f.km_per_px.max(), ',.0f')} km/px; the frames span "
-          f"{f.orbit_fraction:.0%} of the Moon's orbit.")
+          f"{span(f.km_per_px.min(), f.km_per_px.max(), ',.0f')} km/px"
+          + (f"; the frames span {f.orbit_fraction:.0%} of the Moon's orbit." if f.earth_range_km.size > 1
+             else "."))
     print("Claims:")
     width = max([18] + [len(v.verdict) for v in result.verdicts])  # a long verdict keeps the column
     for v in result.verdicts:

@@ -338,11 +338,11 @@ def facts_markdown(title: str, f: Findings, rows, verdicts: Sequence[Verdict], n
         "|---|" + "---:|" * len(f.epochs_utc),
     ]
     lines += [f"| {name} | " + " | ".join(vals) + " |" for name, vals in rows]
+    share = ([f"Share of the Moon's orbit spanned by the frames: **{f.orbit_fraction:.1%}** "
+              f"({f.orbit_fraction * 360:.0f} degrees).", ""] if len(f.epochs_utc) > 1 else [])
     lines += [
         "",
-        f"Share of the Moon's orbit spanned by the frames: **{f.orbit_fraction:.1%}** "
-        f"({f.orbit_fraction * 360:.0f} degrees).",
-        "",
+        *share,  # one frame spans nothing: '0.0% (0 degrees)' said nothing
         "## Claims checked",
         "",
         "| claim | source | computed | verdict | why |",
@@ -398,6 +398,8 @@ def report_html(
         for cap, data, mime in images
     )
     note_items = "".join(f"<li>{e(n)}</li>" for n in notes)
+    share = (f"<p>Share of the Moon's orbit spanned by the frames: <b>{f.orbit_fraction:.1%}</b>\n"
+             f"({f.orbit_fraction * 360:.0f} degrees).</p>" if len(f.epochs_utc) > 1 else "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
@@ -406,8 +408,7 @@ def report_html(
 <p>{e(summary)}</p>
 <h2>Facts, computed</h2>
 <table class="facts"><tr><th>quantity</th>{head}</tr>{body_rows}</table>
-<p>Share of the Moon's orbit spanned by the frames: <b>{f.orbit_fraction:.1%}</b>
-({f.orbit_fraction * 360:.0f} degrees).</p>
+{share}
 <h2>Claims checked</h2>
 <table class="claims"><tr><th>claim</th><th>computed</th><th>verdict</th><th>why</th></tr>{claim_rows}</table>
 <h2>Pictures</h2>
