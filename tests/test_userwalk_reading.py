@@ -81,3 +81,15 @@ def test_measure_table_shows_no_bound_as_a_dash(capsys):
     out = capsys.readouterr().out
     row = next(line.split() for line in out.splitlines() if line.strip().startswith("earth"))
     assert row[-2] == "moments" and row[5] == "-", row
+
+
+def test_unknown_time_is_not_called_utc(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    img = np.zeros((64, 64), dtype=np.uint8)
+    img[30:33, 20:23] = 250
+    Image.fromarray(img).save(tmp_path / "p.png")
+    assert main(["measure", str(tmp_path / "p.png")]) == 0
+    out = capsys.readouterr().out
+    assert "time      unknown\n" in out and "unknown UTC" not in out

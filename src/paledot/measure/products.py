@@ -30,7 +30,7 @@ def measurement_table(m: Measurement) -> str:
     d = m.to_dict()
     lines = [
         f"frame     {d['frame']}",
-        f"time      {d['time_utc'] or 'unknown'} UTC",
+        f"time      {d['time_utc'] + ' UTC' if d['time_utc'] else 'unknown'}",
         f"observer  {d['observer'] or 'unknown'}   camera {d['camera'] or 'unknown'}",
         f"sources   {d['n_sources']} detected",
         "",
