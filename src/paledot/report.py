@@ -252,14 +252,15 @@ def orbit_plot(
     fig.patch.set_facecolor("white")
     x, y = offsets_arcsec[:, 0], offsets_arcsec[:, 1]
     ax.plot(x, y, color="0.6", lw=1.2, label="the Moon's path over one sidereal month")
-    ax.plot(
-        np.where(covered_mask, x, np.nan),
-        np.where(covered_mask, y, np.nan),
-        color="tab:orange",
-        lw=4,
-        alpha=0.85,
-        label=f"arc spanned by the frames: {fraction:.0%} of the orbit",
-    )
+    if len(observed_arcsec) > 1:  # one frame spans no arc ('0% of the orbit' in the legend)
+        ax.plot(
+            np.where(covered_mask, x, np.nan),
+            np.where(covered_mask, y, np.nan),
+            color="tab:orange",
+            lw=4,
+            alpha=0.85,
+            label=f"arc spanned by the frames: {fraction:.0%} of the orbit",
+        )
     ax.add_patch(plt.Circle((0, 0), earth_radius_arcsec, color="tab:blue", zorder=5))
     ax.annotate("Earth", (0, 0), xytext=(8, -16), textcoords="offset points", color="tab:blue", fontsize=11)
     ax.scatter(
