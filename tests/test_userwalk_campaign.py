@@ -54,3 +54,23 @@ def test_mex2023_note_says_what_visibility_shows():
     assert "never hidden by Mars" in load_scenario("mex-2023").observer_note
     v = visible_spans("mars express", "earth", "2023-05-14", "2023-06-04", "2min")
     assert v.visible_seconds == v.stop - v.start
+
+
+def test_timeline_draws_short_windows(tmp_path, capsys):
+    """304 windows of ~1.4 h over 13 months: the 'all together' row came out empty (each bar
+    under a pixel wide)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = tmp_path / "t.png"
+    assert main(["windows", "--observer", "site:mars,lat=-4.59,lon=137.44", "--camera", "mastcam-100",
+                 "--target", "earth", "--target", "moon", "--elevation-min", "5", "--sun-below", "10",
+                 "--separation-min", "3", "--separation-unit", "px", "--start", "2026-11-25",
+                 "--stop", "2028-01-01", "--timeline", str(png)]) == 0
+    assert "304 window(s)" in capsys.readouterr().out
+    rgb = np.asarray(Image.open(io.BytesIO(png.read_bytes())).convert("RGB")).astype(int)
+    green = (abs(rgb[..., 0] - 0x2A) < 8) & (abs(rgb[..., 1] - 0x7F) < 8) & (abs(rgb[..., 2] - 0x3F) < 8)
+    columns = np.unique(np.nonzero(green)[1])
+    assert columns.size > 150  # ~one drawn column per window, however short
