@@ -71,3 +71,18 @@ def test_campaign_name_cannot_leave_the_output_folder(tmp_path, monkeypatch, cap
     assert main(argv) == 2
     assert "must be a plain name" in capsys.readouterr().err
     assert not (tmp_path / "a" / "x").exists() and not (tmp_path / "x").exists()
+
+
+def test_measure_refuses_an_existing_output_before_measuring(tmp_path, capsys, monkeypatch):
+    """--plot/--json onto an existing file was refused only after the whole measurement."""
+    import paledot.measure as M
+
+    out = tmp_path / "p.png"
+    out.write_bytes(b"old")
+
+    def boom(*a, **k):
+        raise AssertionError("measured before refusing")
+
+    monkeypatch.setattr(M, "measure", boom)
+    assert main(["measure", "/work/shared/data/sep/image.fits", "--json", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == b"old"

@@ -73,6 +73,11 @@ def _cmd_measure(args) -> int:
     targets = [t.lower() for t in (args.target or ["earth", "moon"])]
     if args.sip and not 2 <= args.sip <= 5:
         raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
+    from .outputs import check_destination
+
+    for path in (args.json_out, args.region, args.annotated, args.solved_fits, args.plot):
+        if path:  # refused before the measuring, not after it
+            check_destination(path, args.overwrite)
     if args.campaign:
         if args.frame:
             raise PaledotError("give either a FRAME or --campaign DIR, not both")
