@@ -116,8 +116,8 @@ def _cmd_measure(args) -> int:
     if not args.frame:
         raise PaledotError("give a FRAME to measure, or --campaign DIR")
     obs = M.read_observation(args.frame, time=args.time, observer=args.observer, camera=args.camera)
-    for note in obs.meta.get("warnings", []):  # what the file said that could not be used
-        print(f"paledot: warning: {note}", file=sys.stderr)
+    for note in [] if args.sources else obs.meta.get("warnings", []):  # a source list needs none
+        print(f"paledot: warning: {note}", file=sys.stderr)  # what the file said that could not be used
     if args.sources:
         found = M.find_sources(obs, engine=args.engine, **settings)
         text = (
