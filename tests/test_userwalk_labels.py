@@ -205,3 +205,12 @@ def test_distance_words():
     assert _words(670557.4, "mile") == "670,557 miles"
     assert _words(6.05538e9, "km") == "6.055 billion km"
     assert _words(1.0, "mile") == "1 mile"
+
+
+def test_render_text_says_the_epoch(tmp_path, capsys):
+    """'--time now' or 'ET:...' gave a frame with no word of when; the summary now says it in UTC."""
+    from paledot.cli import main
+
+    assert main(["render", "--observer", "mars", "--camera", "hrsc-src", "--time", "2023-135T03:10",
+                 "--target", "earth", "--out", str(tmp_path / "f.fits")]) == 0
+    assert "at 2023-05-15T03:10:00.000 UTC (mid-exposure)" in capsys.readouterr().out.splitlines()[0]

@@ -361,8 +361,9 @@ def _cmd_render(args) -> int:
         json.dump(_render_summary(frame, written), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
+    when = et_to_iso(np.atleast_1d(frame.et), 3)[0]  # 'now' and ET:... said back as UTC
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
-          f"exposure {frame.exposure_s * 1e3:.4g} ms")
+          f"exposure {frame.exposure_s * 1e3:.4g} ms at {when} UTC (mid-exposure)")
     for b in frame.bodies:
         where = f"x {b.x:.2f}, y {b.y:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
