@@ -24,7 +24,7 @@ def one_line_error(capsys, argv, needle):
 @pytest.mark.parametrize(
     "extra,needle",
     [
-        (["--exposure", "1e30"], "at most 86400"),
+        (["--exposure", "1e30"], "at most 86,400,000 ms"),
         (["--seed", "-1"], "--seed -1 must be zero or a positive"),
         (["--auto-fraction", "0"], "must be in (0, 1]"),
         (["--auto-fraction", "5"], "must be in (0, 1]"),

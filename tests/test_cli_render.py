@@ -111,7 +111,8 @@ def test_bad_camera_file_is_one_line(tmp_path, capsys, change, needle):
         (["--camera", "hubble"], "unknown camera 'hubble'"),
         (["--pointing", "10,100"], "Dec within -90..90"),
         (["--stretch", "psychedelic"], "unknown stretch"),
-        (["--time", "2023-05-21", "--time", "2023-05-22"], None),
+        # two --time make a batch, whose --out is a folder: 'f.fits' was made a folder
+        (["--time", "2023-05-21", "--time", "2023-05-22"], "is the folder of a batch render"),
     ],
 )
 def test_bad_render_input_is_one_line(tmp_path, capsys, extra, needle):

@@ -29,6 +29,14 @@ class Verdict:
     why: str
 
 
+
+def span(lo: float, hi: float, fmt: str) -> str:
+    """'lo-hi' in ``fmt``, or the one value when both read the same ('4.8', not '4.8-4.8')."""
+    a, b = format(lo, fmt), format(hi, fmt)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return f"{a} to {b}"  # left whole, so the check for NaN and infinity sees it ('nanx' hid it)
+    return a if a == b else f"{a}-{b}"
+
 def _km(x: float) -> str:
     return f"{x:,.0f} km"
 
@@ -75,7 +83,7 @@ def _size_equivalent(c: dict, f: Findings) -> tuple[str, str, str]:
     d_m = float(c["distance_m"])
     sizes_mm = f.earth_diameter_rad * d_m * 1000
     lo, hi = float(c["low_mm"]), float(c["high_mm"])
-    computed = f"Earth spans {sizes_mm.min():.1f}-{sizes_mm.max():.1f} mm at {d_m:g} m"
+    computed = f"Earth spans {span(sizes_mm.min(), sizes_mm.max(), '.1f')} mm at {d_m:g} m"
     ok = lo <= sizes_mm.min() and sizes_mm.max() <= hi
     return (
         computed,
@@ -108,7 +116,7 @@ def _distance_value(c: dict, f: Findings) -> tuple[str, str, str]:
         raise PaledotError(f"claim {c['id']!r}: unit {unit!r} must be km or mile")
     said_km = float(c["value"]) * factor
     lo, hi = float(f.earth_range_km.min()), float(f.earth_range_km.max())
-    in_unit = f"{lo / factor / 1e6:.1f}-{hi / factor / 1e6:.1f} million {unit}s"
+    in_unit = f"{span(lo / factor / 1e6, hi / factor / 1e6, '.1f')} million {unit}s"
     said_text = (
         f"{float(c['value']) / 1e6:g} million {unit}s"
         if float(c["value"]) >= 1e6
@@ -127,6 +135,18 @@ def _distance_value(c: dict, f: Findings) -> tuple[str, str, str]:
                 ),
             )
     rel = said_km / (lo if said_km < lo else hi) - 1
+    for scale, word in ((1e6, "million"), (1e3, "thousand")):
+        # a dropped word AND another span (other epochs): 'off by -100%' said nothing useful
+        big = said_km * scale
+        rel_big = big / (lo if big < lo else hi) - 1
+        if abs(rel_big) < 0.5:
+            return (
+                in_unit,
+                f"off by {rel_big:+.0%} (typo?)",
+                f"{float(c['value']):,.4g} {unit}s is about a {word} times too little; read as "
+                f"{float(c['value']):,.4g} {word} {unit}s (a dropped '{word}') it is off by {rel_big:+.0%}, "
+                "outside the computed span",
+            )
     return in_unit, f"off by {rel:+.0%}", "outside the computed span"
 
 
@@ -144,7 +164,7 @@ def _observer_location(c: dict, f: Findings) -> tuple[str, str, str]:
 def _dot_identity(c: dict, f: Findings) -> tuple[str, str, str]:
     el = f.sun_elongation_deg
     computed = (
-        f"the Sun was {el.min():.0f}-{el.max():.0f} degrees from Earth in the sky; the field "
+        f"the Sun was {span(el.min(), el.max(), '.0f')} degrees from Earth in the sky; the field "
         f"is {f.field_of_view_deg:.2f} degrees"
     )
     return (
@@ -164,7 +184,8 @@ def _moon_fainter(c: dict, f: Findings) -> tuple[str, str, str]:
     ok = bool(np.all(ratio > 1)) and smaller
     return (
         (
-            f"Earth {ratio.min():.0f}-{ratio.max():.0f}x brighter; Moon {f.moon_diameter_px.mean():.1f} px "
+            f"Earth {span(ratio.min(), ratio.max(), '.0f')}x brighter; "
+            f"Moon {f.moon_diameter_px.mean():.1f} px "
             f"vs Earth {f.earth_diameter_px.mean():.1f} px across"
         ),
         ("holds" if ok else "does not hold"),

@@ -44,7 +44,9 @@ def _words(x: float, unit: str) -> str:
     for scale, word in ((1e9, "billion"), (1e6, "million")):
         if abs(x) >= scale:
             return f"{x / scale:,.4g} {word} {unit}s" if unit == "mile" else f"{x / scale:,.4g} {word} {unit}"
-    return f"{x:,.4g} {unit}"
+    # below a million: whole units with separators ('670,600 miles', was '6.706e+05 mile')
+    text = f"{x:,.0f}" if abs(x) >= 1000 else f"{x:,.4g}"
+    return f"{text} {unit}s" if unit == "mile" and x != 1 else f"{text} {unit}"
 
 
 def _need(f: Findings, name: str):

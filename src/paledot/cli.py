@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -141,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
                    "name; each frame's goes beside its FITS)")
     r.add_argument("--annotated", nargs="?", const="",
                    help="also write a PNG with Earth and Moon ringed and labelled (a batch: no name)")
-    r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh, sqrt")
+    r.add_argument("--stretch", default="asinh", help="PNG stretch: linear, log, asinh (default), sqrt")
     r.add_argument("--overwrite", action="store_true", help="replace existing output files")
     r.add_argument("--no-stars", action="store_true", help="leave out the catalogue stars")
     r.add_argument("--star-mag-limit", help="draw stars brighter than this V (default: those that register)")
@@ -297,8 +298,14 @@ def _cmd_render(args) -> int:
     if args.stretch not in STRETCHES:
         raise PaledotError(f"unknown stretch {args.stretch!r}: choose one of {', '.join(STRETCHES)}")
     if is_batch(args):
+        if args.out and Path(args.out).suffix.lower() in (".fits", ".fit", ".fts"):
+            raise PaledotError(f"--out {args.out!r} is the folder of a batch render (one FITS per epoch "
+                               "goes into it): give a folder name, e.g. --out frames/")
         return run_command(args)
     _check_single_render(args)
+    if args.out and Path(args.out).suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff"):
+        raise PaledotError(f"--out {args.out!r} is where the FITS frame goes: name it .fits, and give "
+                           "--png or --annotated for a picture")
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
     for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)
@@ -316,6 +323,9 @@ def _cmd_render(args) -> int:
             raise PaledotError(f"exposure {args.exposure!r} must be 'auto' or milliseconds") from None
         if not math.isfinite(exposure) or exposure <= 0:
             raise PaledotError(f"exposure {args.exposure!r} ms must be a positive number")
+        from .render_batch import _at_most_a_day
+
+        _at_most_a_day(args.exposure, exposure)
     eph = Ephemeris(args.ephemeris) if args.ephemeris else None
     from .cameras import load_camera
 
@@ -348,11 +358,12 @@ def _cmd_render(args) -> int:
     atomic_write_group(items, overwrite=args.overwrite)  # all of them, or none
     cam = frame.camera
     if args.format == "json":
-        json.dump(_render_summary(frame, outputs), sys.stdout, indent=1)
+        json.dump(_render_summary(frame, written), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
+    when = et_to_iso(np.atleast_1d(frame.et), 3)[0]  # 'now' and ET:... said back as UTC
     print(f"{cam.title}: {cam.columns} x {cam.rows} px, {cam.pixel_scale_rad * 1e6:.3f} urad/px; "
-          f"exposure {frame.exposure_s * 1e3:.4g} ms")
+          f"exposure {frame.exposure_s * 1e3:.4g} ms at {when} UTC (mid-exposure)")
     for b in frame.bodies:
         where = f"x {b.x:.2f}, y {b.y:.2f}" if b.in_frame else "outside the frame"
         print(f"  {b.name:<6} {where}; {b.diameter_px:.2f} px across, "
@@ -397,7 +408,9 @@ def _render_summary(frame, outputs) -> dict:
     return {
         "paledot": _version(), "camera": cam.title, "columns": cam.columns, "rows": cam.rows,
         "pixel_scale_urad": cam.pixel_scale_rad * 1e6, "exposure_ms": float(frame.exposure_s) * 1e3,
-        "files": [os.path.basename(p) for p in outputs],
+        "utc": et_to_iso(np.atleast_1d(frame.et), 3)[0], "et": float(frame.et),
+        "files": [os.path.basename(p) for p in outputs],  # every file written, the region file too
+        "stars": None if frame.stars is None else len(frame.stars),
         "bodies": [{"name": b.name, "in_frame": bool(b.in_frame), "x": float(b.column), "y": float(b.row),
                     "diameter_px": float(b.diameter_px), "km_per_px": float(b.range_km * cam.pixel_scale_rad),
                     "magnitude_v": float(b.magnitude), "electrons": float(b.electrons),
@@ -455,18 +468,26 @@ def _cmd_reproduce(args) -> int:
 
 
 def _summary(result) -> None:
+    from .claims import span
+
     f = result.findings
     print(f"\n{result.folder}/ ({result.seconds:.1f} s):")
     for name in result.files:
         print(f"  {name}")
     rng = f.earth_range_km
-    print(f"\nEarth from {f.observer.title()}: {rng.min():,.0f} to {rng.max():,.0f} km; "
-          f"{f.earth_diameter_px.min():.1f}-{f.earth_diameter_px.max():.1f} px across at "
-          f"{f.km_per_px.min():,.0f}-{f.km_per_px.max():,.0f} km/px; the frames span "
-          f"{f.orbit_fraction:.0%} of the Moon's orbit.")
+    lo, hi = f"{rng.min():,.0f}", f"{rng.max():,.0f}"
+    dist = lo if lo == hi else f"{lo} to {hi}"
+    who = " ".join(w if w in ("at", "of", "on", "in", "the") else w[:1].upper() + w[1:]
+                   for w in f.observer.split())  # 'Curiosity at Gale', not 'Curiosity At Gale'
+    print(f"\nEarth from {who}: {dist} km; "
+          f"{span(f.earth_diameter_px.min(), f.earth_diameter_px.max(), '.1f')} px across at "
+          f"{span(f.km_per_px.min(), f.km_per_px.max(), ',.0f')} km/px"
+          + (f"; the frames span {f.orbit_fraction:.0%} of the Moon's orbit." if f.earth_range_km.size > 1
+             else "."))
     print("Claims:")
+    width = max([18] + [len(v.verdict) for v in result.verdicts])  # a long verdict keeps the column
     for v in result.verdicts:
-        print(f"  {v.verdict:<18} {v.claim}  ({v.computed})")
+        print(f"  {v.verdict:<{width}}  {v.claim}  ({v.computed})")
     for note in result.notes:
         print(f"note: {note}")
 

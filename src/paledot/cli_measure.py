@@ -25,7 +25,8 @@ def add_commands(sub) -> None:
     m.add_argument("--format", default="table", choices=("table", "json"),
                    help="what is printed: table (default) or json (bodies, x, y 0-based, errors, verdict)")
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
-    m.add_argument("--engine", default="sep", choices=("sep", "photutils"), help="detection engine")
+    m.add_argument("--engine", default="sep", choices=("sep", "photutils"),
+                   help="detection engine (default sep)")
     m.add_argument("--nsigma", type=float, default=None, help="detection threshold in sigma (default 4)")
     m.add_argument(
         "--sextractor",
@@ -70,6 +71,13 @@ def _cmd_measure(args) -> int:
         settings["nsigma"] = args.nsigma
     args.nsigma = settings.setdefault("nsigma", 4.0)
     targets = [t.lower() for t in (args.target or ["earth", "moon"])]
+    if args.sip and not 2 <= args.sip <= 5:
+        raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
+    from .outputs import check_destination
+
+    for path in (args.json_out, args.region, args.annotated, args.solved_fits, args.plot):
+        if path:  # refused before the measuring, not after it
+            check_destination(path, args.overwrite)
     if args.campaign:
         if args.frame:
             raise PaledotError("give either a FRAME or --campaign DIR, not both")
@@ -108,6 +116,8 @@ def _cmd_measure(args) -> int:
     if not args.frame:
         raise PaledotError("give a FRAME to measure, or --campaign DIR")
     obs = M.read_observation(args.frame, time=args.time, observer=args.observer, camera=args.camera)
+    for note in [] if args.sources else obs.meta.get("warnings", []):  # a source list needs none
+        print(f"paledot: warning: {note}", file=sys.stderr)  # what the file said that could not be used
     if args.sources:
         found = M.find_sources(obs, engine=args.engine, **settings)
         text = (
@@ -117,8 +127,6 @@ def _cmd_measure(args) -> int:
         )
         sys.stdout.write(text)
         return 0
-    if args.sip and not 2 <= args.sip <= 5:
-        raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
     par = 1 if args.mirrored else None
     meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=par, sip_degree=args.sip)
     outputs = []

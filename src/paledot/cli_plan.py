@@ -5,6 +5,7 @@ Argument parsing and printing only; the work is in :mod:`paledot.plan`.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -106,6 +107,9 @@ def _cmd_campaign(args) -> int:
     from .scenarios import load_scenario
     from .timescales import parse_step, to_et
 
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", args.name):
+        raise PaledotError(f"--name {args.name!r} must be a plain name (letters, digits, '.', '_', '-'): "
+                           "it names the scenario and its folder under paledot-out/")
     folder = Path(args.out) if args.out else Path("paledot-out") / args.name
     check_folder_destination(folder, args.overwrite)
     spacing = None
@@ -140,6 +144,7 @@ def _cmd_campaign(args) -> int:
     replace_folder(folder, fill, overwrite=args.overwrite)  # every file, or none
     sys.stdout.write(plan.to_json() if args.format == "json" else plan.to_text())
     if args.format != "json":
-        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml), "
+        print(f"wrote {folder}/plan.toml (render it: paledot reproduce {folder}/plan.toml "
+              f"--out {folder}-frames), "
               + ", ".join(n for n in sorted(files) if n != "plan.toml"))
     return 0

@@ -119,7 +119,7 @@ def _cmd_sweep(args) -> int:
 
     replace_folder(folder, fill, overwrite=args.overwrite)
     sys.stdout.write(res.summary_text())
-    print(f"wrote {folder}/windows.parquet ({sum(len(w) for w in res.windows)} windows), summary.txt, "
+    print(f"wrote {folder}/windows.parquet ({sum(len(w) for w in res.windows)} window(s)), summary.txt, "
           "sweep.png")
     return 0
 

@@ -12,6 +12,8 @@ This module never corrects for light time or aberration: that is ``corrections``
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,6 +25,26 @@ from .errors import KernelError, OutOfRangeError, UnknownBodyError
 from .timescales import DAY_S, J2000_JD
 
 _SUPPORTED_TYPES = (2, 3)
+
+# Every open SPK file (jplephem DAF objects). A forked worker process (the local pool of
+# ``parallel``) inherits its parent's file descriptors, and with them one shared file offset:
+# two workers loading segments at once would seek and read over each other (a segment's record
+# count read from another segment's bytes). Each child therefore reopens every file at fork.
+_OPEN_DAFS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _reopen_after_fork() -> None:
+    """In a forked child: give every open kernel its own file descriptor (and file offset)."""
+    for daf in list(_OPEN_DAFS):
+        try:
+            daf.file = open(daf.file.name, "rb")  # noqa: SIM115 - lives as long as the kernel
+        except OSError:
+            continue  # the file went away: a later read names it
+        daf.lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reopen_after_fork)
 
 
 @dataclass
@@ -197,6 +219,7 @@ class Ephemeris:
         except Exception as exc:  # jplephem raises several types on a corrupt file
             why = str(exc) or type(exc).__name__
             raise KernelError(f"cannot read ephemeris {path!r} as an SPK file: {why}") from None
+        _OPEN_DAFS.add(kernel.daf)
         usable = 0
         for seg in kernel.segments:
             if seg.data_type not in _SUPPORTED_TYPES or seg.frame != 1:

@@ -66,7 +66,8 @@ def fits_hdul(frame: Frame, kind: str = "dn") -> fits.HDUList:
     header = frame.wcs.to_header()
     cam = frame.camera
     half = float(frame.exposure_s) / 2  # float64 throughout: ET in float32 is 64 s coarse
-    beg, avg, end = (et_to_iso(float(frame.et) + d, precision=3)[0] for d in (-half, 0.0, half))
+    # microseconds: a sub-ms exposure (HRSC SRC: 0.75 ms) still brackets its middle
+    beg, avg, end = (et_to_iso(float(frame.et) + d, precision=6)[0] for d in (-half, 0.0, half))
     header["OBJECT"] = (_object(frame), "pointed-at body, else the targets")
     header["TELESCOP"] = _ascii(cam.title)[:68]
     header["INSTRUME"] = (_ascii(cam.name), "paledot camera")
@@ -334,10 +335,14 @@ def annotated_image(
         obstacles.append((4, 2, 12 + draw.textlength(text, font=fnt), 10 + size))
     if compass:
         length = max(24.0, min(img.width, img.height) / 14)
-        origin = (img.width - 1.6 * length - 8, 1.6 * length + 8)
         cx, cy = c0 + grey.shape[1] / 2 - 0.5, r0 + grey.shape[0] / 2 - 0.5
         north, east = sky_directions(frame.wcs, cx, cy)
-        obstacles.append(draw_compass(draw, origin, north, east, length, fnt))
+        disks = [(*view.to_display(b.column, b.row), max(b.diameter_px / 2 * scale + 4 * scale, 12))
+                 for b in frame.bodies if np.isfinite(b.column)]
+        origin = _compass_origin(img, length, size, north, east, disks, obstacles)
+        box = draw_compass(draw, origin, north, east, length, fnt)
+        obstacles.append(box)
+        img.info["paledot_compass"] = box
     if scale_bar:
         obstacles.append(_scale_bar(draw, frame, img, scale, fnt, draw_scale_bar))
     colours = {"earth": (90, 170, 255), "moon": (255, 210, 90), "sun": (255, 160, 60)}
@@ -358,6 +363,41 @@ def annotated_image(
     return img
 
 
+def _compass_extent(origin, north, east, length: float, size: int):
+    """The box ``annotate.draw_compass`` covers from ``origin`` (display pixels)."""
+    ox, oy = origin
+    xs, ys = [ox], [oy]
+    for vec in (north, east):
+        dx, dy = vec[0] * length, -vec[1] * length
+        lx, ly = ox + dx * 1.3 - size * 0.3, oy + dy * 1.3 - size * 0.55
+        xs += [ox + dx, lx, lx + size]
+        ys += [oy + dy, ly, ly + size]
+    return (min(xs) - 4, min(ys) - 4, max(xs) + 4, max(ys) + 4)
+
+
+def _compass_origin(img, length: float, size: int, north, east, disks, obstacles):
+    """Where the N/E compass goes: the top right corner unless a body's ring (``disks``: display
+    x, y, radius) or a reserved box is there, then the top left (below the time), the bottom
+    right, the bottom left; the top right when every corner is taken. A resolved Earth in the
+    top right corner had the compass drawn over it."""
+    w, h = img.width, img.height
+    x0, y0, x1, y1 = _compass_extent((0.0, 0.0), north, east, length, size)
+    corners = [(w - 1.6 * length - 8, 1.6 * length + 8), (8 - x0, size + 18 - y0),
+               (w - 8 - x1, h - 8 - y1), (8 - x0, h - 2 * size - 30 - y1)]
+
+    def free(origin) -> bool:
+        bx0, by0, bx1, by1 = _compass_extent(origin, north, east, length, size)
+        if bx0 < 0 or by0 < 0 or bx1 > w or by1 > h:
+            return False
+        for x, y, r in disks:
+            dx, dy = x - min(max(x, bx0), bx1), y - min(max(y, by0), by1)
+            if dx * dx + dy * dy < r * r:
+                return False
+        return not any(bx0 < o[2] and o[0] < bx1 and by0 < o[3] and o[1] < by1 for o in obstacles)
+
+    return next((c for c in corners if free(c)), corners[0])
+
+
 def _hidden_note(b) -> str:
     """' (hidden)', ' (45% hidden)' or '' for a body's label."""
     if b.hidden:
@@ -374,7 +414,7 @@ def _scale_bar(draw, frame: Frame, img, scale: int, fnt, draw_scale_bar):
     if inside:
         km_per_px = inside[0].range_km * frame.camera.pixel_scale_rad
         return draw_scale_bar(draw, (x0, y0), scale / km_per_px, img.width / 4, "km", fnt,
-                              f" at {inside[0].name}")
+                              f" at {inside[0].name.title()}")
     arcsec_per_px = math.degrees(frame.camera.pixel_scale_rad) * 3600
     return draw_scale_bar(draw, (x0, y0), scale / arcsec_per_px, img.width / 4, "arcsec", fnt)
 

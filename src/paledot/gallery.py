@@ -33,6 +33,8 @@ from .timescales import to_et
 
 #: Panel geometry: a square of CROP camera pixels shown at ZOOM display pixels per camera pixel.
 CROP = 200
+#: Ring and label colours, as in the annotated frames (``frames.annotated_image``).
+EARTH_COLOUR, MOON_COLOUR = (90, 170, 255), (255, 210, 90)
 ZOOM = 2
 CAPTION_H = 118
 SURFACES_NOTE = (
@@ -96,6 +98,20 @@ def _north_increases_row(header, col: float, row: float) -> bool:
     return bool(row_n > row)
 
 
+def _fit(draw, text: str, fnt, width: float) -> str:
+    """``text`` as it fits in ``width`` pixels: whole, else without its parenthesis, else cut at a
+    word with an ellipsis (never cut mid-word)."""
+    if draw.textlength(text, font=fnt) <= width:
+        return text
+    short = text.split(" (")[0]
+    if draw.textlength(short, font=fnt) <= width:
+        return short
+    words = short.split()
+    while len(words) > 1 and draw.textlength(" ".join(words) + "\u2026", font=fnt) > width:
+        words.pop()
+    return " ".join(words) + "\u2026"
+
+
 def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.Image:
     """A CROP x CROP camera-pixel window around Earth (display y up), with the Moon marked."""
     from astropy.io import fits
@@ -125,8 +141,8 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
     earth_px = float(np.mean(f.earth_diameter_px))
     if earth_px < 4:  # a dot this small needs a pointer
         cx0, cy0 = (ex - c0) * ZOOM, ((CROP - (ey - r0)) if north_up else (ey - r0)) * ZOOM
-        d.ellipse([cx0 - 12, cy0 - 12, cx0 + 12, cy0 + 12], outline=(255, 190, 90), width=1)
-        d.text((cx0 - 40, cy0 - 30), "Earth", fill=(255, 190, 90), font=small)
+        d.ellipse([cx0 - 12, cy0 - 12, cx0 + 12, cy0 + 12], outline=EARTH_COLOUR, width=1)
+        d.text((cx0 - 40, cy0 - 30), "Earth", fill=EARTH_COLOUR, font=small)
     # the Moon: a ring if inside the window, else an arrow at the edge pointing to it
     if "moon" in bodies:
         mx, my = bodies["moon"]
@@ -134,25 +150,26 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
         sep_px = math.hypot(mx - ex, my - ey)
         if 0 <= dx < size and 0 <= dy < size:
             r = max(6, 0.5 * float(np.mean(f.moon_diameter_px)) * ZOOM + 4)
-            d.ellipse([dx - r, dy - r, dx + r, dy + r], outline=(90, 170, 255), width=1)
+            d.ellipse([dx - r, dy - r, dx + r, dy + r], outline=MOON_COLOUR, width=1)
             # label on the far side from Earth (whose own label sits above-left of it), so
             # neither label nor ring hides the other when the two dots are close
             ecx, ecy = (ex - c0) * ZOOM, ((CROP - (ey - r0)) if north_up else (ey - r0)) * ZOOM
             tw = d.textlength("Moon", font=small)
             tx = dx + r + 3 if dx >= ecx else dx - r - 3 - tw
             ty = dy + r + 1 if dy >= ecy - 1 else dy - r - 16
-            d.text((tx, ty), "Moon", fill=(90, 170, 255), font=small)
+            d.text((tx, ty), "Moon", fill=MOON_COLOUR, font=small)
         else:
             cx = cy = size / 2
             ang = math.atan2(dy - cy, dx - cx)
             ax, ay = cx + 0.44 * size * math.cos(ang), cy + 0.44 * size * math.sin(ang)
             bx, by = cx + 0.32 * size * math.cos(ang), cy + 0.32 * size * math.sin(ang)
-            d.line([bx, by, ax, ay], fill=(90, 170, 255), width=2)
+            d.line([bx, by, ax, ay], fill=MOON_COLOUR, width=2)
             for turn in (2.6, -2.6):  # arrowhead
                 d.line([ax, ay, ax + 12 * math.cos(ang + turn), ay + 12 * math.sin(ang + turn)],
-                       fill=(90, 170, 255), width=2)
+                       fill=MOON_COLOUR, width=2)
+            # outlined in black: over a resolved Earth the label stays legible
             d.text((bx - 30, by + 4 if ay < cy else by - 18), f"Moon {sep_px:,.0f} px",
-                   fill=(90, 170, 255), font=small)
+                   fill=MOON_COLOUR, font=small, stroke_width=2, stroke_fill=(0, 0, 0))
     utc = f.epochs_utc[0][:10]
     dist = float(f.earth_range_km[0])
     dist_txt = f"{dist / 1e9:.2f} billion km" if dist >= 1e9 else f"{dist / 1e6:,.1f} million km"
@@ -161,7 +178,7 @@ def _panel(fits_path: Path, sc: Scenario, cam_title: str, f: Findings) -> Image.
     e_px, e_v, m_v = float(f.earth_diameter_px[0]), float(f.earth_v[0]), float(f.moon_v[0])
     lines = [
         (f"{sc.name}  {utc}", big, TEXT),
-        (cam_title[:52], small, DIM),
+        (_fit(d, cam_title, small, size - 16), small, DIM),
         (f"{dist_txt}; Earth {e_px:.3g} px, V {e_v:+.1f}", small, TEXT),
         (f"phase {float(f.earth_phase_deg[0]):.0f} deg; Moon {sep_deg * 60:,.1f}' away, V {m_v:+.1f}",
          small, TEXT),
@@ -202,14 +219,15 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
     for en in entries:
         f, sc = en.findings, en.scenario
         dist = float(f.earth_range_km[0])
-        thumb = en.panel.crop((0, 0, CROP * ZOOM, CROP * ZOOM)).resize((120, 120), Image.NEAREST)
+        # averaged down (nearest-neighbour turned the ring labels into dotted noise)
+        thumb = en.panel.crop((0, 0, CROP * ZOOM, CROP * ZOOM)).resize((120, 120), Image.LANCZOS)
         rows.append(
             "<tr>"
             f"<td><a href='{e(sc.name)}/report.html'><img class='thumb' alt='{e(sc.name)}' "
             f"src='{_data_uri(png_bytes(thumb), 'image/png')}'></a></td>"
             f"<td class='pic'><a href='{e(sc.name)}/report.html'>{e(sc.title)}</a>"
             f"<div class='src'>{e(en.camera)}</div></td>"
-            f"<td>{e(f.epochs_utc[0][:16].replace('T', ' '))}</td>"
+            f"<td class='utc'>{e(f.epochs_utc[0][:10])}<br>{e(f.epochs_utc[0][11:16])}</td>"
             f"<td>{dist:,.0f}</td>"
             f"<td>{math.degrees(float(f.earth_diameter_rad[0])) * 3600:,.2f}</td>"
             f"<td>{float(f.earth_diameter_px[0]):,.3g}</td>"
@@ -238,7 +256,8 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
 <style>
 {_CSS}
 img.thumb{{width:120px;height:120px;max-width:none;image-rendering:pixelated}}
-td.pic{{text-align:left}} tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
+td.pic,th.pic{{text-align:left}} td.utc{{white-space:nowrap}}
+tr.cannot .verdict{{color:#b3261e;font-weight:bold}}
 </style></head><body>
 <h1>Looks back at Earth</h1>
 <p>{len(entries)} pictures of Earth taken from other worlds and from deep space, each rebuilt from
@@ -248,7 +267,7 @@ each published claim checked: {held} of {total} claims hold.</p>
 <figcaption>Every picture as its camera would record it, 200 x 200 camera pixels around
 Earth.</figcaption></figure>
 <h2>How far, how big, how bright</h2>
-<table><tr><th></th><th>picture</th><th>UTC</th><th>distance km</th><th>Earth arcsec</th>
+<table><tr><th></th><th class='pic'>picture</th><th>UTC</th><th>distance km</th><th>Earth arcsec</th>
 <th>Earth px</th><th>phase deg</th><th>Earth V</th><th>Moon V</th><th>Moon sep. arcmin</th></tr>
 {''.join(rows)}</table>
 <h2>Every published claim</h2>

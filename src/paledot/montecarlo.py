@@ -59,6 +59,9 @@ class MonteCarloSpec:
         for name, v in (("--pointing-jitter", self.pointing_px), ("--exposure-jitter", self.exposure_jitter)):
             if not (math.isfinite(v) and v >= 0):
                 raise PaledotError(f"{name} {v!r} must be zero or positive")
+        if self.exposure_jitter > 0.5:  # draws are clipped at 5% of the nominal exposure
+            raise PaledotError(f"--exposure-jitter {self.exposure_jitter!r} must be at most 0.5 (a fraction "
+                               "of the exposure: 0.05 is 5%); past that most draws would be clipped")
         if not (math.isfinite(self.snr_min) and self.snr_min > 0):
             raise PaledotError(f"--snr-min {self.snr_min!r} must be positive")
         if self.crop is not None and self.crop < 32:
@@ -212,10 +215,11 @@ class MonteCarloResult:
         x, s = self.column("actual_exposure_ms"), self.column("moon_snr")
         p = self.column("moon_snr_predicted")
         ok = np.isfinite(s)
-        a2.scatter(x[ok], s[ok], s=6, alpha=0.5, label="measured SNR (Moon identified)")
-        a2.scatter(x[~ok], np.full((~ok).sum(), 0.5), s=10, marker="x", color="C3", label="Moon not found")
+        a2.scatter(x[ok], s[ok], s=6, alpha=0.5, label="measured SNR (Moon identified; template fit)")
+        a2.scatter(x[~ok], np.full((~ok).sum(), 0.5), s=10, marker="x", color="C3",
+                   label="Moon not found (placed at 0.5)")
         order = np.argsort(x)
-        a2.plot(x[order], p[order], color="k", lw=1, label="predicted SNR (render)")
+        a2.plot(x[order], p[order], color="k", lw=1, label="predicted SNR (render; 99%-light aperture)")
         a2.axhline(self.spec.snr_min, color="grey", ls="--", lw=1)
         a2.set_xscale("log")
         a2.set_yscale("log")
@@ -282,8 +286,10 @@ def add_arguments(m) -> None:
     m.add_argument("--frames", type=int, default=200, help="frames in all (default 200)")
     m.add_argument("--exposures", default="0.1,0.2,0.3,0.4,0.5,0.75,1,1.5",
                    help="nominal exposures, ms, comma-separated (default 0.1,0.2,...,1.5)")
-    m.add_argument("--pointing-jitter", type=float, default=20.0, help="pointing error rms per axis, px")
-    m.add_argument("--exposure-jitter", type=float, default=0.05, help="exposure error rms, fraction")
+    m.add_argument("--pointing-jitter", type=float, default=20.0,
+                   help="pointing error rms per axis, px (default 20)")
+    m.add_argument("--exposure-jitter", type=float, default=0.05,
+                   help="exposure error rms, a fraction (default 0.05)")
     m.add_argument("--snr-min", type=float, default=5.0, help="detection needs this measured SNR (default 5)")
     m.add_argument("--seed", type=int, default=0, help="seed of the study (default 0)")
     m.add_argument("--crop", type=int, default=512, help="central px square of the detector (0: all; "
@@ -291,7 +297,8 @@ def add_arguments(m) -> None:
     m.add_argument("--stars", action="store_true", help="draw catalogue stars too")
     m.add_argument("--chunk-frames", type=int, default=10, help="frames per chunk (default 10)")
     m.add_argument("--out", default="paledot-out/montecarlo",
-                   help="folder for frames.csv, summary.json, montecarlo.png")
+                   help="folder for frames.csv, summary.json, montecarlo.png "
+                   "(default paledot-out/montecarlo)")
     m.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
 
 

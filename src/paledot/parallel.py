@@ -301,6 +301,7 @@ class _Store:
 
     def __init__(self, folder, job: dict | None):
         self.folder = Path(folder)
+        check_chunk_folder(self.folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps(job or {}, sort_keys=True, default=str)
         jf = self.folder / "job.json"
@@ -359,3 +360,14 @@ def _bar(total: int, initial: int, desc: str, enabled: bool):
         return _NoBar()
     return tqdm(total=total, initial=initial, desc=desc, unit="chunk", file=sys.stderr, leave=False,
                 disable=None)
+
+
+def check_chunk_folder(folder) -> None:
+    """A --chunk-dir that names a file (or sits under one) is a one-line error, not an I/O failure."""
+    p = Path(folder)
+    for q in (p, *p.parents):
+        if q.exists():
+            if not q.is_dir():
+                raise PaledotError(f"--chunk-dir {str(folder)!r}: {str(q)!r} is a file, not a folder: "
+                                   "give a folder (it is created if missing)")
+            return

@@ -810,9 +810,13 @@ def _choose_exposure(scene, camera, rate, stamps, flux_rate, g, warn) -> float:
     exposure = float(scene.auto_fraction * ceiling / (peak + camera.dark_current_e_per_s))
     name = g.targets[brightest].name
     if exposure < camera.exposure_min_s:
+        # at the shortest exposure the peak lands above the target level: saturated only past
+        # the ceiling (a peak at 74% of it was said to saturate)
+        level = (peak + camera.dark_current_e_per_s) * camera.exposure_min_s / ceiling
+        what = "it will saturate" if level >= 1 else f"its peak reaches {level:.0%} of the ceiling"
         warn.append(
             f"{name} would need {exposure * 1e3:.3g} ms, below {camera.name}'s shortest "
-            f"{camera.exposure_min_s * 1e3:g} ms: it will saturate"
+            f"{camera.exposure_min_s * 1e3:g} ms: {what}"
         )
         exposure = camera.exposure_min_s
     elif exposure > camera.exposure_max_s:

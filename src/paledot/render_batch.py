@@ -238,6 +238,9 @@ def render_batch(spec: BatchSpec, out, *, overwrite: bool = False, chunk_frames:
                                "nothing written")
 
     if chunk_dir is not None:
+        from .parallel import check_chunk_folder
+
+        check_chunk_folder(chunk_dir)
         staging = Path(chunk_dir) / "frames"
         staging.mkdir(parents=True, exist_ok=True)
         compute(staging, atomic=True)
@@ -382,7 +385,16 @@ def _exposure(value) -> str | float:
         raise PaledotError(f"exposure {value!r} must be 'auto' or milliseconds") from None
     if not math.isfinite(seconds) or seconds <= 0:
         raise PaledotError(f"exposure {value!r} ms must be a positive number")
+    _at_most_a_day(value, seconds)
     return seconds
+
+
+def _at_most_a_day(value, seconds: float) -> None:
+    """The render's own limit (a day), said in the milliseconds the user typed."""
+    from .render import MAX_EXPOSURE_S
+
+    if seconds > MAX_EXPOSURE_S:
+        raise PaledotError(f"exposure {value!r} ms must be at most {MAX_EXPOSURE_S * 1e3:,.0f} ms (a day)")
 
 
 __all__ = ["BatchResult", "BatchSpec", "frame_seed", "render_batch", "render_frame"]

@@ -57,6 +57,8 @@ def montage(
         inset_side = inset_px * inset_scale
         inset_box = (side - inset_side - 14, side - inset_side - 40, side - 4, side - 4)
         earth = next((b for b in frame.bodies if b.name == "earth" and b.in_frame), None)
+        if earth is not None and earth.diameter_px > inset_px / 2:
+            earth = None  # resolved: its phase shows in the panel, an inset would cut a patch of it
         img = annotated_image(
             frame,
             stretch,
@@ -70,18 +72,38 @@ def montage(
         if earth is not None:
             _earth_inset(img, frame, earth, inset_px, inset_scale, inset_box)
         panels.append(img)
-    gap, top = 12, 70
+    gap = 12
     width = sum(p.width for p in panels) + gap * (len(panels) + 1)
-    height = max(p.height for p in panels) + top + gap + 84
+    cam = frames[0].camera
+    insets = any(b.name == "earth" and b.in_frame and b.diameter_px <= inset_px / 2
+                 for f in frames for b in f.bodies)
+    caption = _montage_caption(frames, cam, crop_px, scale, stretch, white_fraction,
+                               inset_px if insets else 0, inset_scale)
+    # the sheet is as tall as its words need: a one-panel sheet (600 px) wraps the caption to
+    # seven lines and its title would run off the edge at 34 pt (both were cut off)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    size = 34
+    while size > 20 and measure.textlength(title, font=font(size)) > width - 2 * gap:
+        size -= 2
+    title_lines = _wrap_lines(measure, title, width - 2 * gap, font(size))
+    top = 14 + len(title_lines) * (size + 6) + 14
+    cap_font = font(18)
+    cap_lines = _wrap_lines(measure, caption, width - 2 * gap, cap_font)
+    height = max(p.height for p in panels) + top + 8 + len(cap_lines) * (18 + 4) + gap
     sheet = Image.new("RGB", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    draw.text((gap, 14), title, fill=TEXT, font=font(34))
+    for k, line in enumerate(title_lines):
+        draw.text((gap, 14 + k * (size + 6)), line, fill=TEXT, font=font(size))
     x = gap
     for p in panels:
         sheet.paste(p, (x, top))
         x += p.width + gap
-    cam = frames[0].camera
-    caption = (
+    _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, cap_font, DIM)
+    return sheet
+
+
+def _montage_caption(frames, cam, crop_px, scale, stretch, white_fraction, inset_px, inset_scale) -> str:
+    return (
         f"Simulated {cam.title}, {crop_px} x {crop_px} px crops enlarged {scale}x (each square is one "
         f"detector pixel), {_orientation(frames)}; {stretch} stretch"
         + (
@@ -90,13 +112,11 @@ def montage(
             if white_fraction < 1
             else ""
         )
-        + f". Insets: Earth's {inset_px} x {inset_px} px enlarged {inset_scale}x, linear from the sky to "
-        "its brightest pixel (not saturated); the circle is its whole disk, the light leans to the "
-        "sunlit side (the PSF blurs the phase at this scale). Made with paledot from DE440 and "
-        "published camera data."
+        + (f". Insets: Earth's {inset_px} x {inset_px} px enlarged {inset_scale}x, linear from the sky to "
+           "its brightest pixel (the stretch clips nothing); the circle is its whole disk, the light "
+           "leans to the sunlit side (the PSF blurs the phase at this scale)" if inset_px else "")
+        + ". Made with paledot from DE440 and published camera data."
     )
-    _wrapped_text(draw, (gap, top + panels[0].height + 8), caption, width - 2 * gap, font(18), DIM)
-    return sheet
 
 
 def _orientation(frames: Sequence[Frame]) -> str:
@@ -126,25 +146,34 @@ def _earth_inset(img: Image.Image, frame: Frame, earth, inset_px: int, inset_sca
     cy = py + (y0 + cut.shape[0] - 0.5 - earth.row) * inset_scale
     r = earth.diameter_px / 2 * inset_scale
     draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(90, 170, 255), width=1)
-    saturated = " SATURATED" if earth.saturated else ""
-    text = f"Earth {earth.illuminated_fraction:.0%} lit{saturated}"
-    draw.text((left + 6, top + 6), text, fill=(90, 170, 255), font=font(16))
+    draw.text((left + 6, top + 6), f"Earth {earth.illuminated_fraction:.0%} lit", fill=(90, 170, 255),
+              font=font(16))
+    if earth.saturated:  # at the inset's foot, outlined: beside the phase it ran past the box
+        draw.text((left + 6, bottom - 24), "SATURATED", fill=(255, 120, 90), font=font(16),
+                  stroke_width=2, stroke_fill=(0, 0, 0))
+
+
+def _wrap_lines(draw: ImageDraw.ImageDraw, text: str, max_width: float, fnt) -> list[str]:
+    """``text`` broken at spaces into lines that fit ``max_width`` pixels."""
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}".strip()
+        if line and draw.textlength(trial, font=fnt) > max_width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    if line:
+        lines.append(line)
+    return lines
 
 
 def _wrapped_text(draw: ImageDraw.ImageDraw, xy, text: str, max_width: float, fnt, fill) -> None:
     """Draw text broken into lines that fit ``max_width`` pixels."""
     x, y = xy
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}".strip()
-        if line and draw.textlength(trial, font=fnt) > max_width:
-            draw.text((x, y), line, fill=fill, font=fnt)
-            y += int(getattr(fnt, "size", 18)) + 4
-            line = word
-        else:
-            line = trial
-    if line:
+    for line in _wrap_lines(draw, text, max_width, fnt):
         draw.text((x, y), line, fill=fill, font=fnt)
+        y += int(getattr(fnt, "size", 18)) + 4
 
 
 def sequence_gif(
@@ -223,14 +252,15 @@ def orbit_plot(
     fig.patch.set_facecolor("white")
     x, y = offsets_arcsec[:, 0], offsets_arcsec[:, 1]
     ax.plot(x, y, color="0.6", lw=1.2, label="the Moon's path over one sidereal month")
-    ax.plot(
-        np.where(covered_mask, x, np.nan),
-        np.where(covered_mask, y, np.nan),
-        color="tab:orange",
-        lw=4,
-        alpha=0.85,
-        label=f"arc spanned by the frames: {fraction:.0%} of the orbit",
-    )
+    if len(observed_arcsec) > 1:  # one frame spans no arc ('0% of the orbit' in the legend)
+        ax.plot(
+            np.where(covered_mask, x, np.nan),
+            np.where(covered_mask, y, np.nan),
+            color="tab:orange",
+            lw=4,
+            alpha=0.85,
+            label=f"arc spanned by the frames: {fraction:.0%} of the orbit",
+        )
     ax.add_patch(plt.Circle((0, 0), earth_radius_arcsec, color="tab:blue", zorder=5))
     ax.annotate("Earth", (0, 0), xytext=(8, -16), textcoords="offset points", color="tab:blue", fontsize=11)
     ax.scatter(
@@ -309,11 +339,11 @@ def facts_markdown(title: str, f: Findings, rows, verdicts: Sequence[Verdict], n
         "|---|" + "---:|" * len(f.epochs_utc),
     ]
     lines += [f"| {name} | " + " | ".join(vals) + " |" for name, vals in rows]
+    share = ([f"Share of the Moon's orbit spanned by the frames: **{f.orbit_fraction:.1%}** "
+              f"({f.orbit_fraction * 360:.0f} degrees).", ""] if len(f.epochs_utc) > 1 else [])
     lines += [
         "",
-        f"Share of the Moon's orbit spanned by the frames: **{f.orbit_fraction:.1%}** "
-        f"({f.orbit_fraction * 360:.0f} degrees).",
-        "",
+        *share,  # one frame spans nothing: '0.0% (0 degrees)' said nothing
         "## Claims checked",
         "",
         "| claim | source | computed | verdict | why |",
@@ -369,6 +399,8 @@ def report_html(
         for cap, data, mime in images
     )
     note_items = "".join(f"<li>{e(n)}</li>" for n in notes)
+    share = (f"<p>Share of the Moon's orbit spanned by the frames: <b>{f.orbit_fraction:.1%}</b>\n"
+             f"({f.orbit_fraction * 360:.0f} degrees).</p>" if len(f.epochs_utc) > 1 else "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
@@ -377,8 +409,7 @@ def report_html(
 <p>{e(summary)}</p>
 <h2>Facts, computed</h2>
 <table class="facts"><tr><th>quantity</th>{head}</tr>{body_rows}</table>
-<p>Share of the Moon's orbit spanned by the frames: <b>{f.orbit_fraction:.1%}</b>
-({f.orbit_fraction * 360:.0f} degrees).</p>
+{share}
 <h2>Claims checked</h2>
 <table class="claims"><tr><th>claim</th><th>computed</th><th>verdict</th><th>why</th></tr>{claim_rows}</table>
 <h2>Pictures</h2>

@@ -8,6 +8,7 @@ replaced only with ``overwrite=True``.
 from __future__ import annotations
 
 import math
+import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -86,6 +87,16 @@ def _tangent_offsets(center: np.ndarray, points: np.ndarray) -> np.ndarray:
     return np.degrees(np.stack([xi, eta], axis=-1)) * 3600
 
 
+def _refuse_folder_holding(scenario_file: Path, folder: Path) -> None:
+    """The output folder is swapped in whole: one that holds the scenario file itself (a
+    campaign's plan folder) would delete the plan it renders."""
+    if folder.resolve() in scenario_file.resolve().parents:
+        raise PaledotError(
+            f"scenario file {str(scenario_file)!r} lies inside the output folder '{folder}', which "
+            "reproduce writes as a whole (and --overwrite replaces): give --out another folder"
+        )
+
+
 def reproduce(
     name: str | Scenario,
     out: str | Path | None = None,
@@ -100,6 +111,8 @@ def reproduce(
     if sc.needs:
         raise PaledotError(f"scenario {sc.name!r} cannot run yet: it needs {sc.needs}")
     folder = Path(out) if out else Path("paledot-out") / sc.name
+    if isinstance(name, str | os.PathLike) and str(name).endswith(".toml"):
+        _refuse_folder_holding(Path(name), folder)
     check_folder_destination(folder, overwrite)
     camera = load_camera(sc.camera)
     user_epochs = bool(epochs)

@@ -184,6 +184,15 @@ def write_ecsv(g, out: TextIO, header: bool = True, extra_notes=()) -> None:
     out.write(text)
 
 
+def _or_dash(value, spec: str) -> str:
+    """``value`` in ``spec``, or '-' as wide for an undefined one (the Sun's phase): not 'nan'."""
+    text = format(value, spec)
+    if np.isfinite(value):
+        return text
+    width = len(text)
+    return "-".rjust(width) if spec.startswith(">") else "-"
+
+
 def format_table(g, header: bool = True) -> str:
     """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees, magnitudes;
     under each target the face we see, and after each epoch its pairs. Notes are not included."""
@@ -217,22 +226,27 @@ def format_table(g, header: bool = True) -> str:
             line = (f"{utc[j].replace('T', ' '):<19}  {name:<8} {rng[i, j]:>15,.0f} "
                     f"{rng[i, j] / AU_KM:>10.6f} {rng[i, j] / MILE_KM / 1e6:>9.3f} {rr[i, j]:>8.3f} "
                     f"{lt[i, j] / 60:>7.3f} {ra[i, j]:>9.4f} {dec[i, j]:>8.4f} {diam[i, j]:>8.3f} "
-                    f"{phase[i, j]:>6.1f} {lit[i, j]:>6.1f} {elong[i, j]:>6.1f} {mag[i, j]:>6.2f}")
+                    f"{_or_dash(phase[i, j], '>6.1f')} {_or_dash(lit[i, j], '>6.1f')} "
+                    f"{_or_dash(elong[i, j], '>6.1f')} {_or_dash(mag[i, j], '>6.2f')}")
             if site:
                 line += f" {az[i, j]:>6.1f} {el[i, j]:>6.1f} {'up' if up[j] else 'down':>4}"
             elif occ:
                 line += f" {('no', 'partly', 'fully')[state[i, j]]:>7} {height[i, j]:>8.3f}"
             lines.append(line)
             if not np.isnan(disk["sub_observer_lon"][i, j]):
+                sub_sun = (f"{disk['sub_solar_lon'][i, j]:.2f}E {disk['sub_solar_lat'][i, j]:+.2f}"
+                           if np.isfinite(disk["sub_solar_lon"][i, j]) else "-")
                 lines.append(
                     f"{'':<19}  {'':<8} face: sub-observer {disk['sub_observer_lon'][i, j]:.2f}E "
-                    f"{disk['sub_observer_lat'][i, j]:+.2f}, sub-solar {disk['sub_solar_lon'][i, j]:.2f}E "
-                    f"{disk['sub_solar_lat'][i, j]:+.2f}, north pole PA {disk['north_pole_pa'][i, j]:.2f}, "
-                    f"bright limb PA {disk['bright_limb_pa'][i, j]:.2f} deg")
+                    f"{disk['sub_observer_lat'][i, j]:+.2f}, sub-solar {sub_sun}, north pole PA "
+                    f"{disk['north_pole_pa'][i, j]:.2f}, bright limb PA "
+                    f"{_or_dash(disk['bright_limb_pa'][i, j], '.2f')} deg")
         for a in range(len(names)):
             for b in range(a + 1, len(names)):
+                sep_deg = np.degrees(g._separation(a, b)[j])
                 lines.append(
                     f"{'':<19}  {names[a] + '-' + names[b]:<17} separation "
-                    f"{np.degrees(g._separation(a, b)[j]) * 3600:>9.2f} arcsec, "
-                    f"position angle {np.degrees(g._pair_position_angle(a, b)[j]):>7.2f} deg")
+                    f"{sep_deg * 3600:>9.2f} arcsec"
+                    + (f" ({sep_deg:.4f} deg)" if sep_deg >= 1 else "")  # 240487 arcsec reads badly
+                    + f", position angle {np.degrees(g._pair_position_angle(a, b)[j]):>7.2f} deg")
     return "\n".join(lines) + "\n"

@@ -30,7 +30,7 @@ def measurement_table(m: Measurement) -> str:
     d = m.to_dict()
     lines = [
         f"frame     {d['frame']}",
-        f"time      {d['time_utc'] or 'unknown'} UTC",
+        f"time      {d['time_utc'] + ' UTC' if d['time_utc'] else 'unknown'}",
         f"observer  {d['observer'] or 'unknown'}   camera {d['camera'] or 'unknown'}",
         f"sources   {d['n_sources']} detected",
         "",
@@ -40,10 +40,12 @@ def measurement_table(m: Measurement) -> str:
         f"{'SNR':>7}  method    flags"
     )
     for b in d["bodies"]:
-        crb = math.hypot(b["crb_x"] or 0, b["crb_y"] or 0) / math.sqrt(2)
+        # no bound for a moments centroid: '-', not a perfect 0.0000
+        crb = ("-" if b["crb_x"] is None and b["crb_y"] is None
+               else f"{math.hypot(b['crb_x'] or 0, b['crb_y'] or 0) / math.sqrt(2):.4f}")
         lines.append(
             f"  {b['name']:<6} {b['x']:>9.3f} {b['y']:>9.3f} {b['x_err']:>7.4f} {b['y_err']:>7.4f} "
-            f"{crb:>7.4f} {b['flux']:>11.1f} {b['snr'] or 0:>7.1f}  {b['method']:<9} "
+            f"{crb:>7} {b['flux']:>11.1f} {b['snr'] or 0:>7.1f}  {b['method']:<9} "
             f"{','.join(b['flags']) or '-'}"
         )
     c = d["comparison"]

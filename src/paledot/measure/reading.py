@@ -158,6 +158,21 @@ def _read_fits(p: Path) -> Observation:
             old = re.fullmatch(r"(\d\d)/(\d\d)/(\d\d)", text)  # the pre-2000 FITS form DD/MM/YY
             if old:
                 text = f"19{old.group(3)}-{old.group(2)}-{old.group(1)}"
+            if key.startswith("DATE") and re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+                # a day without its time (old FITS kept it in TIME-OBS or UT): never midnight
+                # silently, which can be most of a day wrong
+                clock = next((str(merged[k]).strip() for k in ("TIME-OBS", "TIME_OBS", "UT", "UTSTART")
+                              if re.fullmatch(r"\d\d:\d\d(:\d\d(\.\d*)?)?", str(merged.get(k, "")).strip())),
+                             None)
+                if clock is not None:
+                    text = f"{text}T{clock}"
+                elif "MJD-OBS" in merged and key != "MJD-OBS":
+                    obs.meta.setdefault("warnings", []).append(
+                        f"header {key} {text!r} has no time of day: MJD-OBS used instead")
+                    continue
+                else:
+                    obs.meta.setdefault("warnings", []).append(
+                        f"header {key} {text!r} has no time of day: read as 00:00 UTC (give --time)")
             try:
                 if key.startswith("MJD"):
                     text = f"JD{float(value) + 2400000.5}"
@@ -176,7 +191,7 @@ def _read_fits(p: Path) -> Observation:
             obs.exposure_s = float(merged[key])
             break
     if str(merged.get("OBSERVER", "")).strip():
-        obs.observer = str(merged["OBSERVER"]).strip()
+        obs.observer = _header_observer(str(merged["OBSERVER"]).strip(), merged, obs)
     inst = str(merged.get("INSTRUME", "")).strip()
     if inst:
         obs.camera = _camera_or_none(inst)
@@ -398,6 +413,25 @@ def _check_extent(p: Path, d) -> None:
             f"{str(p)!r}: the label puts the IMAGE at bytes {start}..{need} "
             f"but the file has only {size} bytes"
         )
+
+
+def _header_observer(value: str, header, obs: Observation) -> str | None:
+    """The FITS standard's OBSERVER is who observed, usually a person; paledot writes the observing
+    body there. Taken as the observer from a paledot frame, or when it names an observer paledot
+    knows; else a warning, and --observer fills it."""
+    if str(header.get("CREATOR", "")).startswith("paledot"):
+        return value
+    from ..ephemeris import default_ephemeris
+    from ..observers import as_observer
+
+    try:
+        as_observer(value, default_ephemeris())
+    except PaledotError:
+        obs.meta.setdefault("warnings", []).append(
+            f"header OBSERVER {value!r} is not an observer paledot knows (in FITS it is often the "
+            "astronomer's name): ignored, give --observer")
+        return None
+    return value
 
 
 # --- common ----------------------------------------------------------------------------------

@@ -160,10 +160,12 @@ class Campaign:
         lines = [f"observer {s['observer']} · {s['constraint']}",
                  f"searched {s['search_start_utc']} to {s['search_stop_utc']} UTC · "
                  f"{len(self.windows)} window(s) · {self.candidates} candidate epochs · "
-                 f"frames at least {self.min_spacing_s / 3600:g} h apart",
-                 f"  {'frame':>5}  {'UTC':<23}  {'Moon phase (deg)':>16}  {'to next phase (deg)':>19}"]
+                 + (f"frames at least {self.min_spacing_s / 3600:g} h apart" if self.min_spacing_s > 0
+                    else "no least time between frames"),
+                 # the Moon's place around its orbit (CSV/JSON 'moon_phase_deg'), not its lit phase
+                 f"  {'frame':>5}  {'UTC':<23}  {'Moon orbit angle (deg)':>22}  {'to next frame (deg)':>19}"]
         for r in self.to_rows():
-            lines.append(f"  {r['frame']:>5}  {r['utc']:<23}  {r['moon_phase_deg']:>16.2f}  "
+            lines.append(f"  {r['frame']:>5}  {r['utc']:<23}  {r['moon_phase_deg']:>22.2f}  "
                          f"{r['gap_to_next_phase_deg']:>19.2f}")
         lines.append(f"covered share of the Moon's orbit: plan {self.share:.1%}")
         for k, v in self.compare.items():

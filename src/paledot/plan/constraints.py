@@ -146,6 +146,23 @@ class Not(Constraint):
 
 
 # --- the constraints people ask for ------------------------------------------------------------
+def _within(value, what: str, lo: float | None, hi: float | None, unit: str = ""):
+    """``value`` unchanged when it is a finite number in [lo, hi] (None: open); else a one-line
+    error naming it and the allowed span (an impossible limit would silently find no window)."""
+    if value is None:
+        return value
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    unit = f" {unit}" if unit else ""
+    if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+        allowed = (f"{lo:g} to {hi:g}{unit}" if lo is not None and hi is not None
+                   else f"a finite number >= {lo:g}{unit}" if lo is not None else f"a finite number{unit}")
+        raise PaledotError(f"{what} {value!r} must be {allowed}")
+    return value
+
+
 def _deg(value, what: str) -> float:
     v = float(value)
     if not math.isfinite(v):
@@ -176,6 +193,7 @@ def sun_elongation(target: str, min_deg, max_deg=None) -> Constraint:
 
 def not_occulted(target: str, margin_deg=0.0, whole: bool = True) -> Constraint:
     """The target (its whole disk, or its centre) clear of the observer's planet by ``margin_deg``."""
+    _within(margin_deg, "limb margin", -90, 90, "deg")
     q = LimbClearance(f"limb_clearance({target})", "deg", 1 / DEG, DEG, target, whole)
     return Threshold(q, True, _deg(margin_deg, "limb margin"))
 
@@ -203,22 +221,30 @@ def in_field(targets, camera) -> Constraint:
 
 
 def phase_angle(target: str, min_deg=None, max_deg=None) -> Constraint:
+    for v in (min_deg, max_deg):
+        _within(v, "phase angle limit", 0, 180, "deg")
     q = GeometryValue(f"phase_angle({target})", "deg", 1 / DEG, DEG, target, "phase_angle", "rad")
     return _between(q, min_deg, max_deg, lambda x: _deg(x, "phase angle"))
 
 
 def illuminated_fraction(target: str, min=None, max=None) -> Constraint:  # noqa: A002
+    for v in (min, max):
+        _within(v, "illuminated fraction limit", 0, 1, "(a fraction, not per cent)")
     q = GeometryValue(f"illuminated_fraction({target})", "", 1.0, 0.01, target, "illuminated_fraction", "")
     return _between(q, min, max, float)
 
 
 def magnitude(target: str, brightest=None, faintest=None) -> Constraint:
     """V magnitude between ``brightest`` and ``faintest`` (i.e. value >= brightest, <= faintest)."""
+    for v in (brightest, faintest):
+        _within(v, "magnitude limit", None, None, "(V)")
     q = GeometryValue(f"magnitude({target})", "mag", 1.0, 1.0, target, "magnitude", "mag")
     return _between(q, brightest, faintest, float)
 
 
 def range_km(target: str, min=None, max=None) -> Constraint:  # noqa: A002
+    for v in (min, max):
+        _within(v, "range limit", 0, None, "km")
     q = GeometryValue(f"range({target})", "km", 1.0, 1e6, target, "range", "km")
     return _between(q, min, max, float)
 
@@ -227,17 +253,20 @@ def snr(target: str, camera, exposure_s: float, min: float) -> Constraint:  # no
     """Predicted point-source SNR of ``target`` in an ``exposure_s`` frame above ``min``."""
     if not (math.isfinite(exposure_s) and exposure_s > 0):
         raise PaledotError(f"exposure {exposure_s} s must be positive")
+    _within(min, "SNR minimum", 0, None)
     q = PredictedSNR(f"snr({target},{exposure_s:g}s)", "", 1.0, 1.0, target, camera, float(exposure_s))
     return Threshold(q, True, float(min))
 
 
 def elevation(target: str, min_deg) -> Constraint:
     """At a surface site: the target's centre at least ``min_deg`` above the horizon."""
+    _within(min_deg, "elevation minimum", -90, 90, "deg")
     q = Elevation(f"elevation({target})", "deg", 1 / DEG, DEG, target)
     return Threshold(q, True, _deg(min_deg, "elevation"))
 
 
 def sun_below(depression_deg) -> Constraint:
     """At a surface site: the Sun's centre at least ``depression_deg`` below the horizon."""
+    _within(depression_deg, "Sun depression", -90, 90, "deg")
     q = Elevation("elevation(sun)", "deg", 1 / DEG, DEG, "sun")
     return Threshold(q, False, -_deg(depression_deg, "Sun depression"))
