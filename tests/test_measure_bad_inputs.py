@@ -76,6 +76,7 @@ def test_jpeg_without_a_time_lists_sources_and_says_why_nothing_is_identified(tm
     assert obs.et is None
     assert m.verdict == "not identified: the frame's time is unknown"
     assert len(m.sources.sources) == 1
+    assert measure(read_observation(p)).verdict == "not identified: the frame's time and observer are unknown"
 
 
 def test_a_planet_limb_is_extended_and_not_taken_for_earth():

@@ -132,7 +132,13 @@ def test_montecarlo_command(tmp_path, capsys):
     out = tmp_path / "mc"
     assert main(["montecarlo", "--frames", "4", "--exposures", "0.05,1.5", "--crop", "256", "--out", str(out),
                  "--workers", "1", "--no-progress"]) == 0
-    assert "recommended exposure: 1.5 ms" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "recommended exposure: 1.5 ms" in text and "in 2/2 frames" in text
+    # two frames cannot show a 95% rate: the Wilson interval says so (astropy's binom_conf_interval)
+    from astropy.stats import binom_conf_interval
+
+    low = binom_conf_interval(2, 2, confidence_level=0.95, interval="wilson")[0]
+    assert f"as low as {low:.0%}): run more --frames" in text
     s = json.loads((out / "summary.json").read_text())
     assert s["recommended_exposure_ms"] == 1.5 and len(s["rates"]) == 2
     assert main(["montecarlo", "--exposures", "0,1", "--out", str(tmp_path / "x")]) == 2

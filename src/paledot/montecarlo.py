@@ -183,9 +183,16 @@ class MonteCarloResult:
             lines.append(f"{r['exposure_ms']:>11.4g} {r['frames']:>7} {r['detected']:>9} {r['rate']:>7.1%} "
                          f"{r['rate_low95']:>7.1%}-{r['rate_high95']:<7.1%} {ms:>10}")
         rec = self.recommended()
-        lines.append(f"recommended exposure: {rec:g} ms (Moon detected at SNR >= {self.spec.snr_min:g} "
-                     "in >= 95% of frames)" if rec is not None else
-                     "recommended exposure: none of the exposures reaches a 95% detection rate")
+        if rec is None:
+            lines.append("recommended exposure: none of the exposures reaches a 95% detection rate")
+            return "\n".join(lines) + "\n"
+        r = next(r for r in self.rates() if r["exposure_ms"] == rec)
+        lines.append(f"recommended exposure: {rec:g} ms (Moon detected at SNR >= {self.spec.snr_min:g} in "
+                     f"{r['detected']}/{r['frames']} frames; 95% interval {r['rate_low95']:.0%}-"
+                     f"{r['rate_high95']:.0%})")
+        if r["rate_low95"] < 0.8:
+            lines.append(f"note: {r['frames']} frames at {rec:g} ms cannot show a 95% rate (it may be as "
+                         f"low as {r['rate_low95']:.0%}): run more --frames")
         return "\n".join(lines) + "\n"
 
     def plot_png(self) -> bytes:

@@ -131,7 +131,8 @@ def measure(
     if obs.et is None or obs.observer is None:
         missing = " and ".join(x for x, v in (("time", obs.et), ("observer", obs.observer)) if v is None)
         notes.append(f"no {missing} known: sources listed, nothing identified (give --time/--observer)")
-        comp = {"verdict": f"not identified: the frame's {missing} is unknown", "notes": []}
+        verb = "are" if " and " in missing else "is"
+        comp = {"verdict": f"not identified: the frame's {missing} {verb} unknown", "notes": []}
         return Measurement(obs, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
     # the sky from the stars when they solve it; else the header's WCS (or none)

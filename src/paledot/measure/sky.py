@@ -158,15 +158,13 @@ def apply_star_solution(
         reason = star_sol.reason
         notes = comp.setdefault("notes", [])
         if header_wcs is not None:
+            # the reason is on the pointing line (and JSON pointing.reason): not repeated here
             notes.append(
-                f"pointing not solved from stars ({reason}): the frame's own WCS places the sky, so only "
-                "the Moon's offset from Earth is tested (roll and scale also solved from the pair)"
+                "no star solution: the frame's own WCS places the sky, so only the Moon's offset from "
+                "Earth is tested (roll and scale also solved from the pair)"
             )
             return "header", reason
-        if pair_wcs is not None:
-            notes.append(
-                f"pointing not solved from stars ({reason}): roll and scale solved from the Earth-Moon pair"
-            )
+        if pair_wcs is not None:  # the comparison's own note says the roll came from the pair
             return "pair", reason
         return "none", reason
     if header_wcs is not None:
