@@ -554,3 +554,21 @@ def test_random_fields_solve_right_or_refuse(exposure, frames, tol_px):
         else:
             assert exposure < 1.0, (i, sol.reason)  # a rich field never refuses
     assert solved >= 0.6 * frames
+
+
+def test_earth_predicted_off_the_star_solved_frame_is_not_found_not_a_star_named_earth(starry):
+    """The frame's stars fix its sky; the claimed time ten days late puts Earth's predicted place
+    a degree or more away, off the frame. No dot is then Earth, however bright (before, the real
+    Earth dot, or the brightest star, was named Earth)."""
+    frame, path = starry
+    obs = read_observation(path, observer="mars", camera=CAM)
+    late = replace(obs, et=obs.et + 10 * 86400.0)
+    m = measure(late)
+    assert m.pointing_method == "stars"
+    assert "earth" not in m.identification.bodies
+    assert m.verdict.startswith("Earth not found: no source within") and "outside the frame" in m.verdict
+    # the predicted place it names is where the star-solved sky puts that epoch's Earth
+    earth = next(p for p in m.predicted if p.name == "earth")
+    x, y = (float(v) for v in m.sky_wcs.world_to_pixel(earth.coord))
+    assert f"x {x:.0f}, y {y:.0f}" in m.verdict
+    assert not (0 <= x < 1024 and 0 <= y < 1024)

@@ -42,10 +42,11 @@ def compare(
     src = sources.sources
     out: dict = {"verdict": "", "notes": list(ident.notes)}
     if "earth" not in ident.bodies:
+        said = [n for n in ident.notes if n.startswith("Earth not found")]
         out["verdict"] = (
             "Earth not found: no source above the detection threshold"
             if not src
-            else "Earth not found: no point-like source matches it"
+            else said[0] if said else "Earth not found: no point-like source matches it"
         )
         return out
     e = src[ident.bodies["earth"]]

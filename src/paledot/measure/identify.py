@@ -145,9 +145,13 @@ def identify(
         # Earth is expected to be the brightest dot; each factor of 10 fainter costs 1 sigma
         e_term = (math.log10(fmax / si.flux)) ** 2
         if wcs is not None:
-            # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma
+            # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma; beyond
+            # 3 sigma a source is not Earth, however bright (a star in a field Earth is not in)
             tol = 0.1 * math.hypot(nx, ny)
-            e_term += (math.hypot(epx - si.x, epy - si.y) / tol) ** 2
+            far = math.hypot(epx - si.x, epy - si.y) / tol
+            if far > 3:
+                continue
+            e_term += far**2
         if best is None or e_term < best[0]:
             best = (e_term, i, None)
         if moon is None:
@@ -185,7 +189,13 @@ def identify(
                 terms_ok &= abs(s_term) <= 3
             if terms_ok and (pair is None or chi < pair[0]):
                 pair = (chi, i, j)
-    assert best is not None
+    if best is None:  # only with a WCS: every candidate too far from Earth's predicted place
+        where = "inside" if -0.5 <= epx <= nx - 0.5 and -0.5 <= epy <= ny - 0.5 else "outside"
+        out.notes.append(
+            f"Earth not found: no source within {3 * 0.1 * math.hypot(nx, ny):.0f} px of its predicted "
+            f"place (x {epx:.0f}, y {epy:.0f}, {where} the frame) on the frame's sky"
+        )
+        return out
     out.chi2, i, j = pair if pair is not None else best
     out.bodies["earth"] = i
     if j is not None:
