@@ -572,3 +572,33 @@ def test_earth_predicted_off_the_star_solved_frame_is_not_found_not_a_star_named
     x, y = (float(v) for v in m.sky_wcs.world_to_pixel(earth.coord))
     assert f"x {x:.0f}, y {y:.0f}" in m.verdict
     assert not (0 <= x < 1024 and 0 <= y < 1024)
+
+
+def test_four_dots_a_pixel_off_four_stars_are_not_a_solution(starry):
+    """Four dots, each about a pixel from one of the frame's four brightest stars (as text glyphs
+    or hot pixels may fall): a similarity fit of 4 pairs leaves only 4 degrees of freedom, so it
+    lands them within a pixel of the stars. Refused (a sub-pixel rms that a rich field would pass);
+    the same four at the stars' exact places are solved."""
+    import re
+
+    frame, _ = starry
+    xy = np.stack((frame.stars.x, frame.stars.y), axis=1)
+    inside = np.flatnonzero((xy > 20).all(axis=1) & (xy < 1003).all(axis=1))
+    top = inside[np.argsort(-frame.stars.electrons[inside])[:4]]
+    (ra,), (dec,) = frame.wcs.all_pix2world([511.5], [511.5], 0)
+    args = dict(centre_guess=(float(ra), float(dec)), scale_guess_arcsec=12.4, parity=-1)
+    exact = _fake_sources(xy[top], frame.stars.electrons[top])
+    solved = solve_pointing(exact, "mars", frame.et, (1024, 1024), **args)
+    assert isinstance(solved, PointingSolution) and solved.n_stars == 4 and solved.rms_px < 0.05
+    rng = np.random.default_rng(5)
+    rms_seen = []
+    for _ in range(6):
+        wrong = _fake_sources(xy[top] + rng.normal(0, 1.0, (4, 2)), frame.stars.electrons[top])
+        sol = solve_pointing(wrong, "mars", frame.et, (1024, 1024), **args)
+        assert isinstance(sol, Refusal)
+        m = re.search(r"leaves ([\d.]+) px rms", sol.reason)
+        if m:
+            assert "fewer than 5 stars" in sol.reason
+            rms_seen.append(float(m.group(1)))
+    # at least one of them fitted to under a pixel: what the old 1-px limit alone let through
+    assert any(0.4 < r <= 1.0 for r in rms_seen), rms_seen

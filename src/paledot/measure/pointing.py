@@ -49,6 +49,11 @@ SCALE_FACTOR = 1.6
 SCALE_FACTOR_NO_WCS = 2.5
 #: A solution is refused when its rms residual exceeds this (px).
 MAX_RMS_PX = 1.0
+#: ... or this with fewer than FEW_STARS stars: 3 or 4 pairs leave a similarity fit 2-4 degrees of
+#: freedom, so any 3 bright dots (text glyphs on an annotated picture) land within a pixel of some
+#: 3 stars; real stars, even on a resized picture, fit far better.
+MAX_RMS_FEW_PX = 0.4
+FEW_STARS = 5
 #: Of the catalogue stars the solution puts on the frame at least as bright as its matched stars,
 #: at least this share must have been detected.
 MIN_COMPLETENESS = 0.5
@@ -677,8 +682,10 @@ def _refine(
     res_px = np.hypot(dxy[:, 0], dxy[:, 1])
     sig = np.array([math.hypot(pos[k][2], cat_sig[j] / abs(a)) for k, j in pairs])
     rms = float(np.sqrt(np.mean(res_px**2)))
-    if rms > MAX_RMS_PX:
-        return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {MAX_RMS_PX:g} px accepted)")
+    limit = MAX_RMS_FEW_PX if len(pairs) < FEW_STARS else MAX_RMS_PX
+    if rms > limit:
+        return Refusal(f"the best star match leaves {rms:.2f} px rms (at most {limit:g} px accepted"
+                       + (f" with fewer than {FEW_STARS} stars)" if limit == MAX_RMS_FEW_PX else ")"))
     # completeness: catalogue stars the solution puts well inside the frame, as bright as the
     # third-brightest matched star, must mostly be found
     matched = {s for _, s in pairs}
