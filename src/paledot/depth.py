@@ -207,7 +207,7 @@ def nothing_seen(bodies: list) -> str:
     # seen: light of it landed on the detector, or its disk (lit or not) covers some of it and
     # nothing hides it: a night side filling the field is a picture of something
     if not bodies or any(
-        b.electrons > 0 or ((b.in_frame or getattr(b, "disk_in_frame", False)) and not b.hidden)
+        b.electrons > 0 or ((b.in_frame or b.disk_in_frame) and not b.hidden)
         for b in bodies
     ):
         return ""

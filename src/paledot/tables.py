@@ -216,11 +216,16 @@ def format_table(g, header: bool = True) -> str:
     lit = 50 * (1 + np.cos(g._phase))
     mag = g._magnitude
     disk = {k: np.degrees(v) for k, v in g._disk.items()}
+    names = g.target_names
+    pairs = [  # whole arrays, once: not recomputed for every epoch's line
+        (f"{names[a]}-{names[b]}", np.degrees(g._separation(a, b)), np.degrees(g._pair_position_angle(a, b)))
+        for a in range(len(names))
+        for b in range(a + 1, len(names))
+    ]
     if site:
         az, el, up = np.degrees(g.sky._azimuth), np.degrees(g.sky._elevation), g.sky.sun_up
     if occ:
         state, height = g.occultation.state, np.degrees(g.occultation._height)
-    names = g.target_names
     for j in range(g.t.size):
         for i, name in enumerate(names):
             line = (f"{utc[j].replace('T', ' '):<19}  {name:<8} {rng[i, j]:>15,.0f} "
@@ -241,12 +246,10 @@ def format_table(g, header: bool = True) -> str:
                     f"{disk['sub_observer_lat'][i, j]:+.2f}, sub-solar {sub_sun}, north pole PA "
                     f"{disk['north_pole_pa'][i, j]:.2f}, bright limb PA "
                     f"{_or_dash(disk['bright_limb_pa'][i, j], '.2f')} deg")
-        for a in range(len(names)):
-            for b in range(a + 1, len(names)):
-                sep_deg = np.degrees(g._separation(a, b)[j])
-                lines.append(
-                    f"{'':<19}  {names[a] + '-' + names[b]:<17} separation "
-                    f"{sep_deg * 3600:>9.2f} arcsec"
-                    + (f" ({sep_deg:.4f} deg)" if sep_deg >= 1 else "")  # 240487 arcsec reads badly
-                    + f", position angle {np.degrees(g._pair_position_angle(a, b)[j]):>7.2f} deg")
+        for pair, sep, pa in pairs:
+            sep_deg = sep[j]
+            lines.append(
+                f"{'':<19}  {pair:<17} separation {sep_deg * 3600:>9.2f} arcsec"
+                + (f" ({sep_deg:.4f} deg)" if sep_deg >= 1 else "")  # 240487 arcsec reads badly
+                + f", position angle {pa[j]:>7.2f} deg")
     return "\n".join(lines) + "\n"

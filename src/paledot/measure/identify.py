@@ -138,6 +138,9 @@ def identify(
         sky = {k: (float(ra_c[n]), float(dec_c[n])) for n, k in enumerate(cands)}
         ny, nx = _shape_of(wcs)
         (epx,), (epy,) = wcs.all_world2pix([earth.ra_deg], [earth.dec_deg], 0)
+        # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma; beyond
+        # 3 sigma a source is not Earth, however bright (a star in a field Earth is not in)
+        earth_tol = 0.1 * math.hypot(nx, ny)
     best: tuple[float, int, int | None] | None = None  # best single-Earth hypothesis
     pair: tuple[float, int, int] | None = None  # best Earth + Moon hypothesis within 3 sigma
     for i in cands:
@@ -145,10 +148,7 @@ def identify(
         # Earth is expected to be the brightest dot; each factor of 10 fainter costs 1 sigma
         e_term = (math.log10(fmax / si.flux)) ** 2
         if wcs is not None:
-            # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma; beyond
-            # 3 sigma a source is not Earth, however bright (a star in a field Earth is not in)
-            tol = 0.1 * math.hypot(nx, ny)
-            far = math.hypot(epx - si.x, epy - si.y) / tol
+            far = math.hypot(epx - si.x, epy - si.y) / earth_tol
             if far > 3:
                 continue
             e_term += far**2
@@ -192,7 +192,7 @@ def identify(
     if best is None:  # only with a WCS: every candidate too far from Earth's predicted place
         where = "inside" if -0.5 <= epx <= nx - 0.5 and -0.5 <= epy <= ny - 0.5 else "outside"
         out.notes.append(
-            f"Earth not found: no source within {3 * 0.1 * math.hypot(nx, ny):.0f} px of its predicted "
+            f"Earth not found: no source within {3 * earth_tol:.0f} px of its predicted "
             f"place (x {epx:.0f}, y {epy:.0f}, {where} the frame) on the frame's sky"
         )
         return out
