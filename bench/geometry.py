@@ -4,7 +4,7 @@ Two jobs, each done by every implementation as an expert in it would write it:
 - positions: apparent (LT+S) vectors of the three targets;
 - full table: those positions plus, for Earth and Moon, phase angle, Sun elongation, heliocentric
   distance at emission and V magnitude (the same published phase curves for all, from
-  ``paledot.photometry``, a few numpy operations).
+  ``paledot.light.photometry``, a few numpy operations).
 Implementations: paledot ``observe``; Skyfield ``observe().apparent()`` doing SPICE's work
 (observe plus aberration, its light deflection switched off, and ``phase_angle``); spiceypy's
 vectorised Cython interface ``spiceypy.cyice`` (``spkezp_v`` with integer ids, ``phaseq_v``); a
@@ -28,8 +28,8 @@ from jplephem.spk import SPK
 from skyfield.api import load, load_file
 
 from paledot import observe
-from paledot.geometry import angle_between
-from paledot.photometry import apparent_magnitude
+from paledot.celestial.vectors import angle_between
+from paledot.light.photometry import apparent_magnitude
 
 TARGETS = ["earth", "moon", "sun"]
 IDS = [399, 301, 10]

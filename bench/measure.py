@@ -28,9 +28,9 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from paledot.cameras import load_camera
-from paledot.frames import write_fits
 from paledot.measure import measure, read_observation
 from paledot.render import Pointing, RenderWarning, Scene, render
+from paledot.render.files import write_fits
 
 TIME = "2023-05-21T03:10"
 

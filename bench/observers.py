@@ -29,7 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 from kernels import write_mars_centre, write_names, write_pck, write_spk13  # noqa: E402
 
-from paledot import Ephemeris, KeplerOrbit, SpiceSpacecraft, observe, occultation, to_et  # noqa: E402
+from paledot import Ephemeris, KeplerOrbit, SpiceSpacecraft, observe, to_et  # noqa: E402
+from paledot.geometry.occultation import occultation
 
 TARGETS = ["earth", "moon", "sun"]
 SPICE_NAMES = ["EARTH", "MOON", "SUN"]

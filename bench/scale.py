@@ -1,10 +1,10 @@
-"""Benchmark: paledot.parallel on 1 vs 2 workers, and what a 100-node cluster would cost.
+"""Benchmark: paledot.scale.parallel on 1 vs 2 workers, and what a 100-node cluster would cost.
 
 1. Planning sweep: Earth-Moon imaging windows from the Mars Express preset (Kepler orbit) over
    YEARS years from 2000-01-01: Earth's Sun elongation > 30 deg & Earth-Moon separation > 40 HRSC
    SRC px & Earth wholly clear of Mars (as bench/plan.py), cut into 5-year chunks (20 for 100 years).
    Competitors, alternated round by round: the plain unchunked ``find_windows`` in this process
-   (what a user without paledot.parallel runs), the chunked search with ``--workers 1`` and with
+   (what a user without paledot.scale.parallel runs), the chunked search with ``--workers 1`` and with
    ``--workers 2`` (local process pool), and on a dask.distributed LocalCluster of 2 worker
    processes (one thread each). Windows are checked to be the same bytes for every chunked run.
 2. Monte Carlo: FRAMES rendered-and-measured HRSC SRC frames (512 px crop, 2023-05-21 geometry),
@@ -37,10 +37,10 @@ import time
 
 import numpy as np
 
-from paledot.montecarlo import MonteCarloSpec, frames_chunk
-from paledot.parallel import run_chunks
 from paledot.plan import find_windows
-from paledot.plan_chunks import built, join, search_chunks, windows_chunk
+from paledot.plan.chunks import built, join, search_chunks, windows_chunk
+from paledot.plan.montecarlo import MonteCarloSpec, frames_chunk
+from paledot.scale.parallel import run_chunks
 
 YEARS = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 FRAMES = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
@@ -76,7 +76,7 @@ def warm_up(chunks, **kw) -> float:
 
 def warm_worker(warm):
     """On a Dask worker: one chunk of each job, through paledot's own Dask wrapper."""
-    from paledot.parallel import _on_dask_worker
+    from paledot.scale.parallel import _on_dask_worker
 
     for payload in warm:
         _on_dask_worker(noop_warm, payload)

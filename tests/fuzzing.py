@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-from paledot.errors import PaledotError
+from paledot._io.errors import PaledotError
 
 FAST_EXAMPLES = 1000
 LONG_EXAMPLES = 100_000

@@ -1,7 +1,7 @@
 """Kernels the tests write for SPICE, from paledot's own constants and orbits (independent readers).
 
-- ``write_pck``: a text PCK with the IAU rotation constants of ``paledot.orientation`` and the radii
-  of ``paledot.bodies``, written in NAIF's own keywords, so SPICE's IAU_<BODY> frames and
+- ``write_pck``: a text PCK with the IAU rotation constants of ``paledot.celestial.orientation`` and the radii
+  of ``paledot.celestial.bodies``, written in NAIF's own keywords, so SPICE's IAU_<BODY> frames and
   ellipsoids use the same numbers through SPICE's own code;
 - ``write_spk13``: an SPK type 13 (Hermite) segment from states sampled off a paledot orbit;
 - ``write_mars_centre``: Mars (499) at its barycentre (4), so SPICE can name MARS and IAU_MARS.
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from paledot.bodies import BODIES
-from paledot.orientation import MODELS
+from paledot.celestial.bodies import BODIES
+from paledot.celestial.orientation import MODELS
 
 
 def write_pck(path, body_ids=(10, 399, 301, 499)) -> None:

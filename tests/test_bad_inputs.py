@@ -81,7 +81,7 @@ def test_binary_camera_and_scenario_files(tmp_path, capsys):
 def test_scenario_files_with_wrong_kinds(tmp_path, capsys, change, needle):
     from importlib.resources import files
 
-    text = files("paledot.scenarios").joinpath("mex-2023.toml").read_text()
+    text = files("paledot.stories.scenarios").joinpath("mex-2023.toml").read_text()
     key = change.split(" =")[0]
     lines = [line for line in text.splitlines() if not line.startswith(f"{key} =")]
     at = lines.index("[sequence]") + 1 if key == "crop_px" else 1
@@ -94,7 +94,7 @@ def test_scenario_files_with_wrong_kinds(tmp_path, capsys, change, needle):
 def test_claim_without_its_value(tmp_path, capsys):
     from importlib.resources import files
 
-    text = files("paledot.scenarios").joinpath("mex-2023.toml").read_text()
+    text = files("paledot.stories.scenarios").joinpath("mex-2023.toml").read_text()
     path = tmp_path / "sc.toml"
     path.write_text(text.replace("value = 2570\n", ""))
     one_line_error(capsys, ["reproduce", str(path), "--out", str(tmp_path / "o"), "--quiet"],
@@ -148,8 +148,8 @@ def test_a_target_behind_the_camera_still_writes_a_valid_fits(tmp_path):
 
     from astropy.io import fits
 
-    from paledot.frames import write_fits
     from paledot.render import Pointing, RenderWarning, Scene, render
+    from paledot.render.files import write_fits
 
     out = tmp_path / "b.fits"
     with warnings.catch_warnings():

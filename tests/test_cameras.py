@@ -10,8 +10,8 @@ from importlib.resources import files
 
 import pytest
 
+from paledot._io.errors import PaledotError
 from paledot.cameras import _SPEC, Camera, camera_from_ik, list_cameras, load_camera
-from paledot.errors import PaledotError
 
 CATALOGUE = [
     "hrsc-src",

@@ -124,7 +124,7 @@ def test_chunk_streams_a_grid_too_big_to_hold(capsys):
     """A 3-billion-epoch grid with --chunk starts streaming at once (only the first lines are read)."""
     import itertools
 
-    from paledot import cli
+    from paledot.cli import app as cli
 
     args = cli._parser().parse_args(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1s",
                                             "--chunk", "1000", "--format", "csv"])

@@ -8,7 +8,7 @@ import pytest
 from paledot import to_et
 from paledot.cli import main
 from paledot.observers.orbits import KeplerOrbit
-from paledot.timescales import et_to_time
+from paledot.time.timescales import et_to_time
 
 T = ["--target", "earth", "--time", "2023-05-15T12:00"]
 

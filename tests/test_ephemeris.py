@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from paledot import Ephemeris, OutOfRangeError, UnknownBodyError, observe, to_et
-from paledot.geometry import angle_between
+from paledot.celestial.vectors import angle_between
 
 MAS = np.radians(1.0 / 3600.0 / 1000.0)
 OFFSET_KM = np.array([0.4, -0.25, 0.1])  # a made-up Mars centre offset from its barycentre

@@ -122,8 +122,8 @@ def test_region_file_lists_stars_when_the_frame_has_them():
     """The catalogue stars a frame drew become points, labelled with their HIP numbers."""
     from regions import PointSkyRegion, Regions
 
-    from paledot.frame_regions import region_text
     from paledot.render import Scene, render
+    from paledot.render.regions import region_text
 
     # The Pleiades: Hipparcos stars in the SRC's half-degree field (Earth and Moon fall outside).
     frame = render(Scene(TIME, "mars", ["earth", "moon"], "hrsc-src", pointing="56.75,24.12",
@@ -154,8 +154,8 @@ def test_same_frame_gives_the_same_fits_bytes_at_another_moment():
     """CHECKSUM cards carry no write time, so a frame written twice is byte-identical (DESIGN)."""
     import time
 
-    from paledot.frames import fits_bytes
     from paledot.render import Scene, render
+    from paledot.render.files import fits_bytes
 
     frame = render(Scene(TIME, "mars", ["earth", "moon"], "hrsc-src", seed=1))
     first = fits_bytes(frame)

@@ -12,14 +12,22 @@ import numpy as np
 import pytest
 
 from paledot.cameras import load_camera
+from paledot.celestial.ephemeris import default_ephemeris
 from paledot.cli import main
-from paledot.ephemeris import default_ephemeris
 from paledot.geometry import observe
+from paledot.geometry.occultation import (
+    FULL,
+    PARTIAL,
+    VISIBLE,
+    exclusion,
+    limb_height,
+    occultation,
+    occulter_state,
+)
 from paledot.observers import FixedState
 from paledot.observers.orbits import KeplerOrbit
-from paledot.occultation import FULL, PARTIAL, VISIBLE, exclusion, limb_height, occultation, occulter_state
 from paledot.render import Pointing, RenderWarning, Scene, render
-from paledot.timescales import to_et
+from paledot.time.timescales import to_et
 
 SRC = load_camera("hrsc-src")
 # An orbit of Mars Express's size whose plane lets Mars hide Earth once an orbit (as in the
@@ -184,7 +192,7 @@ def test_a_site_horizon_hides_earth_as_occultation_says():
     ``occultation`` says (clear half a second before the centre crosses, gone half a second after)."""
     from scipy.optimize import brentq
 
-    from paledot.timescales import time_grid
+    from paledot.time.timescales import time_grid
 
     site = "site:mars,lat=0,lon=0,alt=0"
     grid = time_grid("2023-05-21T00:00", "2023-05-22T00:00", "1h")

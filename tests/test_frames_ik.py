@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from paledot._io.errors import PaledotError
 from paledot.cameras import camera_from_ik, ik_instruments, load_camera
+from paledot.cameras.textkernel import parse_text_kernel, read_pool
 from paledot.cli import main
-from paledot.errors import PaledotError
-from paledot.textkernel import parse_text_kernel, read_pool
 
 spiceypy = pytest.importorskip("spiceypy")
 

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from paledot.cameras import load_camera
-from paledot.detector import SPARSE_DARK_LIMIT, Light, record
+from paledot.render.detector import SPARSE_DARK_LIMIT, Light, record
 
 SRC = load_camera("hrsc-src")
 NO_READ_NOISE = replace(SRC, read_noise_e=0.0, sources={})

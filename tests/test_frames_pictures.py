@@ -13,13 +13,13 @@ import pytest
 from astropy.coordinates import SkyCoord
 from PIL import ImageDraw
 
-from paledot.annotate import Marker, layout_labels, sky_directions
-from paledot.frames import annotated_image, font
 from paledot.render import Pointing, RenderWarning, Scene, render
-from paledot.report import BLACK_SIGMA
-from paledot.reproduce import sequence_epochs
-from paledot.scenarios import load_scenario
-from paledot.timescales import et_to_iso, time_grid, to_et
+from paledot.render.annotate import Marker, layout_labels, sky_directions
+from paledot.render.files import annotated_image, font
+from paledot.stories.report import BLACK_SIGMA
+from paledot.stories.reproduce import sequence_epochs
+from paledot.stories.scenarios import load_scenario
+from paledot.time.timescales import et_to_iso, time_grid, to_et
 
 # Cassini's "The Day the Earth Smiled" (19 July 2013, about 21:27 UTC): Earth and Moon ~27 NAC
 # pixels apart from Saturn, close enough that naive labels collide.
@@ -113,7 +113,7 @@ def test_animation_holds_every_published_epoch_exactly():
 def test_montage_inset_keeps_earth_unsaturated_while_the_panel_burns_it_out():
     from PIL import Image
 
-    from paledot.report import _earth_inset
+    from paledot.stories.report import _earth_inset
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RenderWarning)

@@ -18,8 +18,8 @@ from fuzzing import FUZZ, assert_finite, outcome
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from paledot.ephemeris import default_ephemeris
-from paledot.timescales import MAX_ABS_ET, parse_step, to_et
+from paledot.celestial.ephemeris import default_ephemeris
+from paledot.time.timescales import MAX_ABS_ET, parse_step, to_et
 
 _DIR = tempfile.mkdtemp(prefix="paledot-fuzz-")
 _COUNTER = itertools.count()
@@ -286,7 +286,7 @@ _ET, _POS, _VEL = _samples()
 
 
 def _oem_text() -> str:
-    from paledot.timescales import et_to_iso
+    from paledot.time.timescales import et_to_iso
 
     stamps = et_to_iso(_ET, precision=3)
     lines = [

@@ -1,4 +1,4 @@
-"""Fuzzing the scenario reader (``paledot.scenarios``): a Scenario or a one-line PaledotError.
+"""Fuzzing the scenario reader (``paledot.stories.scenarios``): a Scenario or a one-line PaledotError.
 Running a fuzzed scenario end to end is too slow for thousands of cases; its numbers are checked
 where they are used (claims that compute NaN say ``cannot judge``)."""
 
@@ -11,9 +11,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from test_fuzz_readers import _mutate
 
-from paledot.scenarios import _parse
+from paledot.stories.scenarios import _parse
 
-SCENARIO = files("paledot.scenarios").joinpath("mex-2023.toml").read_text()
+SCENARIO = files("paledot.stories.scenarios").joinpath("mex-2023.toml").read_text()
 
 
 @FUZZ

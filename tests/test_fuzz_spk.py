@@ -1,4 +1,4 @@
-"""Fuzzing the SPK reader (``paledot.ephemeris``): a kernel written by SPICE, then bytes flipped,
+"""Fuzzing the SPK reader (``paledot.celestial.ephemeris``): a kernel written by SPICE, then bytes flipped,
 zeroed, set to NaN patterns or cut off. Opening it and asking for a state gives finite numbers or a
 one-line PaledotError."""
 
@@ -14,7 +14,7 @@ from fuzzing import FUZZ, assert_finite, outcome
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from paledot.ephemeris import Ephemeris
+from paledot.celestial.ephemeris import Ephemeris
 
 
 def _kernel() -> bytes:
@@ -90,7 +90,7 @@ def _bad_nd() -> bytes:
 
 
 def test_corrupt_summary_sizes_are_refused_before_reading(tmp_path):
-    from paledot.errors import PaledotError
+    from paledot._io.errors import PaledotError
 
     for nd, ni in ((-29891524, 6), (2, -1), (200, 6), (2, 400)):
         data = bytearray(KERNEL)

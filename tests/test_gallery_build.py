@@ -9,9 +9,9 @@ import re
 import pytest
 from PIL import Image
 
+from paledot._io.errors import PaledotError
 from paledot.cli import main
-from paledot.errors import PaledotError
-from paledot.gallery import build_gallery
+from paledot.stories.gallery import build_gallery
 
 PICK = ["mgs-2003", "cassini-2013-nac"]
 
@@ -47,7 +47,7 @@ def test_every_claim_appears_with_its_verdict(built):
 
 
 def test_montage_has_one_panel_per_picture_at_the_common_scale(built):
-    from paledot.gallery import CAPTION_H, CROP, ZOOM
+    from paledot.stories.gallery import CAPTION_H, CROP, ZOOM
 
     img = Image.open(built.folder / "montage.png")
     assert img.width >= len(PICK) * CROP * ZOOM

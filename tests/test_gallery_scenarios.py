@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import paledot
+from paledot._io.errors import PaledotError
 from paledot.cli import main
-from paledot.errors import PaledotError
-from paledot.scenarios import list_scenarios, load_scenario
+from paledot.stories.scenarios import list_scenarios, load_scenario
 
 AU = 149_597_870.7
 MILE = 1.609344
@@ -101,9 +101,9 @@ def test_osiris_rex_direction_reproduces_the_navcam_distances_of_2017_09_25():
 
 
 def test_curiosity_epoch_is_the_site_sunset_plus_80_minutes():
+    from paledot.geometry.sunset import after_sunset
     from paledot.observers.sites import SurfaceSite, sky
-    from paledot.sunset import after_sunset
-    from paledot.timescales import to_et
+    from paledot.time.timescales import to_et
 
     site = SurfaceSite("mars", -4.59, 137.44, latitude="planetocentric", name="gale")
     et = after_sunset(site, "2014-01-31T00:00", "2014-02-01T00:00", 80)
@@ -114,7 +114,7 @@ def test_curiosity_epoch_is_the_site_sunset_plus_80_minutes():
 
 
 def test_disputed_claims_get_the_computed_value_and_why(tmp_path):
-    from paledot.reproduce import reproduce
+    from paledot.stories.reproduce import reproduce
 
     voy = {v.id: v for v in reproduce("voyager-1990", tmp_path / "v", progress=False).verdicts}
     assert voy["six-point-four-billion-km"].verdict.startswith("off by -5")
@@ -130,7 +130,7 @@ def test_disputed_claims_get_the_computed_value_and_why(tmp_path):
 def test_probe_observers_say_what_they_are_and_refuse_epochs_outside_coverage(capsys):
     for name, kind in [("voyager 1", "trajectory"), ("cassini", "stand-in"), ("juno", "placement"),
                        ("messenger", "placement"), ("osiris-rex", "placement")]:
-        obs = paledot.observers.as_observer(name, paledot.ephemeris.default_ephemeris())
+        obs = paledot.observers.as_observer(name, paledot.celestial.ephemeris.default_ephemeris())
         assert kind in obs.note and "covered" in obs.note.lower()
     assert main(["geometry", "--observer", "cassini", "--target", "earth", "--time", "2020-01-01"]) == 2
     err = capsys.readouterr().err
@@ -150,7 +150,7 @@ def test_unknown_scenario_suggests_the_close_names(capsys):
 def _scenario_text(name: str) -> str:
     from importlib.resources import files
 
-    return files("paledot.scenarios").joinpath(f"{name}.toml").read_text()
+    return files("paledot.stories.scenarios").joinpath(f"{name}.toml").read_text()
 
 
 def test_scenario_with_a_claim_lacking_its_source_is_refused(tmp_path):
@@ -163,7 +163,7 @@ def test_scenario_with_a_claim_lacking_its_source_is_refused(tmp_path):
 
 
 def test_placement_contradicting_its_own_published_figures_is_refused(tmp_path):
-    from paledot.reproduce import reproduce
+    from paledot.stories.reproduce import reproduce
 
     text = _scenario_text("juno-2011").replace("distance_km = 9.66e6", "distance_km = 12.0e6")
     path = tmp_path / "bad.toml"
@@ -181,7 +181,7 @@ def test_every_scenario_has_sources_and_a_computable_observer():
 def test_mgs_2003_at_the_published_hour_shows_the_described_face_of_earth(tmp_path):
     """MSSS: at 13:00 GMT, clouds over northern South America near the crescent's centre-right,
     Central America and the Gulf of Mexico, North America at the top: each seen and sunlit."""
-    from paledot.reproduce import reproduce
+    from paledot.stories.reproduce import reproduce
 
     v = {x.id: x for x in reproduce("mgs-2003", tmp_path / "m", progress=False).verdicts}
     for key in ("gulf-of-mexico", "south-america-clouds", "north-america-clouds"):
@@ -193,7 +193,7 @@ def test_mro_2016_noon_would_put_australia_in_night(tmp_path):
     cannot hold (Australia is past the terminator)."""
     from dataclasses import replace
 
-    from paledot.reproduce import reproduce
+    from paledot.stories.reproduce import reproduce
 
     sc = load_scenario("mro-2016")
     noon = replace(sc, epochs=("2016-11-20T12:00",))

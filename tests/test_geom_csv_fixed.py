@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paledot import observe
+from paledot._io.errors import PaledotError
+from paledot._io.fixedtext import MAX_DECIMALS, fixed_bytes, fixed_columns, join_rows
 from paledot.cli import main
-from paledot.columns import columns
-from paledot.errors import PaledotError
-from paledot.fixedtext import MAX_DECIMALS, fixed_bytes, fixed_columns, join_rows
-from paledot.tables import DECIMALS, decimals, format_csv
-from paledot.utc import tdb_minus_tt
+from paledot.geometry.columns import columns
+from paledot.geometry.tables import DECIMALS, decimals, format_csv
+from paledot.time.utc import tdb_minus_tt
 
 
 def _texts(matrix: np.ndarray) -> list[str]:
@@ -160,7 +160,7 @@ def test_a_signal_during_the_text_cast_is_not_lost():
     on); ``text_bytes`` must let it through."""
     import signal
 
-    from paledot.fixedtext import text_bytes
+    from paledot._io.fixedtext import text_bytes
 
     class Stop(BaseException):
         pass

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from paledot import PaledotError, observe
+from paledot.celestial.vectors import angle_between
 from paledot.cli import main
-from paledot.vectors import angle_between
 
 MAS = np.radians(1 / 3.6e6)
 

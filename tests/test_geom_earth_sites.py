@@ -13,7 +13,7 @@ from astropy.utils import iers
 
 from paledot import SurfaceSite, default_ephemeris, observe
 from paledot.cli import main
-from paledot.timescales import to_et
+from paledot.time.timescales import to_et
 
 SITES = [(52.52, 13.405, 0.034), (-33.87, 151.21, 0.0), (19.82, -155.47, 4.2), (-89.0, 0.0, 2.8)]
 
@@ -44,7 +44,7 @@ def test_earth_site_within_ten_metres_of_astropy_gcrs(lat, lon, alt):
 def test_moon_from_an_earth_site_moves_by_the_old_model_error():
     """The full rotation moves an Earth site by kilometres relative to the IAU low-precision model:
     the Moon's direction from the site changes by arcseconds, as the issue measured."""
-    from paledot.orientation import rotation_model
+    from paledot.celestial.orientation import rotation_model
 
     et = to_et(["2023-05-15T22:00", "2010-01-01T00:00"])
     site = SurfaceSite("earth", 52.0, 13.4)

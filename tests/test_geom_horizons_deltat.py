@@ -18,10 +18,10 @@ from astropy.utils import iers
 from horizons_tables import floats, read_table
 
 from paledot import SurfaceSite, default_ephemeris, observe
-from paledot.deltat import _S15, delta_t
-from paledot.earth import earth_orientation
-from paledot.timescales import to_et
-from paledot.utc import et_to_utc_seconds, tdb_minus_tt
+from paledot.celestial.earth import earth_orientation
+from paledot.time.deltat import _S15, delta_t
+from paledot.time.timescales import to_et
+from paledot.time.utc import et_to_utc_seconds, tdb_minus_tt
 
 
 def _tt_minus_ut1(et: np.ndarray) -> np.ndarray:

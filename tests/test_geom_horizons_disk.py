@@ -28,7 +28,7 @@ from astropy.time import Time
 from horizons_tables import AU_KM, HORIZONS
 
 from paledot import observe
-from paledot.disk import planetographic
+from paledot.geometry.disk import planetographic
 
 DEG_MAS = 3.6e6
 

@@ -3,7 +3,7 @@
 
 Like for like: APmag (quantity 9) and S-T-O (24) = paledot's default ``LT+S`` magnitude and phase
 angle; Saturn's ``ObsSub-LAT`` is light-time only (``LT``), its ``SunSub-LAT`` carries the Sun's
-aberration at Saturn (``LT+S``), both planetodetic (``paledot.disk.planetographic``). Horizons
+aberration at Saturn (``LT+S``), both planetodetic (``paledot.geometry.disk.planetographic``). Horizons
 uses each planet's centre (satellite kernels); paledot's DE440 has the system barycentres, which
 for Jupiter and Saturn lie a few hundred km from the centre: 0.05 arcsec seen from Earth, nothing
 at these tolerances.
@@ -16,7 +16,7 @@ import pytest
 from horizons_tables import HORIZONS
 
 from paledot import observe
-from paledot.disk import planetographic
+from paledot.geometry.disk import planetographic
 
 
 def _rows(name: str):

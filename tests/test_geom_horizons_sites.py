@@ -22,7 +22,7 @@ from astropy.time import Time
 from horizons_tables import AU_KM, HORIZONS, floats, read_table, site_geodetic
 
 from paledot import SurfaceSite, default_ephemeris, observe
-from paledot.timescales import to_et
+from paledot.time.timescales import to_et
 
 MAS = 1 / 3.6e6  # deg
 

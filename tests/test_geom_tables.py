@@ -13,9 +13,9 @@ from astropy.table import QTable
 from astropy.time import Time
 
 from paledot import observe
+from paledot.celestial.vectors import angle_between
 from paledot.cli import main
-from paledot.tables import format_csv, write_ecsv
-from paledot.vectors import angle_between
+from paledot.geometry.tables import format_csv, write_ecsv
 
 MAS = np.radians(1 / 3.6e6)
 SPICE = {"mars": "MARS BARYCENTER", "earth": "EARTH", "moon": "MOON"}
@@ -201,7 +201,7 @@ def test_site_columns_equal_sky_and_follow_deflection():
 
 def test_planetographic_conversion_matches_spice_recpgr(spice, iau_kernels):
     """Mars (prograde): west longitude and geodetic latitude, as SPICE's RECPGR gives them."""
-    from paledot.disk import planetographic
+    from paledot.geometry.disk import planetographic
 
     et = _et(12)
     g = observe("earth", "mars", et, "LT+S")

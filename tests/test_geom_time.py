@@ -11,7 +11,7 @@ from astropy.time import Time
 
 from paledot import TimeParseError, observe, time_grid, to_et
 from paledot.cli import main
-from paledot.timescales import et_to_iso
+from paledot.time.timescales import et_to_iso
 
 
 def _astropy_et(t: Time) -> np.ndarray:

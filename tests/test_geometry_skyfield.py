@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from paledot import observe
-from paledot.geometry import angle_between
+from paledot.celestial.vectors import angle_between
 
 MAS = np.radians(1.0 / 3600.0 / 1000.0)
 

@@ -9,8 +9,8 @@ from PIL import Image
 
 pytest.importorskip("sep")
 
+from paledot._io.errors import PaledotError  # noqa: E402
 from paledot.cameras import load_camera  # noqa: E402
-from paledot.errors import PaledotError  # noqa: E402
 from paledot.measure import find_sources, measure, observation_from_array, read_observation  # noqa: E402
 
 T = "2023-05-21T03:10"
@@ -21,7 +21,7 @@ def _sky(shape=(256, 256), seed=1):
 
 
 def _obs(img, **kw):
-    from paledot.timescales import to_et
+    from paledot.time.timescales import to_et
 
     return observation_from_array(img, et=float(to_et(T)[0]), observer="mars", **kw)
 
@@ -96,7 +96,7 @@ def test_a_planet_limb_is_extended_and_not_taken_for_earth():
     yy, xx = np.mgrid[: img.shape[0], : img.shape[1]]
     limb = np.hypot(xx + 600, yy + 600) < 1100  # a disk far bigger than the frame, cut by the corner
     img[limb] += 12000.0
-    from paledot.timescales import to_et
+    from paledot.time.timescales import to_et
 
     obs = observation_from_array(
         img,

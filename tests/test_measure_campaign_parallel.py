@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("sep")
 
 from paledot.cli import main  # noqa: E402
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure.campaign import measure_campaign  # noqa: E402
 from paledot.render import Scene, render  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
 
 TIMES = ("2023-05-15T14:08", "2023-05-21T03:10", "2023-05-27T19:49")
 

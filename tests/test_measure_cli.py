@@ -154,11 +154,11 @@ def test_press_picture_cropped_resized_stretched(tmp_path):
     and the Moon are still found, and the pair gives the roll and the (new) scale."""
     from PIL import Image
 
-    from paledot.frames import stretch_to_8bit
     from paledot.measure import measure, read_observation
     from paledot.measure.identify import wcs_roll, wcs_scale
     from paledot.measure.prediction import parity
     from paledot.render import Pointing, Scene, render
+    from paledot.render.files import stretch_to_8bit
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

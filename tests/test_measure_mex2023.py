@@ -15,10 +15,10 @@ import pytest
 
 pytest.importorskip("sep")
 
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.render import Scene, render  # noqa: E402
-from paledot.scenarios import load_scenario  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
+from paledot.stories.scenarios import load_scenario  # noqa: E402
 
 SCENARIO = load_scenario("mex-2023")
 

@@ -28,11 +28,11 @@ pytest.importorskip("sep")
 
 from astropy.io import fits  # noqa: E402
 
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.measure.prediction import predict  # noqa: E402
 from paledot.render import Pointing, Scene, render  # noqa: E402
-from paledot.timescales import to_et  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
+from paledot.time.timescales import to_et  # noqa: E402
 
 SCENES = {
     "mercury-jupiter": ("mercury", "2015-03-01T20:59", "jupiter", 30.0),

@@ -29,11 +29,10 @@ from astropy.io import fits  # noqa: E402
 from astropy.wcs import WCS  # noqa: E402
 
 from paledot.cameras import load_camera  # noqa: E402
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.measure.identify import sep_pa, wcs_roll, wcs_scale  # noqa: E402
 from paledot.measure.pointing import PointingSolution, Refusal, solve_pointing  # noqa: E402
-from paledot.measure.products import (  # noqa: E402
+from paledot.measure.products import (
     measurement_json,
     measurement_table,
     region_text,
@@ -41,6 +40,7 @@ from paledot.measure.products import (  # noqa: E402
 )
 from paledot.measure.sources import Source  # noqa: E402
 from paledot.render import Pointing, Scene, render  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
 
 TIME = "2023-05-21T03:10"
 # a camera of its own name, so the file names it and reading takes this one (not the catalogue SRC)
@@ -452,7 +452,7 @@ def test_a_cropped_resized_press_picture_is_solved(starry, tmp_path):
     x' = (x + 0.5) s - 0.5)."""
     from PIL import Image
 
-    from paledot.frames import stretch_to_8bit
+    from paledot.render.files import stretch_to_8bit
 
     frame, _ = starry
     img = frame.dn.astype(float)

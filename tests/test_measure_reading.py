@@ -17,9 +17,9 @@ from PIL import Image
 
 pytest.importorskip("pdr")
 
-from paledot.errors import PaledotError  # noqa: E402
+from paledot._io.errors import PaledotError  # noqa: E402
 from paledot.measure import read_observation  # noqa: E402
-from paledot.timescales import et_to_iso  # noqa: E402
+from paledot.time.timescales import et_to_iso  # noqa: E402
 
 # A real HRSC SRC PDS3 product (5 lines of a Deimos frame, 2006): see data/hrsc/README.md.
 HRSC = Path(__file__).parent / "data" / "hrsc" / "h2862_0006_sr2_cropped.img"

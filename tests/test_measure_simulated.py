@@ -27,11 +27,11 @@ pytest.importorskip("sep")
 pytest.importorskip("photutils")
 
 from paledot.cameras import load_camera  # noqa: E402
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.measure.identify import wcs_roll  # noqa: E402
 from paledot.measure.prediction import parity  # noqa: E402
 from paledot.render import Pointing, Scene, render  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
 
 N_FRAMES = int(os.environ.get("PALEDOT_MEASURE_FRAMES", "200"))
 #: What each test measured, printed when the module ends (``pytest -s`` shows it).

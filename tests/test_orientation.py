@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from paledot.orientation import MODELS, rotation_model
+from paledot.celestial.orientation import MODELS, rotation_model
 
 
 @pytest.mark.parametrize("naif,frame", [(499, "IAU_MARS"), (399, "IAU_EARTH"), (301, "IAU_MOON"),

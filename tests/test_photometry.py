@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from paledot import observe
-from paledot.photometry import (
+from paledot.light.photometry import (
     AU_KM,
     SUN_V_1AU,
     apparent_magnitude,

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from paledot import observe
-from paledot import phase_curves as pc
-from paledot.photometry import AU_KM, apparent_magnitude, geometric_albedo, has_photometry
+from paledot.light import phase_curves as pc
+from paledot.light.photometry import AU_KM, apparent_magnitude, geometric_albedo, has_photometry
 
 
 def _at(v1, r_au, delta_au):
@@ -182,7 +182,7 @@ def test_every_planet_and_pluto_has_photometry_barycentres_do_not():
 
 
 def test_aspect_dependent_magnitude_without_aspect_is_an_error():
-    from paledot.errors import PaledotError
+    from paledot._io.errors import PaledotError
 
     with pytest.raises(PaledotError, match="target_to_sun"):
         apparent_magnitude(699, 9 * AU_KM, 8 * AU_KM, 0.01)

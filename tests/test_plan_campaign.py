@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paledot import PaledotError, observe, to_et
-from paledot.claims import orbit_fraction
 from paledot.plan import find_windows, sun_elongation
 from paledot.plan.campaign import _choose, covered_share, design, largest_gap
-from paledot.scenarios import load_scenario
+from paledot.stories.claims import orbit_fraction
+from paledot.stories.scenarios import load_scenario
 
 ESA = list(load_scenario("mex-2023").epochs)
 

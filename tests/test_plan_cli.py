@@ -8,8 +8,8 @@ import pytest
 
 from paledot.cli import main
 from paledot.plan.campaign import covered_share
-from paledot.reproduce import reproduce
-from paledot.scenarios import load_scenario
+from paledot.stories.reproduce import reproduce
+from paledot.stories.scenarios import load_scenario
 
 WINDOWS = ["windows", "--observer", "mars express", "--camera", "hrsc-src", "--target", "earth",
            "--target", "moon", "--sun-elongation-min", "30", "--both-in-fov", "--start", "2023-01-01",

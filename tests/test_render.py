@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from paledot._io.errors import PaledotError
 from paledot.cameras import load_camera
-from paledot.errors import PaledotError
-from paledot.photometry import SURFACE_LAWS, photon_rate_from_magnitude
+from paledot.light.photometry import SURFACE_LAWS, photon_rate_from_magnitude
 from paledot.render import (
     Pointing,
     RenderWarning,

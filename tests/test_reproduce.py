@@ -12,11 +12,11 @@ from astropy.io import fits
 from PIL import Image
 
 from paledot import observe
-from paledot.claims import orbit_fraction
 from paledot.cli import main
-from paledot.reproduce import reproduce
-from paledot.scenarios import load_scenario
-from paledot.timescales import time_grid
+from paledot.stories.claims import orbit_fraction
+from paledot.stories.reproduce import reproduce
+from paledot.stories.scenarios import load_scenario
+from paledot.time.timescales import time_grid
 
 VERDICTS = ("holds", "looks like a typo", "does not hold")
 
@@ -127,7 +127,7 @@ def test_covered_fraction_comes_from_the_geometry(run, spice):
     assert run.findings.orbit_fraction == pytest.approx(ang / (2 * math.pi), abs=0.005)
     from importlib.resources import files
 
-    text = files("paledot.scenarios").joinpath("mex-2023.toml").read_text()
+    text = files("paledot.stories.scenarios").joinpath("mex-2023.toml").read_text()
     shown = f"{run.findings.orbit_fraction:.0%}"
     assert shown not in text and f"{run.findings.orbit_fraction:.2f}" not in text  # not typed in
 
@@ -175,7 +175,7 @@ def test_unknown_scenario_lists_the_known_ones(capsys):
 def test_list_shows_scenarios_with_one_line_each(capsys):
     assert main(["reproduce", "--list"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    from paledot.scenarios import list_scenarios
+    from paledot.stories.scenarios import list_scenarios
 
     assert len(lines) == len(list_scenarios()) and any(line.startswith("mex-2023") for line in lines)
 

@@ -289,7 +289,8 @@ def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, monkeypatch, 
     read-only filesystem makes it fail (EROFS); the render never starts."""
     import tempfile
 
-    from paledot import cli, outputs
+    from paledot import cli
+    from paledot._io import outputs
 
     real = tempfile.mkstemp
 
@@ -300,7 +301,7 @@ def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, monkeypatch, 
 
     monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)
     started = []
-    monkeypatch.setattr("paledot.render.render", lambda *a, **k: started.append(1))
+    monkeypatch.setattr("paledot.render.frame.render", lambda *a, **k: started.append(1))
     code = cli.main(RENDER[:-6] + ["--out", str(tmp_path / "f.fits")])
     err = capsys.readouterr().err
     assert code == 2 and "is not writable (Read-only file system)" in err and err.count("\n") == 1, err

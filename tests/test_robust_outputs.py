@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from paledot import outputs
-from paledot.errors import PaledotError
+from paledot._io import outputs
+from paledot._io.errors import PaledotError
 
 
 @pytest.fixture(scope="module")

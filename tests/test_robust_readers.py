@@ -288,7 +288,7 @@ def test_quantities_are_taken_where_a_unit_is_known():
 
 
 def test_claim_from_non_finite_values_cannot_be_judged(tmp_path):
-    from paledot.reproduce import reproduce
+    from paledot.stories.reproduce import reproduce
 
     r = reproduce("mex-2023", tmp_path / "w", epochs=["2022-12-08", "2022-12-08T06:00"], progress=False)
     verdicts = {v.id: v for v in r.verdicts}
@@ -318,8 +318,8 @@ def test_camera_title_in_any_script_still_writes_fits(tmp_path):
     from astropy.io import fits
 
     from paledot.cameras import load_camera
-    from paledot.frames import fits_bytes
     from paledot.render import Scene, render
+    from paledot.render.files import fits_bytes
 
     text = files("paledot.cameras").joinpath("generic-ccd.toml").read_text()
     text = re.sub(r'(?m)^title = .*$', 'title = "Kamera für den Mars — 火星"', text)

@@ -14,11 +14,11 @@ import json
 import numpy as np
 import pytest
 
+from paledot._io.errors import PaledotError
 from paledot.cli import main
-from paledot.errors import PaledotError
 from paledot.plan import find_windows
-from paledot.plan_chunks import built
-from paledot.sweep import SweepSpec, run_sweep
+from paledot.plan.chunks import built
+from paledot.plan.sweep import SweepSpec, run_sweep
 
 WINDOWS = ["windows", "--observer", "mars", "--target", "earth", "--target", "moon",
            "--start", "2023-01-01", "--stop", "2024-06-01", "--sun-elongation-min", "30",
@@ -98,7 +98,7 @@ def test_sweep_cli_constraint_error(capsys):
 
 # --- montecarlo --------------------------------------------------------------------------------
 pytest.importorskip("sep")
-from paledot.montecarlo import MonteCarloSpec, draws, run_montecarlo, wilson  # noqa: E402
+from paledot.plan.montecarlo import MonteCarloSpec, draws, run_montecarlo, wilson  # noqa: E402
 
 MC = MonteCarloSpec(exposures_s=(5e-5, 1.5e-3), frames=6, crop=256, pointing_px=10.0)
 

@@ -1,4 +1,4 @@
-"""paledot.parallel and the chunked window search: chunking never changes results; a real
+"""paledot.scale.parallel and the chunked window search: chunking never changes results; a real
 dask.distributed LocalCluster (2 worker processes) gives the same bytes as one process, survives a
 killed worker, and an interrupted run resumes to the same output.
 
@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paledot.errors import PaledotError
-from paledot.parallel import run_chunks, scheduler_address, worker_count
+from paledot._io.errors import PaledotError
 from paledot.plan import find_windows
-from paledot.plan_chunks import (
+from paledot.plan.chunks import (
     GRID_S,
     built,
     find_windows_parallel,
@@ -28,6 +27,7 @@ from paledot.plan_chunks import (
     search_chunks,
     windows_chunk,
 )
+from paledot.scale.parallel import run_chunks, scheduler_address, worker_count
 
 SPEC = dict(observer="mars", target=["earth", "moon"], camera="hrsc-src", start="2023-01-01",
             stop="2025-01-01", step=None, sun_elongation_min=30.0, not_hidden=False, limb_margin=0.0,
@@ -182,7 +182,7 @@ def test_cluster_resume(cluster, reference, tmp_path, monkeypatch):
 
 def test_cluster_montecarlo_same_bytes(cluster):
     pytest.importorskip("sep")
-    from paledot.montecarlo import MonteCarloSpec, run_montecarlo
+    from paledot.plan.montecarlo import MonteCarloSpec, run_montecarlo
 
     spec = MonteCarloSpec(exposures_s=(2e-4, 5e-4), frames=4, crop=192, pointing_px=5.0)
     one = run_montecarlo(spec, chunk_frames=4, workers=1, progress=False)
@@ -191,7 +191,7 @@ def test_cluster_montecarlo_same_bytes(cluster):
 
 
 def test_relax_malloc_only_under_dask_setting(monkeypatch):
-    from paledot.parallel import relax_malloc
+    from paledot.scale.parallel import relax_malloc
 
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     assert relax_malloc() is False
@@ -213,7 +213,7 @@ def test_unreadable_chunk_file_named(tmp_path):
 def test_snap_near_cells_first_gives_the_wide_search(reference):
     # snap looks next door first and falls back to _AROUND cells each side; the wide search alone
     # (every boundary) is the oracle. Boundaries moved by up to 3.5 ms make the near look miss.
-    from paledot.plan_chunks import _AROUND, _snap_cells, snap
+    from paledot.plan.chunks import _AROUND, _snap_cells, snap
 
     ctx, constraint, _ = built(SPEC)
     spans = reference[5:60].copy()

@@ -23,7 +23,7 @@ import pytest
 from astropy.io import fits
 
 from paledot.cli import main
-from paledot.timescales import to_et
+from paledot.time.timescales import to_et
 
 GRID = ["render", "--observer", "mars", "--camera", "hrsc-src", "--target", "earth", "--target", "moon",
         "--start", "2023-05-15", "--stop", "2023-05-17T12:00", "--step", "12h", "--png", "--no-progress"]
@@ -100,7 +100,7 @@ def test_resume_after_sigint_same_as_uninterrupted(one_process, tmp_path):
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)  # mid-run: the first chunk written, the second being rendered
     _, err = proc.communicate(timeout=60)
-    # one line that says how to go on (paledot.parallel turns the interruption into it)
+    # one line that says how to go on (paledot.scale.parallel turns the interruption into it)
     assert proc.returncode == 2 and err.count("\n") == 1 and "1 of 2 chunks kept" in err, err
     assert not out.exists()  # the folder appears whole or not at all
     kept = {p.name: p.stat().st_mtime_ns for p in chunks.glob("*.pkl")}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from paledot.parallel import ChunkKillsWorkers, run_chunks
-from paledot.plan_chunks import join, search_chunks, windows_chunk
+from paledot.plan.chunks import join, search_chunks, windows_chunk
+from paledot.scale.parallel import ChunkKillsWorkers, run_chunks
 
 SPEC = dict(observer="mars", target=["earth", "moon"], camera="hrsc-src", start="2023-01-01",
             stop="2024-01-01", step=None, sun_elongation_min=30.0, not_hidden=False, limb_margin=0.0,
@@ -129,7 +129,7 @@ def _dies_at_start(folder: str, passes: int):
 def test_worker_deaths_with_no_chunk_running(tmp_path, monkeypatch, passes, survives):
     """A pool whose workers die before running anything is rebuilt: the run survives up to
     IDLE_DEATHS such pools with every chunk done once, and then stops with one line."""
-    import paledot.parallel as par
+    import paledot.scale.parallel as par
 
     real_pass = par._pool_pass
 

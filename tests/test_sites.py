@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from paledot import Ephemeris, PaledotError, observe
+from paledot.geometry.occultation import occultation
 from paledot.observers.sites import SurfaceSite, sky
-from paledot.occultation import occultation
 
 ARCSEC = np.radians(1 / 3600)
 SITES = [  # body, lat, east lon, alt km, kind

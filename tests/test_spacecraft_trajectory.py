@@ -14,7 +14,7 @@ from paledot import Ephemeris, OutOfRangeError, PaledotError, UnknownBodyError, 
 from paledot.observers.orbits import KeplerOrbit
 from paledot.observers.spacecraft import SpiceSpacecraft
 from paledot.observers.trajectory import TrajectoryFile
-from paledot.timescales import et_to_iso
+from paledot.time.timescales import et_to_iso
 
 CRAFT_ID, CRAFT_NAME = -999001, "PALEDOT TEST CRAFT"
 MAS = np.radians(1 / 3.6e6)
@@ -49,7 +49,7 @@ def craft_kernels(spice, samples, tmp_path_factory):
 def _oem(path, samples, scale="TDB", interpolation="HERMITE", degree=7, shuffle=None, drop=None):
     et, pos, vel = samples
     if scale == "TDB":
-        from paledot.timescales import et_to_time
+        from paledot.time.timescales import et_to_time
 
         t = et_to_time(et)
         t.precision = 6

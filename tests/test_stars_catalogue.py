@@ -14,17 +14,17 @@ import astropy.units as u  # noqa: E402
 from astropy.coordinates import GCRS, SkyCoord, get_body_barycentric_posvel, solar_system_ephemeris  # noqa: E402
 from astropy.time import Time  # noqa: E402
 
-from paledot.ephemeris import default_ephemeris  # noqa: E402
-from paledot.errors import PaledotError  # noqa: E402
-from paledot.render import Pointing, RenderWarning, Scene, render  # noqa: E402
-from paledot.stars import (  # noqa: E402
+from paledot._io.errors import PaledotError  # noqa: E402
+from paledot.celestial.ephemeris import default_ephemeris  # noqa: E402
+from paledot.light.stars import (
     HIPPARCOS_EPOCH_ET,
     apparent_directions,
     band_photon_rate,
     load_catalogue,
     v_from_hp,
 )
-from paledot.timescales import to_et  # noqa: E402
+from paledot.render import Pointing, RenderWarning, Scene, render  # noqa: E402
+from paledot.time.timescales import to_et  # noqa: E402
 
 WHEN = "2023-05-21T03:10"
 # Barnard's star, 61 Cyg A, Alpha Cen A, Sirius, Vega, Arcturus, Altair, Polaris, Alcyone, Fomalhaut,
@@ -186,7 +186,7 @@ def test_stars_fall_where_the_frame_wcs_puts_astropy_apparent_places():
 def test_stars_off_by_flag_and_listed_in_fits():
     from astropy.io import fits
 
-    from paledot.frames import fits_bytes
+    from paledot.render.files import fits_bytes
 
     frame = _pleiades_frame(stars=False)
     assert frame.stars is None
@@ -251,8 +251,8 @@ def test_every_planet_renders_and_unmodelled_is_an_error_in_the_api():
 def test_a_star_behind_a_target_is_hidden():
     """A body placed over the brightest drawn star's direction (a Moon-sized disk 384,400 km away)
     hides it from the frame and the list; without the body it is drawn."""
+    from paledot.light.stars import draw_stars
     from paledot.render import camera_axes, project
-    from paledot.stars import draw_stars
 
     frame = _pleiades_frame(star_mag_limit=5.0)
     k = int(np.argmin(frame.stars.v_mag))

@@ -15,7 +15,7 @@ import astropy.units as u  # noqa: E402
 from astropy.coordinates import AltAz, EarthLocation, SkyCoord  # noqa: E402
 from astropy.time import Time  # noqa: E402
 
-from paledot.ephemeris import default_ephemeris  # noqa: E402
+from paledot.celestial.ephemeris import default_ephemeris  # noqa: E402
 from paledot.geometry import observe  # noqa: E402
 from paledot.observers import as_observer  # noqa: E402
 from paledot.render import Pointing, RenderWarning, Scene, render  # noqa: E402
@@ -62,7 +62,7 @@ def test_stars_behind_the_observers_planet_are_not_drawn():
     lies within Mars's angular radius of its centre; stars beyond it remain."""
     eph = default_ephemeris()
     obs = as_observer("mex", eph)
-    from paledot.timescales import to_et
+    from paledot.time.timescales import to_et
 
     et = to_et([WHEN])
     g = observe(obs, ["mars"], et, "LT+S", eph)
@@ -85,8 +85,8 @@ def test_stars_behind_the_observers_planet_are_not_drawn():
     assert len(s) > 3
     # Mars's polar radius 3376.2 km is the smallest its limb can be; aberration moves both alike
     assert ang.min() > np.arcsin(3376.2 / dist) - 1e-4
+    from paledot.light.stars import draw_stars
     from paledot.render import camera_axes, project
-    from paledot.stars import draw_stars
 
     # the same field with no ground test lists stars inside the disk: the check above has teeth
     cam = frame.camera

@@ -9,7 +9,7 @@ import pytest
 from astropy.time import Time
 
 from paledot import TimeParseError, time_grid, to_et
-from paledot.timescales import et_to_iso, parse_step
+from paledot.time.timescales import et_to_iso, parse_step
 
 
 def test_forms_agree():
@@ -69,7 +69,7 @@ def test_iso_output_matches_astropy_from_year_1000_to_3000():
     """Epochs far outside datetime64[ns]'s 1678-2261 still print as astropy prints them."""
     from astropy.time import Time
 
-    from paledot.timescales import et_to_iso
+    from paledot.time.timescales import et_to_iso
 
     rng = np.random.default_rng(7)
     et = rng.uniform(-31.5e9, 31.5e9, 200)

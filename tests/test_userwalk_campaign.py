@@ -48,8 +48,8 @@ def test_campaign_table_names_the_orbit_angle_not_a_phase(tmp_path, capsys):
 def test_mex2023_note_says_what_visibility_shows():
     """The note said 'Earth clear of Mars for most of every orbit'; the command it names finds Earth
     clear the whole time (a consistency check of the words against paledot's own search)."""
-    from paledot.scenarios import load_scenario
-    from paledot.visibility import visible_spans
+    from paledot.geometry.visibility import visible_spans
+    from paledot.stories.scenarios import load_scenario
 
     assert "never hidden by Mars" in load_scenario("mex-2023").observer_note
     v = visible_spans("mars express", "earth", "2023-05-14", "2023-06-04", "2min")

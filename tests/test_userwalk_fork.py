@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from paledot.ephemeris import Ephemeris
+from paledot.celestial.ephemeris import Ephemeris
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork start method only")
 

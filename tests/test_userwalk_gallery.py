@@ -6,8 +6,8 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from paledot.cameras import list_cameras
-from paledot.frames import font
-from paledot.gallery import CROP, ZOOM, _fit
+from paledot.render.files import font
+from paledot.stories.gallery import CROP, ZOOM, _fit
 
 
 def test_every_camera_title_fits_its_panel_at_a_word():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from paledot.frames import _scale_bar, font
 from paledot.render import Scene, render
+from paledot.render.files import _scale_bar, font
 
 
 def test_scale_bar_names_the_body_with_a_capital():
@@ -28,7 +28,7 @@ def test_render_json_names_every_file_and_the_epoch(tmp_path, capsys):
     from astropy.time import Time
 
     from paledot.cli import main
-    from paledot.frame_regions import regions_available
+    from paledot.render.regions import regions_available
 
     out = tmp_path / "f.fits"
     assert main(["render", "--observer", "mars", "--camera", "hrsc-src", "--time", "2023-05-21T03:10",
@@ -43,7 +43,7 @@ def test_render_json_names_every_file_and_the_epoch(tmp_path, capsys):
 
 
 def test_a_span_of_one_value_is_written_once():
-    from paledot.claims import span
+    from paledot.stories.claims import span
 
     assert span(4.81, 4.84, ".1f") == "4.8"
     assert span(4.59, 4.94, ".1f") == "4.6-4.9"
@@ -71,7 +71,7 @@ def test_fits_times_of_a_sub_ms_exposure_differ(tmp_path):
     from astropy.io import fits
     from astropy.time import Time
 
-    from paledot.frames import write_fits
+    from paledot.render.files import write_fits
 
     frame = render(Scene("2023-05-21T03:10", "mars", ["earth", "moon"], "hrsc-src", seed=1))
     write_fits(frame, tmp_path / "f.fits")
@@ -88,8 +88,8 @@ def _frame():
 
 def test_compass_is_not_drawn_over_a_body():
     """A crop with Earth in its top right corner (where the compass goes) moves the compass."""
-    from paledot.annotate import View
-    from paledot.frames import annotated_image
+    from paledot.render.annotate import View
+    from paledot.render.files import annotated_image
 
     frame = _frame()
     earth = frame.body("earth")
@@ -104,7 +104,7 @@ def test_compass_is_not_drawn_over_a_body():
 
 
 def test_compass_stays_top_right_when_free():
-    from paledot.frames import annotated_image
+    from paledot.render.files import annotated_image
 
     img = annotated_image(_frame())
     bx0, by0, bx1, by1 = img.info["paledot_compass"]
@@ -116,7 +116,7 @@ def test_montage_has_no_inset_or_inset_words_for_a_resolved_earth():
     across the panel; the caption still explained the inset."""
     import dataclasses
 
-    from paledot.report import _montage_caption, montage
+    from paledot.stories.report import _montage_caption, montage
 
     frame = _frame()
     big = dataclasses.replace(frame, bodies=[dataclasses.replace(b, diameter_px=62.0)
@@ -132,7 +132,7 @@ def test_a_dropped_million_at_other_epochs_is_named():
     """'Some 187 miles away' against 2023-05-21 alone (177.8 million miles) said 'off by -100%'."""
     import numpy as np
 
-    from paledot.claims import MILE_KM, _distance_value
+    from paledot.stories.claims import MILE_KM, _distance_value
 
     class F:
         earth_range_km = np.array([177.8e6 * MILE_KM])
@@ -146,7 +146,7 @@ def test_a_dropped_million_at_other_epochs_is_named():
 
 
 def test_a_span_of_nan_stays_visible_to_the_nan_check():
-    from paledot.claims import span
+    from paledot.stories.claims import span
 
     assert span(float("nan"), float("nan"), ".0f") == "nan to nan"
 
@@ -200,7 +200,7 @@ def test_one_frame_scenario_report_words(tmp_path, capsys):
 
 
 def test_distance_words():
-    from paledot.claims_physics import _words
+    from paledot.stories.claims_physics import _words
 
     assert _words(670557.4, "mile") == "670,557 miles"
     assert _words(6.05538e9, "km") == "6.055 billion km"

@@ -9,9 +9,9 @@ import pytest
 
 from paledot import to_et
 from paledot.cli import main
+from paledot.geometry.occultation import occultation
+from paledot.geometry.visibility import visible_spans
 from paledot.observers import as_observer
-from paledot.occultation import occultation
-from paledot.visibility import visible_spans
 
 ESA_TIMES = ["2023-05-15T14:08", "2023-05-21T03:10", "2023-05-27T19:49", "2023-06-02T15:00"]
 

@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
-from .bodies import Body, resolve_body
-from .corrections import CORRECTIONS
-from .ephemeris import Ephemeris, default_ephemeris
-from .errors import KernelError, OutOfRangeError, PaledotError, TimeParseError, UnknownBodyError
-from .geometry import Geometry, observe
+from ._io.errors import KernelError, OutOfRangeError, PaledotError, TimeParseError, UnknownBodyError
+from .celestial.bodies import Body, resolve_body
+from .celestial.corrections import CORRECTIONS
+from .celestial.ephemeris import Ephemeris, default_ephemeris
+from .geometry.core import Geometry, observe
+from .geometry.occultation import exclusion, occultation
+from .geometry.visibility import visible_spans
 from .observers import (
     BodyCentre,
     FixedState,
@@ -25,24 +27,32 @@ from .observers import (
     place_by_sun_angle,
     sky,
 )
-from .occultation import exclusion, occultation
-from .timescales import et_to_iso, time_grid, to_et
-from .visibility import visible_spans
+from .time.timescales import et_to_iso, time_grid, to_et
+
+#: Names of the public face that live in heavier stations, imported on first use so that
+#: ``import paledot`` stays as quick as a geometry script needs.
+_LAZY = {
+    "Scene": "paledot.render", "Pointing": "paledot.render", "Frame": "paledot.render",
+    "Camera": "paledot.cameras", "load_camera": "paledot.cameras",
+    "find_windows": "paledot.plan", "read_observation": "paledot.measure",
+}
 
 
 def __getattr__(name: str):
-    """``__version__`` read from the installed metadata on first use (importlib.metadata is slow
-    to import, and most commands never need it)."""
+    """``__version__`` and the lazily imported names of :data:`_LAZY`, on first use."""
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from ._io.version import version
 
-        try:
-            value = version("paledot")
-        except PackageNotFoundError:  # running from a source tree
-            value = "0.0.0+src"
-        globals()["__version__"] = value
-        return value
-    raise AttributeError(f"module 'paledot' has no attribute {name!r}")
+        value = version()
+    elif name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'paledot' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Body", "BodyCentre", "CORRECTIONS", "Ephemeris", "Geometry", "KernelError",
@@ -51,4 +61,6 @@ __all__ = [
     # observers beyond a planet's centre (issue 5)
     "FixedState", "KeplerOrbit", "SpiceSpacecraft", "SurfaceSite", "TrajectoryFile", "exclusion",
     "as_observer", "mars_express", "occultation", "place_by_sun_angle", "sky", "visible_spans",
+    # the later stations, imported on first use
+    "Scene", "Pointing", "Frame", "Camera", "load_camera", "find_windows", "read_observation",
 ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from importlib.resources import files
 from pathlib import Path
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 
 # field name -> (unit written in files, lower bound (exclusive), upper bound, required)
 _SPEC: dict[str, tuple[str, float, float, bool]] = {
@@ -237,7 +237,7 @@ def ik_instruments(path: str | Path) -> dict[int, str]:
 
 
 def _ik_pool(path) -> dict[str, list]:
-    from ..textkernel import read_pool
+    from .textkernel import read_pool
 
     return read_pool(path)
 
@@ -277,7 +277,7 @@ def camera_from_ik(
 
     ``instrument`` picks one of the kernel's cameras by NAIF name (``MEX_HRSC_SRC``) or id
     (``-41220``); it may be left out when the kernel describes a single camera. The kernel is read
-    with SPICE's own reader when spiceypy is installed (``paledot.textkernel``). FOCAL_LENGTH (mm),
+    with SPICE's own reader when spiceypy is installed (``paledot.cameras.textkernel``). FOCAL_LENGTH (mm),
     PIXEL_SIZE or PIXEL_PITCH (microns or mm: the unit whose pitch/focal length agrees with the
     kernel's IFOV, else judged by size), PIXEL_SAMPLES and PIXEL_LINES, and F/RATIO or F/NUMBER (the
     aperture) are used; everything else (detector electronics, bandpass) comes from ``base``, a

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from .core import Measurement, measure
 from .identify import sky_offset
 from .prediction import predict
@@ -93,10 +93,10 @@ def measure_campaign(folder, targets=("earth", "moon"), *, workers: int | None =
                      scheduler: str | None = None, progress: bool = False, **options) -> Campaign:
     """Measure every frame in ``folder``; ``options`` go to ``read_observation`` (time, observer,
     camera) and ``measure`` (engine, nsigma). Frames are measured one per task through
-    :func:`paledot.parallel.run_chunks`: in this process by default (``workers=1``), on a local
+    :func:`paledot.scale.parallel.run_chunks`: in this process by default (``workers=1``), on a local
     pool (``workers=N``, None for every core) or a Dask cluster (``scheduler``); the result is the
     same whichever runs it."""
-    from ..parallel import run_chunks
+    from ..scale.parallel import run_chunks
 
     read_opts = {k: options.pop(k) for k in ("time", "observer", "camera") if k in options}
     c = Campaign(str(folder))

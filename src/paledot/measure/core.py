@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from astropy.wcs import WCS
 
-from ..timescales import et_to_iso
+from ..time.timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 
 ENGINES = ("sep", "photutils")
 #: SExtractor's default detection filter (``default.conv``, the one SEP applies when given none): a

@@ -4,7 +4,7 @@ A spacecraft's header pointing may be off by many pixels, a press picture has no
 unknown and its scale right only within a factor. So the stars are matched by pattern, not place:
 
 1. the Hipparcos stars in a cone around the guessed centre, at their apparent places seen by the
-   observer (space motion, parallax, stellar aberration: :mod:`paledot.stars`), are put on the
+   observer (space motion, parallax, stellar aberration: :mod:`paledot.light.stars`), are put on the
    tangent plane of the guess;
 2. triangles of the brightest detections and of the brightest catalogue stars are compared by
    their shape (the two side ratios), which no roll, scale or offset changes; each pair of alike
@@ -34,7 +34,7 @@ from itertools import combinations
 import numpy as np
 from astropy.wcs import WCS
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 
 #: Fewer matched stars than this and the pointing is not solved from stars.
 MIN_STARS = 3
@@ -283,9 +283,9 @@ def apparent_stars(
     """Unit vectors (N, 3; ICRF), HIP numbers and V of the Hipparcos stars brighter than ``v_limit``
     within ``radius_rad`` of ``axis``, at their apparent places seen by ``observer`` at ``et`` (TDB s),
     brightest first. Raises PaledotError when the catalogue package is missing."""
-    from ..ephemeris import default_ephemeris
+    from ..celestial.ephemeris import default_ephemeris
+    from ..light.stars import apparent_directions, load_catalogue, select
     from ..observers import as_observer
-    from ..stars import apparent_directions, load_catalogue, select
 
     cat = load_catalogue()
     idx = select(cat, axis, radius_rad + 2e-3, v_limit)

@@ -16,8 +16,8 @@ import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from ..errors import PaledotError
-from ..geometry import observe
+from .._io.errors import PaledotError
+from ..geometry.core import observe
 from .centroid import Shape
 
 
@@ -89,7 +89,7 @@ def render_roll(camera, wcs, coord) -> float | None:
     """The ``render`` roll (deg) that orients a camera like ``wcs`` at ``coord`` (a SkyCoord or a
     PredictedBody); None if the WCS is mirrored relative to what ``render`` makes (then templates
     would be mirrored too)."""
-    from ..render import build_wcs, camera_axes
+    from ..render.frame import build_wcs, camera_axes
 
     c = _unit(*_radec(coord))
     w0 = build_wcs(camera, camera_axes(c, 0.0))
@@ -118,7 +118,7 @@ def body_shapes(
     faint wings to fit; ``oversample`` (per body) renders on pixels that many times finer, for
     fits that must move the image by whole pixels. Empty when the WCS is mirrored relative to
     ``render``'s."""
-    from ..render import Pointing, Scene, build_wcs, camera_axes, render
+    from ..render.frame import Pointing, Scene, build_wcs, camera_axes, render
 
     out: dict[str, Shape] = {}
     for p in predicted:
@@ -183,9 +183,9 @@ def catalogue_stars(observer: str, et: float, wcs, shape: tuple[int, int],
     brighter than :data:`STAR_V_LIMIT` that fall on a frame of ``shape`` (rows, columns), at their
     apparent places seen by ``observer`` at ``et`` (stellar aberration when ``correction`` ends in
     ``+S``). Empty when the catalogue package is not installed."""
-    from ..ephemeris import default_ephemeris
+    from ..celestial.ephemeris import default_ephemeris
+    from ..light.stars import apparent_directions, load_catalogue, select
     from ..observers import as_observer
-    from ..stars import apparent_directions, load_catalogue, select
 
     empty = (np.empty(0), np.empty(0), np.empty(0, dtype=int))
     try:

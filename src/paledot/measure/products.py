@@ -140,7 +140,7 @@ def annotated_png(m: Measurement, size: int = 640) -> bytes:
     the verdict written underneath; y up as on the sky."""
     from PIL import Image, ImageDraw
 
-    from ..frames import font, stretch_to_8bit
+    from ..render.files import font, stretch_to_8bit
 
     img = m.observation.image
     finite = np.isfinite(img)
@@ -244,11 +244,11 @@ def solved_fits_bytes(m: Measurement) -> bytes:
     else the frame's own), and the measured pixels of each identified body in the header."""
     from astropy.io import fits
 
-    from .. import __version__
+    from .._io.version import version
 
     wcs = m.solved_wcs or m.observation.wcs
     header = wcs.to_header() if wcs is not None else fits.Header()
-    header["CREATOR"] = f"paledot {__version__} measure"
+    header["CREATOR"] = f"paledot {version()} measure"
     header["PIXCONV"] = ("0-based", "M*_X/Y: image[y, x], y up")
     header["VERDICT"] = m.verdict[:68]
     for i, (name, k) in enumerate(m.identification.bodies.items(), start=1):

@@ -21,9 +21,9 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS
 
+from .._io.errors import PaledotError
 from ..cameras import Camera, load_camera
-from ..errors import PaledotError
-from ..timescales import to_et
+from ..time.timescales import to_et
 
 #: File name endings read with Pillow.
 PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -421,7 +421,7 @@ def _header_observer(value: str, header, obs: Observation) -> str | None:
     knows; else a warning, and --observer fills it."""
     if str(header.get("CREATOR", "")).startswith("paledot"):
         return value
-    from ..ephemeris import default_ephemeris
+    from ..celestial.ephemeris import default_ephemeris
     from ..observers import as_observer
 
     try:

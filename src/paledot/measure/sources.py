@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from .centroid import CentroidFit, Shape, fit_gaussian, fit_shape, psf_shape, star_shape
 from .detection import SEXTRACTOR_KERNEL, Background, Detection, detect
 from .reading import Observation

@@ -13,7 +13,7 @@ the same ``Geometry``. One module per kind:
 - ``sites``: ``SurfaceSite`` on a rotating body, and ``sky`` (elevation, azimuth, Sun up);
 - ``text``: the short text forms the command line uses, and ``as_observer``.
 
-Time comes from ``paledot.timescales`` only; nothing here imports the geometry engine.
+Time comes from ``paledot.time.timescales`` only; nothing here imports the geometry engine.
 """
 
 from __future__ import annotations

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bodies import Body
-from ..ephemeris import Ephemeris
+from ..celestial.bodies import Body
+from ..celestial.ephemeris import Ephemeris
 
 
 @dataclass(frozen=True)
 class BodyCentre:
     """An observer at a body's centre (or its system barycentre where the ephemeris has no centre).
 
-    >>> from paledot.ephemeris import default_ephemeris
+    >>> from paledot.celestial.ephemeris import default_ephemeris
     >>> BodyCentre.of("earth", default_ephemeris()).naif_id
     399
     """

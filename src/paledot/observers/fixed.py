@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..bodies import Body, resolve_body
-from ..ephemeris import Ephemeris
-from ..errors import PaledotError
-from ..timescales import as_epoch
+from .._io.errors import PaledotError
+from ..celestial.bodies import Body, resolve_body
+from ..celestial.ephemeris import Ephemeris
+from ..time.timescales import as_epoch
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class FixedState:
     one it keeps its offset from the body. Straight-line motion is good for days: a probe 40 AU from
     the Sun strays about 15 m from it in a day.
 
-    >>> from paledot.ephemeris import default_ephemeris
+    >>> from paledot.celestial.ephemeris import default_ephemeris
     >>> probe = FixedState("sun", [1.5e10, 0, 0], source="made up")
     >>> probe.state(default_ephemeris(), np.array([0.0]))[0].shape
     (1, 3)
@@ -41,7 +41,7 @@ class FixedState:
 
     def __post_init__(self):
         object.__setattr__(self, "center", resolve_body(self.center))
-        from ..validate import vector
+        from .._io.validate import vector
 
         pos = vector(self.position_km, "position_km", "km")
         if pos.shape != (3,) or not np.all(np.isfinite(pos)):
@@ -99,11 +99,11 @@ def place_by_sun_angle(
 
     The angle is the body's phase angle seen by the observer (0 = the observer sees it full).
     """
-    from ..ephemeris import default_ephemeris
+    from ..celestial.ephemeris import default_ephemeris
 
     if side not in ("leading", "trailing"):
         raise PaledotError(f"side {side!r} must be 'leading' or 'trailing'")
-    from ..validate import number
+    from .._io.validate import number
 
     sun_angle_deg = number(sun_angle_deg, "sun angle", "deg", lo=0.0, hi=180.0)
     distance_km = number(distance_km, "distance", "km", lo=0.0, lo_open=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..vectors import cross, dot, norm
+from ..celestial.vectors import cross, dot, norm
 
 _TWO_PI = 2.0 * np.pi
 _MAX_ITER = 60

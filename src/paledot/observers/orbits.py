@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..angles import as_radians
-from ..bodies import Body, resolve_body
-from ..ephemeris import Ephemeris
-from ..errors import PaledotError
-from ..gravity import gm as body_gm
-from ..orientation import rotation_model
-from ..timescales import as_epoch
-from ..validate import number
+from .._io.angles import as_radians
+from .._io.errors import PaledotError
+from .._io.validate import number
+from ..celestial.bodies import Body, resolve_body
+from ..celestial.ephemeris import Ephemeris
+from ..celestial.gravity import gm as body_gm
+from ..celestial.orientation import rotation_model
+from ..time.timescales import as_epoch
 from . import kepler
 
 PLANES = ("j2000", "ecliptic", "equator")

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ephemeris import Ephemeris
-from ..errors import PaledotError
-from ..gravity import GM_DE440
+from .._io.errors import PaledotError
+from ..celestial.ephemeris import Ephemeris
+from ..celestial.gravity import GM_DE440
 from .orbits import KeplerOrbit
 
 #: JPL Horizons, Voyager 1 (-31) about the Sun (10), ICRF, 2017-May-25 19:44:00 TDB
@@ -51,12 +51,12 @@ class Coverage:
     kind: str  # "trajectory", "stand-in" or "placement"
 
     def check(self, name: str, et: np.ndarray) -> None:
-        from ..timescales import to_et
+        from ..time.timescales import to_et
 
         lo, hi = (float(x) for x in to_et([self.start, self.stop]))
         bad = (et < lo) | (et > hi)
         if np.any(bad):
-            from ..timescales import et_to_iso
+            from ..time.timescales import et_to_iso
 
             first = str(et_to_iso(np.asarray(et)[bad][:1])[0])[:19]
             raise PaledotError(
@@ -87,7 +87,7 @@ class CoveredObserver:
 
 def voyager1(ephemeris: Ephemeris) -> CoveredObserver:
     """Voyager 1 from the saved Horizons state, about the solar-system barycentre."""
-    from ..timescales import as_epoch
+    from ..time.timescales import as_epoch
 
     et0 = np.array([as_epoch(VOYAGER1_EPOCH)])
     sun_pos, sun_vel = ephemeris.state(10, et0, velocity=True)
@@ -156,7 +156,7 @@ def placed(name: str, ephemeris: Ephemeris):
     inner = place_by_sun_angle("earth", dist, angle, epoch, side=side, source=source, name=name,
                                ephemeris=ephemeris)
     day = 86400.0
-    from ..timescales import et_to_iso
+    from ..time.timescales import et_to_iso
 
     lo, hi = (str(x)[:19] for x in et_to_iso(np.array([inner._epoch_et - day, inner._epoch_et + day])))
     note = (

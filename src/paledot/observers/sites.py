@@ -12,7 +12,7 @@ of Mars is west-positive: give -west as east). Ellipsoid: pck00011 radii (``bodi
 The local vertical is the ellipsoid normal through the site itself (its geodetic vertical, as
 SPICE's AZLCPO takes it) for both kinds; azimuth is
 measured from north through east; elevation is geometric (no refraction). The Sun is "up" when its
-upper limb is above that horizon. Rotation: for Earth the full IERS rotation (``paledot.earth``:
+upper limb is above that horizon. Rotation: for Earth the full IERS rotation (``paledot.celestial.earth``:
 IAU 2006/2000A, UT1, polar motion; within centimetres of astropy's ``EarthLocation``); for other
 bodies their IAU WGCCRE model (``orientation``). A body without a rotation model cannot carry a site.
 
@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..angles import as_radians
-from ..bodies import Body, resolve_body
-from ..corrections import apparent_position, normalise_correction
-from ..ephemeris import Ephemeris, ResolvedBody, default_ephemeris
-from ..errors import PaledotError
-from ..orientation import rotation_model
-from ..timescales import as_et
-from ..vectors import dot, norm
+from .._io.angles import as_radians
+from .._io.errors import PaledotError
+from ..celestial.bodies import Body, resolve_body
+from ..celestial.corrections import apparent_position, normalise_correction
+from ..celestial.ephemeris import Ephemeris, ResolvedBody, default_ephemeris
+from ..celestial.orientation import rotation_model
+from ..celestial.vectors import dot, norm
+from ..time.timescales import as_et
 
 if TYPE_CHECKING:
     import astropy.units as u
@@ -68,7 +68,7 @@ class SurfaceSite:
         phi, lam = as_radians(lat, "latitude"), as_radians(lon, "longitude")
         if abs(phi) > np.pi / 2 + 1e-12:
             raise PaledotError(f"latitude {lat!r} is out of range: it must be between -90 and 90 degrees")
-        from ..validate import number
+        from .._io.validate import number
 
         alt = number(alt_km, "altitude", "km")
         if not np.isfinite(alt) or alt < MIN_ALTITUDE_KM:
@@ -115,11 +115,11 @@ class SurfaceSite:
 
     def rotation(self, et, rate: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """J2000 -> body-fixed matrices (N, 3, 3) (and their rates, 1/s): for Earth the full IERS
-        rotation (``paledot.earth``), for other bodies their IAU model."""
+        rotation (``paledot.celestial.earth``), for other bodies their IAU model."""
         et = np.atleast_1d(np.asarray(et, dtype=np.float64))
         if self.body.naif_id != EARTH_ID:
             return self.model.matrix(et, rate=rate)
-        from ..earth import earth_matrix
+        from ..celestial.earth import earth_matrix
 
         m, dm, note = earth_matrix(et, rate=rate)
         if note:

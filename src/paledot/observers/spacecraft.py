@@ -17,10 +17,10 @@ import os
 
 import numpy as np
 
-from ..bodies import BODIES, Body
-from ..ephemeris import Ephemeris
-from ..errors import KernelError, OutOfRangeError, PaledotError, UnknownBodyError
-from ..timescales import et_to_iso
+from .._io.errors import KernelError, OutOfRangeError, PaledotError, UnknownBodyError
+from ..celestial.bodies import BODIES, Body
+from ..celestial.ephemeris import Ephemeris
+from ..time.timescales import et_to_iso
 
 
 def _spice():

@@ -16,7 +16,7 @@ imports the observer kinds lazily, so reading a body name never loads SPICE or t
 
 from __future__ import annotations
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from .body import BodyCentre
 
 KINDS = ("kepler", "site", "spice", "file", "oem", "csv", "fixed")
@@ -48,7 +48,7 @@ def _split(text: str) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def _number(key: str, value: str) -> float:
-    from ..validate import MAX_MAGNITUDE
+    from .._io.validate import MAX_MAGNITUDE
 
     try:
         x = float(value)

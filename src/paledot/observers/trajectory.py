@@ -36,11 +36,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bodies import Body, resolve_body
-from ..ephemeris import Ephemeris
-from ..errors import OutOfRangeError, PaledotError, UnknownBodyError
-from ..timescales import et_to_iso, scaled_to_et
-from ..validate import check_leap_second, parse_float
+from .._io.errors import OutOfRangeError, PaledotError, UnknownBodyError
+from .._io.validate import check_leap_second, parse_float
+from ..celestial.bodies import Body, resolve_body
+from ..celestial.ephemeris import Ephemeris
+from ..time.timescales import et_to_iso, scaled_to_et
 
 #: A gap longer than this many times the typical neighbouring spacing is refused.
 GAP_FACTOR = 3.0

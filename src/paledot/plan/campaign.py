@@ -2,11 +2,11 @@
 
 Coverage, precisely. The Moon's *orbital phase* at an epoch is the angle of its geometric
 geocentric vector in the orbit's mean plane (normal: the summed cross products of hourly vectors,
-as :func:`paledot.claims.orbit_fraction` takes it). The *covered share* of a set of epochs is the
+as :func:`paledot.stories.claims.orbit_fraction` takes it). The *covered share* of a set of epochs is the
 shortest arc of that circle holding all their phases, over 360 degrees: one minus the largest gap
 between neighbouring phases. For frames taken within one orbit whose largest gap is the one from
 the last frame back round to the first (ESA's four 2023 dates), it is exactly the swept angle
-first-to-last that ``paledot.claims`` reports (63.5% for mex-2023); over longer spans it still
+first-to-last that ``paledot.stories.claims`` reports (63.5% for mex-2023); over longer spans it still
 means something (frames a year apart at the same phase cover nothing new).
 
 Design. Candidates are epochs every ``candidate_step`` inside the windows (and each window's ends,
@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import PaledotError
-from ..geometry import observe
-from ..timescales import et_to_iso, to_et
+from .._io.errors import PaledotError
+from ..geometry.core import observe
+from ..time.timescales import et_to_iso, to_et
 from .windows import Windows
 
 TWO_PI = 2 * math.pi
@@ -126,10 +126,10 @@ class Campaign:
         return rows
 
     def summary(self) -> dict:
-        from .. import __version__
+        from .._io.version import version
 
         return {
-            "paledot": __version__,
+            "paledot": version(),
             "observer": self.windows.context.observer.name,
             "constraint": self.windows.constraint.label,
             "search_start_utc": str(et_to_iso(self.windows.start, 3)[0]),

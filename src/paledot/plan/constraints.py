@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from .quantities import (  # noqa: F401 (Context, Sky and Quantity are part of this module's API)
     DEG,
     Context,

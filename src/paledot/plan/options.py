@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from . import constraints
 
 
@@ -70,7 +70,7 @@ def _need_camera(camera, what: str):
 def add_constraint_options(p) -> None:
     """The observer, targets, span and constraint options of ``windows``, ``campaign`` and a sweep's
     constraint sets, added to the argparse parser ``p``."""
-    from ..corrections import CORRECTIONS
+    from ..celestial.corrections import CORRECTIONS
 
     p.add_argument("--observer", required=True,
                    help="body name or NAIF id; 'mars express'; or kepler:..., site:..., spice:..., "

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..corrections import apparent_position, normalise_correction
-from ..ephemeris import Ephemeris, default_ephemeris
-from ..errors import PaledotError
-from ..geometry import angle_between, observe
+from .._io.errors import PaledotError
+from ..celestial.corrections import apparent_position, normalise_correction
+from ..celestial.ephemeris import Ephemeris, default_ephemeris
+from ..celestial.vectors import dot, norm
+from ..geometry.core import angle_between, observe
+from ..geometry.occultation import occultation
 from ..observers import as_observer
-from ..occultation import occultation
-from ..vectors import dot, norm
 
 DAY_S = 86400.0
 DEG = math.pi / 180.0
@@ -91,7 +91,7 @@ class Sky:
         return self._get(("pos", naif), make)
 
     def geometry(self, target):
-        """A one-target :class:`~paledot.geometry.Geometry` (phase, magnitude, ...)."""
+        """A one-target :class:`~paledot.geometry.core.Geometry` (phase, magnitude, ...)."""
         return self._get(("geo", target), lambda: observe(self.ctx.observer, [target], self.t,
                                                          self.ctx.correction, self.ctx.ephemeris))
 
@@ -190,7 +190,7 @@ def self_radius(sky: Sky, body, pos: np.ndarray) -> np.ndarray:
 class LimbClearance(Quantity):
     """Angle (rad) of the target's nearest edge (or centre) above the observer's planet's outline.
 
-    From orbit: :mod:`paledot.occultation`'s limb height minus the target's angular radius (whole
+    From orbit: :mod:`paledot.geometry.occultation`'s limb height minus the target's angular radius (whole
     disk) when the target is beyond the planet. At a surface site the outline is the horizon."""
 
     target: str = "earth"
@@ -249,7 +249,7 @@ class Elevation(Quantity):
 
 @dataclass(frozen=True)
 class GeometryValue(Quantity):
-    """One of a target's :class:`~paledot.geometry.Geometry` attributes (phase_angle, magnitude...)."""
+    """One of a target's :class:`~paledot.geometry.core.Geometry` attributes (phase_angle, magnitude...)."""
 
     target: str = "earth"
     attribute: str = "phase_angle"
@@ -268,7 +268,8 @@ class PredictedSNR(Quantity):
     """Signal-to-noise ratio of a target in one exposure of a camera, as a point source.
 
     Electrons ``S`` from the V magnitude through the camera's band, aperture and throughput
-    (:func:`paledot.photometry.photon_rate_from_magnitude`, as :mod:`paledot.render` does); noise from
+    (:func:`paledot.light.photometry.photon_rate_from_magnitude`, as :mod:`paledot.render.frame`
+    does); noise from
     ``S``, dark current and read noise over the pixels of the disk plus the PSF's core:
     ``n = pi (r_px + fwhm_px)^2``, at least one pixel. An estimate for planning; a rendered frame's
     SNR is exact."""
@@ -278,7 +279,7 @@ class PredictedSNR(Quantity):
     exposure_s: float = 0.01
 
     def value(self, sky):
-        from ..photometry import photon_rate_from_magnitude
+        from ..light.photometry import photon_rate_from_magnitude
 
         cam = self.camera
         g = sky.geometry(self.target)

@@ -35,7 +35,7 @@ import math
 
 import numpy as np
 
-from ..errors import PaledotError
+from .._io.errors import PaledotError
 from .constraints import All, Any, Constraint, Context, Not, Threshold
 
 TOL_S = 1e-3

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import numpy as np
 
-from ..errors import PaledotError
-from ..timescales import et_to_iso
+from .._io.errors import PaledotError
+from ..time.timescales import et_to_iso
 from .search import solve
 
 

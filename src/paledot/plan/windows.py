@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import PaledotError
-from ..timescales import et_to_iso, parse_step, to_et
+from .._io.errors import PaledotError
+from ..time.timescales import et_to_iso, parse_step, to_et
 from .constraints import All, Any, Constraint, Context
 from .search import MIN_WINDOW_S, TOL_S, solve
 
@@ -165,10 +165,10 @@ class Windows:
         return t
 
     def meta(self) -> dict:
-        from .. import __version__
+        from .._io.version import version
 
         return {
-            "paledot": __version__,
+            "paledot": version(),
             "observer": self.context.observer.name,
             "constraint": self.constraint.label,
             "search_start_utc": str(et_to_iso(self.start, 3)[0]),
