@@ -87,7 +87,7 @@ def test_csv_round_trips_exactly(capsys):
     code, out, _ = run(BASE + ["--target", "moon", "--format", "csv", "--digits", "full", "--time", times[0],
                                "--time", times[1]], capsys)
     assert code == 0
-    rows = list(csv.DictReader(line for line in io.StringIO(out) if not line.startswith("#")))
+    rows = list(csv.DictReader(io.StringIO(out)))  # plain CSV: the header is the first line
     g = observe("mars", ["earth", "moon"], times)
     rng = g.range.to_value("km")
     got = np.array([float(r["range_km"]) for r in rows]).reshape(2, 2).T
@@ -116,19 +116,20 @@ def test_chunked_output_equals_unchunked(capsys, fmt, corr):
     _, single, _ = run(argv + ["--chunk", "1"], capsys)
     assert whole == chunked == single
     if fmt == "csv":
-        data = [line for line in whole.splitlines() if not line.startswith("#")]
-        assert len(data) == 1 + 2 * 195
+        data = whole.splitlines()
+        assert len(data) == 1 + 2 * 195 and data[0].startswith("utc,")
 
 
 def test_chunk_streams_a_grid_too_big_to_hold(capsys):
     """A 3-billion-epoch grid with --chunk starts streaming at once (only the first lines are read)."""
     import itertools
 
-    from paledot.cli import app as cli
+    from paledot.cli import _parser
+    from paledot.cli.geometry import _epoch_chunks
 
-    args = cli._parser().parse_args(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1s",
-                                            "--chunk", "1000", "--format", "csv"])
-    first = next(itertools.islice(cli._epoch_chunks(args), 1))
+    args = _parser().parse_args(BASE + ["--start", "2000-01-01", "--stop", "2100-01-01", "--step", "1s",
+                                        "--chunk", "1000", "--format", "csv"])
+    first = next(itertools.islice(_epoch_chunks(args), 1))
     assert first.size == 1000
 
 

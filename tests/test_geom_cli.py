@@ -44,7 +44,8 @@ def test_commands_needing_matplotlib_refuse_at_once_naming_the_extra(monkeypatch
 
 def test_negative_pointing_is_read(monkeypatch):
     seen = {}
-    monkeypatch.setattr("paledot.cli.app._cmd_render", lambda args: seen.setdefault("p", args.pointing) and 0)
+    monkeypatch.setattr("paledot.cli.render._cmd_render",
+                        lambda args: seen.setdefault("p", args.pointing) and 0)
     main(["render", "--observer", "mars", "--camera", "hrsc-src", "--time", "2023-05-21T03:10",
           "--target", "earth", "--pointing", "-57.5,-21.7", "--out", "x.fits"])
     assert seen["p"] == "-57.5,-21.7"

@@ -15,7 +15,7 @@ from astropy.time import Time
 from paledot import observe
 from paledot.celestial.vectors import angle_between
 from paledot.cli import main
-from paledot.geometry.tables import format_csv, write_ecsv
+from paledot.geometry.tables import format_csv, note_lines, write_ecsv
 
 MAS = np.radians(1 / 3.6e6)
 SPICE = {"mars": "MARS BARYCENTER", "earth": "EARTH", "moon": "MOON"}
@@ -131,14 +131,18 @@ def test_ecsv_round_trip_keeps_units_time_and_metadata():
     assert back["occulted"].tolist() == orig["occulted"].tolist()
 
 
-def test_csv_has_notes_as_comments_and_pair_columns():
+def test_csv_is_plain_with_pair_columns_and_comments_only_when_asked():
     g = observe("mars", ["earth", "moon"], ["2023-05-15T14:08"])
     text = format_csv(g)
-    comments = [line for line in text.splitlines() if line.startswith("#")]
-    assert any("barycentre" in line for line in comments)
-    header = next(line for line in text.splitlines() if not line.startswith("#")).split(",")
-    assert "separation_earth_moon_arcsec" in header and "magnitude_v" in header
-    table = QTable.read(text, format="ascii.csv", comment="#")
+    assert "#" not in text  # plain: no comment lines
+    header = text.splitlines()[0].split(",")
+    assert header[0] == "utc" and "separation_earth_moon_arcsec" in header and "magnitude_v" in header
+    assert any("barycentre" in line for line in note_lines(g))
+    commented = format_csv(g, comments=True, extra_notes=["said"])
+    comments = [line for line in commented.splitlines() if line.startswith("#")]
+    assert any("barycentre" in line for line in comments) and comments[-1] == "# note: said"
+    assert commented.splitlines()[len(comments):] == text.splitlines()
+    table = QTable.read(text, format="ascii.csv")
     assert table["separation_earth_moon_arcsec"][0] == pytest.approx(  # 7 decimals in arcsec
         g.separation("earth", "moon").to_value("arcsec")[0], abs=0.5e-7)
 
@@ -181,7 +185,8 @@ def test_site_and_spacecraft_columns(capsys):
 def test_cli_now_is_stamped(capsys):
     assert main(["geometry", "--observer", "mars", "--target", "earth", "--time", "now",
                  "--format", "csv"]) == 0
-    assert "# note: 'now' was " in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "note: 'now' was " in err and "now" not in out and out.startswith("utc,")
 
 
 def test_site_columns_equal_sky_and_follow_deflection():

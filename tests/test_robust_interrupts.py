@@ -84,8 +84,9 @@ RENDER = [
     "--annotated",
     "a.png",
 ]
-GEOMETRY = [
+GEOMETRY = [  # --quiet: no CSV notes on stderr, where only the interrupt's one line may be
     "geometry",
+    "--quiet",
     "--observer",
     "mars",
     "--target",

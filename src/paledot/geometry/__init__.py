@@ -9,6 +9,7 @@ The engine's top: it imports time, sky, observers and light, and never frames, m
 stories, scale or the command line.
 """
 
-from .core import CONVENTIONS, Geometry, TargetView, observe
+from .core import CONVENTIONS, Geometry, TargetView
+from .observe import frame_geometry, observe
 
-__all__ = ["CONVENTIONS", "Geometry", "TargetView", "observe"]
+__all__ = ["CONVENTIONS", "Geometry", "TargetView", "frame_geometry", "observe"]

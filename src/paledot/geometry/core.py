@@ -1,13 +1,14 @@
 """Apparent geometry of targets seen from an observer, vectorised over epochs: the ``Geometry`` object.
 
-``observe(observer, targets, t)`` works through the epochs in blocks of :data:`BLOCK` (so the cost
-per epoch and the memory of temporaries stay flat however many epochs a caller passes) and returns
-arrays shaped (targets, epochs): apparent position (J2000, km), range, range rate, light time,
-RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation, V magnitude and surface
-brightness; the face we see (sub-observer and sub-solar points, north-pole and bright-limb position
-angles, see ``disk``); for an observer on or around a body, whether that body hides each target;
-from a surface site, azimuth, elevation and whether the Sun is up. Pairs of targets give separation
-and position angle. Internally km, s and radians; the public attributes are astropy Quantities.
+:func:`paledot.geometry.observe.observe` fills one (it works through the epochs in blocks of
+:data:`~paledot.geometry.request.BLOCK`, so the cost per epoch and the memory of temporaries stay
+flat) with arrays shaped (targets, epochs): apparent position (J2000, km), range, range rate, light
+time, RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation, V magnitude and
+surface brightness; the face we see (sub-observer and sub-solar points, north-pole and bright-limb
+position angles, see ``disk``); for an observer on or around a body, whether that body hides each
+target; from a surface site, azimuth, elevation and whether the Sun is up. Pairs of targets give
+separation and position angle.
+Internally km, s and radians; the public attributes are astropy Quantities.
 
 Definitions (all with the same aberration correction as the positions):
 - angular radius: ``asin(a / range)`` with ``a`` the target's equatorial radius (pck00011);
@@ -30,22 +31,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._io.errors import PaledotError
-from ..celestial.corrections import C_KM_S, apparent_position, normalise_correction
-from ..celestial.ephemeris import Ephemeris, ResolvedBody
+from ..celestial.corrections import C_KM_S, apparent_position
+from ..celestial.ephemeris import ResolvedBody
 from ..celestial.vectors import angle_between, dot, norm, position_angle, radec
 from ..time.timescales import as_et as _as_et  # noqa: F401 - the name callers used before timescales had it
 from ..time.timescales import et_to_time
-from .request import resolve_request, target_row
+from .request import SUN_ID, _blocks, target_row
 
 if TYPE_CHECKING:
     import astropy.units as u
 
-SUN_ID = 10
-
-
-#: Epochs per internal block: big enough that numpy's per-call overhead vanishes, small enough
-#: that temporaries stay in cache and memory stays bounded.
-BLOCK = 10000
 
 
 def _units():
@@ -54,10 +49,6 @@ def _units():
 
     return u
 
-
-def _blocks(n: int):
-    for lo in range(0, n, BLOCK):
-        yield slice(lo, min(lo + BLOCK, n))
 
 
 @dataclass
@@ -82,6 +73,12 @@ class Geometry:
     _context: tuple | None = field(default=None, repr=False, compare=False)
     deflection: bool = False
     _emitted: dict = field(default_factory=dict, repr=False, compare=False)
+    #: What a frame's depth order needs besides the targets (``frame_geometry``): the positions
+    #: without stellar aberration, (T, N, 3) km (None when the correction has none or nobody
+    #: asked), and other bodies seen with the same correction, by NAIF id: (apparent (N, 3) km,
+    #: without stellar aberration (N, 3) km, light time (N,) s).
+    _plain: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _aside: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def _obs(self):
@@ -300,51 +297,9 @@ class Geometry:
     def _disk(self) -> dict[str, np.ndarray]:
         """Sub-observer and sub-solar lon/lat and pole and bright-limb position angles, (T, N) rad;
         NaN for a target without a rotation model (and the sub-solar point of the Sun)."""
-        from ..celestial.orientation import rotation_model
-        from .disk import lon_lat, sky_position_angle
+        from .disk import face
 
-        keys = ("sub_observer_lon", "sub_observer_lat", "sub_solar_lon", "sub_solar_lat",
-                "north_pole_pa", "bright_limb_pa")
-        out = {k: np.full(self._light_time.shape, np.nan) for k in keys}
-        to_sun = self._illumination[2]
-        for i, r in enumerate(self.targets):
-            los = self._position[i]
-            if r.naif_id != SUN_ID:
-                out["bright_limb_pa"][i] = sky_position_angle(los, to_sun[i])
-            try:
-                model = rotation_model(r.body)
-            except PaledotError:  # no IAU model for this body in paledot: NaN, said in the docstring
-                continue
-            for b in _blocks(self.t.size):
-                emit = self._emission_epochs(i)[b]
-                matrix, _ = model.matrix(emit)
-                out["north_pole_pa"][i, b] = sky_position_angle(los[b], matrix[:, 2, :])
-                sub_obs, sub_sun, toward_obs = matrix, matrix, -los[b]
-                if self.correction != "NONE":
-                    # As SPICE's SUBPNT and SUBSLR: the light we see left the point itself, not the
-                    # centre, so the body is turned to the epoch of that point's own light time.
-                    delay = self._surface_delay(matrix, los[b], -los[b], r)
-                    sub_obs = model.matrix(emit + delay)[0]
-                    if not self.correction.endswith("+S"):
-                        # and the centre has moved on by then (SUBPNT's LT and CN; with +S SPICE
-                        # keeps the apparent direction of the centre, as here)
-                        velocity = self._emission_state(i)[1][b]
-                        toward_obs = -(los[b] + velocity * delay[:, None])
-                    if r.naif_id != SUN_ID:
-                        sub_sun = model.matrix(emit + self._surface_delay(matrix, los[b], to_sun[i, b], r))[0]
-                out["sub_observer_lon"][i, b], out["sub_observer_lat"][i, b] = lon_lat(sub_obs, toward_obs)
-                if r.naif_id != SUN_ID:
-                    out["sub_solar_lon"][i, b], out["sub_solar_lat"][i, b] = lon_lat(sub_sun, to_sun[i, b])
-        return out
-
-    @staticmethod
-    def _surface_delay(matrix, los, direction, target) -> np.ndarray:
-        """How much later (s) light left the surface point in ``direction`` (J2000) from the target's
-        centre than the centre itself, for an observer along ``los`` (observer to centre, km)."""
-        unit = direction / norm(direction)[:, None]
-        body = np.einsum("nij,nj->ni", matrix, unit)
-        point = unit * _ellipsoid_radius(target.body.radii_km, body)[:, None]
-        return (norm(los) - norm(los + point)) / C_KM_S
+        return face(self)
 
     def _angle(self, key: str) -> u.Quantity:
         return self._disk[key] * _units().rad
@@ -479,12 +434,6 @@ class Geometry:
         return pairs_qtable(self)
 
 
-def _ellipsoid_radius(radii_km, unit: np.ndarray) -> np.ndarray:
-    """Distance (km) from an ellipsoid's centre to its surface along body-fixed unit vectors."""
-    a, b, c = radii_km
-    return 1.0 / np.sqrt((unit[:, 0] / a) ** 2 + (unit[:, 1] / b) ** 2 + (unit[:, 2] / c) ** 2)
-
-
 #: How the numbers are defined, carried in every table's metadata.
 CONVENTIONS = (
     "ICRF/J2000 axes; RA/Dec and position angles (north through east) in J2000; sub-observer and "
@@ -523,72 +472,3 @@ class TargetView:
 
     def __repr__(self) -> str:
         return f"<{self.name} seen from {self._g.observer}: {self._g.t.size} epochs>"
-
-
-def observe(
-    observer,
-    targets,
-    t,
-    correction: str = "LT+S",
-    ephemeris: Ephemeris | None = None,
-    deflection: bool = False,
-) -> Geometry:
-    """Apparent geometry of ``targets`` from ``observer`` at epochs ``t``.
-
-    Parameters
-    ----------
-    observer: a body name or NAIF id (meaning its centre), or an observer object.
-    targets: a body name/id or a list of them.
-    t: ET seconds (float array) or times :func:`~paledot.time.timescales.to_et` reads.
-    correction: ``NONE``, ``LT``, ``LT+S`` (default), ``CN`` or ``CN+S``, as in SPICE.
-    ephemeris: kernels to use; DE440 by default.
-    deflection: also bend the light by the Sun's gravity (as JPL Horizons and astropy do; SPICE
-        does not, so the default is off); needs a light-time correction.
-
-    >>> g = observe("mars", ["earth", "moon"], ["2023-05-15T14:08"])
-    >>> bool(2.7e8 < g.range[g.index("earth")][0].to_value("km") < 3.1e8)
-    True
-    """
-    corr = normalise_correction(correction)
-    if deflection and corr == "NONE":
-        raise PaledotError("light deflection needs a light-time correction: use LT, LT+S, CN or CN+S "
-                           "with deflection, not NONE")
-    eph, et, obs, resolved = resolve_request(observer, targets, t, ephemeris)
-    names = [r.name for r in resolved]
-    if len(set(names)) != len(names):
-        raise PaledotError(f"a target is named twice in {names}: name each target once")
-    obs_id = getattr(obs, "naif_id", None)
-    for r in resolved:
-        if obs_id is not None and r.naif_id == obs_id:
-            raise PaledotError(f"the observer {obs.name!r} cannot also be a target")
-
-    n_t, n = len(resolved), et.size
-    position = np.empty((n_t, n, 3))
-    light_time = np.empty((n_t, n))
-    if getattr(obs, "naif_id", None) is None:  # spacecraft, sites...: their own vectorised state
-        obs_pos, obs_vel = obs.state(eph, et)
-    else:  # a body's centre: one Chebyshev chain, evaluated block by block with the targets
-        obs_pos, obs_vel = np.empty((n, 3)), np.empty((n, 3))
-    for b in _blocks(n):
-        if getattr(obs, "naif_id", None) is not None:
-            obs_pos[b], obs_vel[b] = obs.state(eph, et[b])
-        ssb = eph.positions([r.naif_id for r in resolved], et[b])  # shared segments evaluated once
-        for i, r in enumerate(resolved):
-            position[i, b], light_time[i, b] = apparent_position(eph, r.naif_id, et[b], obs_pos[b],
-                                                                 obs_vel[b], corr, deflection, ssb[i])
-
-    notes = [getattr(obs, "note", "")] + [r.note for r in resolved]
-    if deflection:
-        notes.append("directions bent by the Sun's gravity (as Horizons and astropy; SPICE does not)")
-    return Geometry(
-        t=et,
-        observer=obs.name,
-        targets=tuple(resolved),
-        correction=corr,
-        ephemeris_files=tuple(eph.paths),
-        _position=position,
-        _light_time=light_time,
-        notes=tuple(dict.fromkeys(x for x in notes if x)),
-        _context=(eph, obs_pos, obs_vel, obs),
-        deflection=bool(deflection),
-    )

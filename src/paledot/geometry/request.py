@@ -31,3 +31,17 @@ def resolve_request(observer, targets, t, ephemeris: Ephemeris | None = None):
     if not resolved:
         raise PaledotError("no target given: name at least one body")
     return eph, et, obs, resolved
+
+
+#: The Sun's NAIF id.
+SUN_ID = 10
+
+
+#: Epochs per internal block: big enough that numpy's per-call overhead vanishes, small enough
+#: that temporaries stay in cache and memory stays bounded.
+BLOCK = 10000
+
+
+def _blocks(n: int):
+    for lo in range(0, n, BLOCK):
+        yield slice(lo, min(lo + BLOCK, n))

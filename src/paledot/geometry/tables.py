@@ -5,9 +5,10 @@ at a fixed number of decimals chosen from its unit, finer than the engine's accu
 :data:`DECIMALS`), formatted whole columns at a time in numpy (:mod:`paledot._io.fixedtext`, exactly
 as Python's ``f"{x:.{d}f}"``); ``digits="full"`` (CLI ``--digits full``) prints shortest
 round-trip floats instead, so that reading them back gives the same doubles, as JSON and ECSV
-always do. Every format has the same columns (``columns``) and the same metadata: CSV as ``#``
-comment lines before the header, JSON and ECSV as metadata; the text table leaves its notes to the
-caller (the CLI prints them on stderr, apart from the data). No physics here.
+always do. Every format has the same columns (``columns``) and the same metadata: JSON and ECSV
+as metadata; CSV is plain (its first line is the header, so pandas, csv.DictReader and spreadsheets
+read it as it is) and, like the text table, leaves its notes (:func:`note_lines`) to the caller:
+the CLI prints them on stderr, apart from the data. No physics here.
 """
 
 from __future__ import annotations
@@ -59,20 +60,31 @@ def _strings(values: np.ndarray, kind: str) -> list[str]:
     return values.tolist()
 
 
-def comment_lines(g, extra_notes=()) -> list[str]:
-    """The metadata every CSV starts with, as ``#`` lines."""
+def note_lines(g, extra_notes=()) -> list[str]:
+    """The metadata of ``g`` as lines of text: paledot's version, observer, correction and
+    ephemeris; the conventions; a ``note: ...`` line per note (``extra_notes`` after its own).
+    Not in the CSV itself (which is plain): the CLI prints them on stderr."""
     m = g.meta()
-    lines = [f"# paledot {m['paledot']}; observer {m['observer']}; correction {m['correction']}"
+    lines = [f"paledot {m['paledot']}; observer {m['observer']}; correction {m['correction']}"
              f"{' with light deflection by the Sun' if m['deflection'] else ''}; "
              f"ephemeris {', '.join(m['ephemeris'])}",
-             f"# conventions: {m['conventions']}"]
-    lines += [f"# note: {n}" for n in (*m["notes"], *extra_notes)]
+             f"conventions: {m['conventions']}"]
+    lines += [f"note: {n}" for n in (*m["notes"], *extra_notes)]
     return lines
 
 
-def write_csv(g, out: TextIO, header: bool = True, extra_notes=(), digits: str = "fixed") -> None:
-    """CSV of ``g`` to ``out``: ``#`` metadata lines and the header (if ``header``), then one row
-    per (epoch, target) with pair columns, written whole columns a block of rows at a time.
+def comment_lines(g, extra_notes=()) -> list[str]:
+    """:func:`note_lines` as ``#`` comment lines (what ``write_csv(..., comments=True)`` puts first)."""
+    return [f"# {line}" for line in note_lines(g, extra_notes)]
+
+
+def write_csv(g, out: TextIO, header: bool = True, extra_notes=(), digits: str = "fixed",
+              comments: bool = False) -> None:
+    """CSV of ``g`` to ``out``: the header (if ``header``), then one row per (epoch, target) with
+    pair columns, written whole columns a block of rows at a time. Plain CSV: the first line is
+    the header; the metadata (:func:`note_lines`) is the caller's to show, unless ``comments``
+    puts it first as ``#`` lines (:func:`comment_lines`, with ``extra_notes``), which most CSV
+    readers must then be told to skip.
 
     ``digits``: ``"fixed"`` (default) prints each float column at :func:`decimals` decimals;
     ``"full"`` prints shortest round-trip floats (the same doubles when read back; slower)."""
@@ -80,7 +92,8 @@ def write_csv(g, out: TextIO, header: bool = True, extra_notes=(), digits: str =
         raise PaledotError(f"digits {digits!r} is not one of {', '.join(DIGITS)}")
     cols: list[Column] = columns(g)
     if header:
-        out.write("\n".join(comment_lines(g, extra_notes)) + "\n")
+        if comments:
+            out.write("\n".join(comment_lines(g, extra_notes)) + "\n")
         out.write(",".join(["utc"] + [c.csv for c in cols]) + "\n")
     n_t = len(g.targets)
     values = [(c, np.asarray(c.values(g))) for c in cols]  # computed once, sliced per block
@@ -136,10 +149,10 @@ def _cell_bytes(values: np.ndarray, col: Column) -> np.ndarray:
     return text_bytes(values)
 
 
-def format_csv(g, header: bool = True, extra_notes=(), digits: str = "fixed") -> str:
+def format_csv(g, header: bool = True, extra_notes=(), digits: str = "fixed", comments: bool = False) -> str:
     """CSV as a string (see :func:`write_csv`)."""
     buf = io.StringIO()
-    write_csv(g, buf, header, extra_notes, digits)
+    write_csv(g, buf, header, extra_notes, digits, comments)
     return buf.getvalue()
 
 

@@ -79,7 +79,7 @@ def light_offset(shape: Shape) -> tuple[float, float]:
 
 def psf_shape(camera) -> Shape:
     """The camera's PSF integrated over pixels, centred on the middle pixel (from ``render``)."""
-    from ..render.frame import CONV_OVERSAMPLE, psf_kernel
+    from ..render.psf import CONV_OVERSAMPLE, psf_kernel
 
     k = psf_kernel(camera, CONV_OVERSAMPLE)
     n = k.shape[0] // CONV_OVERSAMPLE
@@ -94,7 +94,7 @@ def star_shape(camera) -> Shape:
     after the move, it stays right at every sub-pixel phase even when the PSF is narrower than a
     pixel (:func:`psf_shape`, already summed into pixels, cannot be moved by a fraction of a pixel
     without aliasing when the PSF is undersampled)."""
-    from ..render.frame import CONV_OVERSAMPLE, psf_kernel
+    from ..render.psf import CONV_OVERSAMPLE, psf_kernel
 
     k = psf_kernel(camera, CONV_OVERSAMPLE)
     hit = _STAR_SHAPES.get(id(k))

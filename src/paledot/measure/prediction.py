@@ -17,7 +17,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from .._io.errors import PaledotError
-from ..geometry.core import observe
+from ..geometry.observe import observe
 from .centroid import Shape
 
 
@@ -89,7 +89,7 @@ def render_roll(camera, wcs, coord) -> float | None:
     """The ``render`` roll (deg) that orients a camera like ``wcs`` at ``coord`` (a SkyCoord or a
     PredictedBody); None if the WCS is mirrored relative to what ``render`` makes (then templates
     would be mirrored too)."""
-    from ..render.frame import build_wcs, camera_axes
+    from ..render.projection import build_wcs, camera_axes
 
     c = _unit(*_radec(coord))
     w0 = build_wcs(camera, camera_axes(c, 0.0))
@@ -118,7 +118,9 @@ def body_shapes(
     faint wings to fit; ``oversample`` (per body) renders on pixels that many times finer, for
     fits that must move the image by whole pixels. Empty when the WCS is mirrored relative to
     ``render``'s."""
-    from ..render.frame import Pointing, Scene, build_wcs, camera_axes, render
+    from ..render.frame import render
+    from ..render.projection import build_wcs, camera_axes
+    from ..render.scene import Pointing, Scene
 
     out: dict[str, Shape] = {}
     for p in predicted:

@@ -72,7 +72,8 @@ class MonteCarloSpec:
 def _base(spec: MonteCarloSpec):
     """The camera and a noiseless render of the nominal scene (its WCS places the jitter)."""
     from ..cameras import load_camera
-    from ..render.frame import Scene, render
+    from ..render.frame import render
+    from ..render.scene import Scene
 
     cam = load_camera(spec.camera)
     if spec.crop:
@@ -97,7 +98,8 @@ def frame_row(spec: MonteCarloSpec, i: int) -> tuple:
     """Render, write, read and measure frame ``i``: one row of :data:`COLUMNS`."""
     from ..measure import measure, read_observation
     from ..render.files import fits_bytes
-    from ..render.frame import Pointing, Scene, render
+    from ..render.frame import render
+    from ..render.scene import Pointing, Scene
 
     cam, base = _base(spec)
     nominal, dx, dy, actual, noise_seed = draws(spec, i)

@@ -19,8 +19,8 @@ import numpy as np
 from .._io.errors import PaledotError
 from ..celestial.corrections import apparent_position, normalise_correction
 from ..celestial.ephemeris import Ephemeris, default_ephemeris
-from ..celestial.vectors import dot, norm
-from ..geometry.core import angle_between, observe
+from ..celestial.vectors import angle_between, dot, norm
+from ..geometry.observe import observe
 from ..geometry.occultation import occultation
 from ..observers import as_observer
 

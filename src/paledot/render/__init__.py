@@ -13,21 +13,24 @@ region files, ``annotate`` the labels of annotated pictures, ``batch`` many epoc
     True
 """
 
-_NAMES = (
-    "CONV_OVERSAMPLE", "MAX_EXPOSURE_S", "MIN_SAMPLES_ACROSS", "BodyImage", "DrawnBody", "Frame",
-    "Pointing", "RenderWarning", "Scene", "build_wcs", "camera_axes", "draw_body", "project",
-    "psf_kernel", "render",
-)
-__all__ = list(_NAMES)
+#: Each public name and the module it lives in (imported on first use).
+_HOMES = {
+    "Scene": "scene", "Pointing": "scene", "RenderWarning": "scene",
+    "camera_axes": "projection", "project": "projection", "build_wcs": "projection",
+    "CONV_OVERSAMPLE": "psf", "psf_kernel": "psf",
+    "MIN_SAMPLES_ACROSS": "raycast", "DrawnBody": "raycast", "draw_body": "raycast",
+    "MAX_EXPOSURE_S": "frame", "BodyImage": "frame", "Frame": "frame", "render": "frame",
+}
+__all__ = list(_HOMES)
 
 
 def __getattr__(name: str):
     """The public names, imported on first use: ``paledot.render.batch`` or ``.files`` alone
     (the command line builds its parser from them) must not pay for numpy's FFT and astropy."""
-    if name not in _NAMES:
+    if name not in _HOMES:
         raise AttributeError(f"module 'paledot.render' has no attribute {name!r}")
-    from . import frame
+    from importlib import import_module
 
-    value = getattr(frame, name)
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
     globals()[name] = value
     return value

@@ -17,6 +17,9 @@ Outputs follow :mod:`paledot._io.outputs`: the folder appears whole (built aside
 never over an existing one without ``overwrite``. With a chunk folder, each finished chunk's frames
 are kept there (``frames/``) before its chunk file is written, so a rerun resumes; the output
 folder is then assembled from hard links (copies across filesystems).
+
+The library only: ``paledot render``'s batch options, and building a batch from them or from a
+scenario, are in :mod:`paledot.cli.render`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ import io
 import math
 import os
 import shutil
-import sys
 import warnings
 import zlib
 from dataclasses import dataclass, field, replace
@@ -266,135 +268,6 @@ def _link(src: Path, dst: Path) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copyfile(src, dst)
-
-
-# --- the command line (``paledot render`` over many epochs) ------------------------------------------
-def add_arguments(r) -> None:
-    """The batch options of ``paledot render``."""
-    from ..scale.parallel import add_options
-
-    r.add_argument("--start", help="batch: first epoch of a grid (one frame per epoch; --out is a folder)")
-    r.add_argument("--stop", help="batch: last epoch of the grid, included if the grid lands on it")
-    r.add_argument("--step", default="1d", help="batch: grid step, 1d, 6h, 30min, 10s (default 1d)")
-    r.add_argument("--scenario", help="batch: a scenario's epochs (see 'paledot reproduce --list'), with its "
-                   "observer, camera, targets, pointings and exposure unless given here")
-    r.add_argument("--chunk-frames", type=int, default=8, help="batch: frames per chunk (default 8)")
-    add_options(r)
-
-
-def is_batch(args) -> bool:
-    """A batch: a grid, a scenario, or more than one --time."""
-    return bool(args.start or args.stop or args.scenario or (args.time and len(args.time) > 1))
-
-
-def run_command(args) -> int:
-    """``paledot render`` over many epochs (see :func:`add_arguments`)."""
-    from ..cameras import load_camera
-    from ..geometry.core import observe
-    from ..light.stars import check_mag_limit
-    from ..time.timescales import grid, to_et
-    from .regions import regions_available
-
-    if args.time and (args.start or args.stop):
-        raise PaledotError("give either --time or --start/--stop, not both")
-    if args.scenario and (args.time or args.start or args.stop):
-        raise PaledotError("--scenario brings its own epochs: give no --time, --start or --stop with it")
-    for flag, value in (("--png", args.png), ("--annotated", args.annotated)):
-        if value not in (None, ""):
-            raise PaledotError(f"{flag} {value!r}: in a batch {flag} takes no file name (each frame's goes "
-                               "beside its FITS in the --out folder)")
-    observer, camera, targets = args.observer, args.camera, args.target
-    if args.seed < 0:
-        raise PaledotError(f"--seed {args.seed} must be zero or a positive whole number")
-    exposure = _exposure(args.exposure) if args.exposure is not None else "auto"
-    pointing, auto_fraction, surfaces = args.pointing, args.auto_fraction, False
-    if args.scenario:
-        from ..stories.reproduce import _observer
-        from ..stories.scenarios import load_scenario
-
-        sc = load_scenario(args.scenario)
-        if sc.needs:
-            raise PaledotError(f"scenario {sc.name!r} cannot run yet: it needs {sc.needs}")
-        et = to_et(list(sc.epochs))
-        observer = observer or _observer(sc, et)
-        camera, targets = camera or sc.camera, targets or list(sc.targets)
-        pointing = pointing or sc.pointing
-        if args.exposure is None:  # the scenario's: 'auto' or seconds, as a Scene takes it
-            exposure, auto_fraction = sc.exposure, sc.auto_fraction
-        surfaces = sc.surfaces
-    elif args.start or args.stop:
-        if not (args.start and args.stop):
-            raise PaledotError("a grid needs both --start and --stop")
-        g = grid(args.start, args.stop, args.step)
-        if g.count > MAX_FRAMES:
-            raise PaledotError(f"{g.count:,} frames from {args.start} to {args.stop} every {args.step} is "
-                               f"more than {MAX_FRAMES:,}: use a larger --step")
-        et = g.et(0, g.count)
-    else:
-        et = to_et(args.time)
-    if not (observer and camera and targets):
-        raise PaledotError("paledot render needs --observer, --camera and --target (or --scenario NAME)")
-    pointing = pointing or "midpoint"
-    pointings = tuple(pointing) if isinstance(pointing, tuple) else (pointing,) * et.size
-    if len(pointings) != et.size:
-        raise PaledotError(f"scenario {args.scenario!r} has {len(pointings)} pointings for {et.size} epochs")
-    cam = load_camera(camera, args.instrument)
-    eph = tuple(args.ephemeris or ())
-    observe(observer, list(targets), et, args.correction, _ephemeris(eph))  # bad names or times: here, once
-    spec = BatchSpec(observer, tuple(t.lower() for t in targets), cam, tuple(float(e) for e in et),
-                     pointings, args.roll, exposure, auto_fraction, args.seed, not args.no_noise,
-                     args.correction, eph, not args.no_stars, check_mag_limit(args.star_mag_limit),
-                     args.skip_unmodelled, surfaces, args.fits_kind, args.png is not None,
-                     args.annotated is not None, args.stretch, regions_available())
-    res = render_batch(spec, args.out, overwrite=args.overwrite, chunk_frames=args.chunk_frames,
-                       workers=args.workers, scheduler=args.scheduler, chunk_dir=args.chunk_dir,
-                       progress=not args.no_progress)
-    for text, n in res.warnings.items():
-        print(f"paledot: warning: {text} ({n} of {len(res.rows)} frames)", file=sys.stderr)
-    if not spec.regions:
-        print("paledot: warning: no DS9 region files: they need pip install 'paledot[regions]'",
-              file=sys.stderr)
-    empty = [r for r in res.rows if not r["files"]]
-    if empty:
-        print(f"paledot: warning: {len(empty)} of {len(res.rows)} epochs had nothing to see: no frame "
-              "written for them (frames.csv says why)", file=sys.stderr)
-    if args.format == "json":
-        import json
-
-        json.dump({"folder": str(res.folder), "frames": res.json_rows()}, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    print(f"{cam.title}: {cam.columns} x {cam.rows} px; {len(res.rows)} epochs, {res.written} frames written")
-    for t in spec.targets:
-        snr = np.array([r.get(f"{t}_snr", np.nan) for r in res.rows if r["files"]], dtype=float)
-        size = np.array([r.get(f"{t}_diameter_px", np.nan) for r in res.rows if r["files"]], dtype=float)
-        if snr.size and np.isfinite(snr).any():
-            print(f"  {t:<6} {np.nanmin(size):.2f}-{np.nanmax(size):.2f} px across; SNR "
-                  f"{np.nanmin(snr):.1f}-{np.nanmax(snr):.1f}")
-    print(f"wrote {res.folder}/ (frames.csv lists each frame)")
-    return 0
-
-
-def _exposure(value) -> str | float:
-    """'auto', or milliseconds (the command line's unit) as seconds; a scenario's exposure is text too."""
-    if isinstance(value, str) and value.strip().lower() == "auto":
-        return "auto"
-    try:
-        seconds = float(value) / 1000.0
-    except (TypeError, ValueError):
-        raise PaledotError(f"exposure {value!r} must be 'auto' or milliseconds") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise PaledotError(f"exposure {value!r} ms must be a positive number")
-    _at_most_a_day(value, seconds)
-    return seconds
-
-
-def _at_most_a_day(value, seconds: float) -> None:
-    """The render's own limit (a day), said in the milliseconds the user typed."""
-    from .frame import MAX_EXPOSURE_S
-
-    if seconds > MAX_EXPOSURE_S:
-        raise PaledotError(f"exposure {value!r} ms must be at most {MAX_EXPOSURE_S * 1e3:,.0f} ms (a day)")
 
 
 __all__ = ["BatchResult", "BatchSpec", "frame_seed", "render_batch", "render_frame"]

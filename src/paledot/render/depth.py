@@ -18,10 +18,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._io.errors import PaledotError
-from ..celestial.corrections import apparent_position, stellar_aberration
-from ..celestial.ephemeris import Ephemeris
+from ..celestial.corrections import stellar_aberration
 from ..celestial.orientation import rotation_model
-from ..geometry.core import Geometry, observe
+from ..geometry.core import Geometry
 from ..observers import BodyCentre
 
 
@@ -71,20 +70,35 @@ class Occluder:
         return np.where((t_hit > 0) & (t_hit < t_target), cover, 0.0)
 
 
-def central_occluder(obs, eph: Ephemeris, et: np.ndarray, correction: str) -> Occluder | None:
+def central_body_id(obs) -> int | None:
+    """NAIF id of the observer's own planet when it can stand in a frame (an orbit or a fixed point
+    near it; not a body's centre, nor a surface site, whose planet is its horizon), else None."""
+    body = getattr(obs, "central_body", None)
+    if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0 or hasattr(obs, "local_frame"):
+        return None
+    return body.naif_id
+
+
+def central_occluder(obs, g: Geometry) -> Occluder | None:
     """The observer's own planet as an occluder: its ellipsoid seen from an orbit or a fixed point,
     its horizon from a surface site; None for an observer at a body's centre or with no planet.
-    ``correction`` is a light-time correction without stellar aberration (see ``render``)."""
+    The planet comes from the frame's one geometry (:func:`~paledot.geometry.observe.frame_geometry`
+    with :func:`central_body_id` aside), placed without stellar aberration (see ``render``)."""
     body = getattr(obs, "central_body", None)
     if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0:
         return None
+    eph, et = g._context[0], g.t
     if hasattr(obs, "local_frame"):  # a surface site: the ground below the horizon
         return Occluder(body.name, up=obs.local_frame(eph, et)[2][0])
-    gb = observe(obs, [body.naif_id], et, correction, eph)
-    if float(gb.range.to_value("km")[0, 0]) <= max(body.radii_km):
+    if body.naif_id in g._aside:
+        _, plain, lt = g._aside[body.naif_id]
+    else:  # the planet is a target too
+        i = [r.body.naif_id for r in g.targets].index(body.naif_id)
+        plain = g._position[i] if g._plain is None else g._plain[i]
+        lt = g._light_time[i]
+    if float(np.linalg.norm(plain[0])) <= max(body.radii_km):
         return None  # a stand-in at (or inside) the planet, as the 'cassini' probe is: nothing to cut
-    emit = et - gb.light_time.to_value("s")[0]
-    return Occluder(body.name, gb.position.to_value("km")[0, 0], body.radii_km, _body_axes(body, emit))
+    return Occluder(body.name, plain[0], body.radii_km, _body_axes(body, et - lt))
 
 
 def ground_mask(central: Occluder | None, obs_vel_km_s: np.ndarray | None):
@@ -183,16 +197,13 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
     return math.atan2(float(np.linalg.norm(np.cross(a, b))), float(a @ b))
 
 
-def sun_exclusion(camera, obs, g, eph, et, correction, boresight, warn) -> None:
-    """Warn when the Sun's disk comes inside the camera's Sun-exclusion cone."""
+def sun_exclusion(camera, obs, g, boresight, warn) -> None:
+    """Warn when the Sun's disk comes inside the camera's Sun-exclusion cone. The Sun comes from the
+    frame's one geometry: a target, or seen aside (:func:`~paledot.geometry.observe.frame_geometry`)."""
     if camera.sun_exclusion_deg <= 0 or getattr(obs, "naif_id", None) == 10:
         return
     names = [r.naif_id for r in g.targets]
-    if 10 in names:
-        sun = g.position.to_value("km")[names.index(10), 0]
-    else:  # from the observer state observe() already computed
-        _, obs_pos, obs_vel, _ = g._context
-        sun = apparent_position(eph, 10, et, obs_pos, obs_vel, g.correction)[0][0]
+    sun = g.position.to_value("km")[names.index(10), 0] if 10 in names else g._aside[10][0][0]
     gap = _angle(sun, boresight) - math.asin(min(695_700.0 / float(np.linalg.norm(sun)), 1.0))
     if gap < math.radians(camera.sun_exclusion_deg):
         warn.append(

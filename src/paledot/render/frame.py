@@ -32,17 +32,15 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
 
 import numpy as np
 from astropy.wcs import WCS
-from scipy.signal import fftconvolve
-from scipy.special import j1
 
 from .._io.errors import PaledotError
 from ..cameras import Camera, load_camera
-from ..celestial.ephemeris import Ephemeris, default_ephemeris
-from ..geometry.core import Geometry, observe, radec
+from ..celestial.ephemeris import default_ephemeris
+from ..geometry.core import Geometry
+from ..geometry.observe import frame_geometry
 from ..light.photometry import PHASE_CURVE_LIMIT_DEG, has_photometry, photon_rate_from_magnitude, surface_law
 from ..light.stars import check_mag_limit
 from ..light.surfaces import notes as surface_notes
@@ -50,8 +48,7 @@ from ..light.surfaces import surface_for
 from ..observers import as_observer
 from ..time.timescales import to_et
 from .depth import (
-    Occluder,
-    body_frame,
+    central_body_id,
     central_occluder,
     close_pairs,
     ground_mask,
@@ -60,97 +57,15 @@ from .depth import (
     sun_exclusion,
 )
 from .detector import Light, record
+from .projection import boresight, build_wcs, camera_axes, project, unit
+from .psf import CONV_OVERSAMPLE, psf_kernel
+from .raycast import DrawnBody, draw_body
+from .scene import Pointing, RenderWarning, Scene
 
-#: Fine-grid cells per pixel side on which the PSF convolution is done (odd, so cells centre).
-CONV_OVERSAMPLE = 5
-#: A body's diameter should span at least this many ray-cast samples (thin crescents more): lit
-#: areas 0.3-300 px across at phases 0-150 deg then come within 0.41% of the analytic value.
-MIN_SAMPLES_ACROSS = 80
+__all__ = ["BodyImage", "Frame", "MAX_EXPOSURE_S", "Pointing", "RenderWarning", "Scene", "render"]
+
 #: Longest exposure paledot accepts, s (a day: far past any camera, short of overflowing noise draws).
 MAX_EXPOSURE_S = 86400.0
-
-
-class RenderWarning(UserWarning):
-    """Something about the scene a user should know: a target off the frame, a clipped exposure."""
-
-
-# --- pointing ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Pointing:
-    """Where the boresight points: ``midpoint`` of the targets, a target's name, or RA/Dec (deg).
-
-    ``roll_deg`` turns image up (camera +Y) from celestial north toward east.
-    """
-
-    mode: str = "midpoint"
-    target: str | None = None
-    ra_deg: float | None = None
-    dec_deg: float | None = None
-    roll_deg: float = 0.0
-
-    def __post_init__(self):
-        from .._io.validate import pointing_fields
-
-        for name, value in pointing_fields(self).items():
-            object.__setattr__(self, name, value)
-
-    @classmethod
-    def parse(cls, text: str, roll_deg: float = 0.0) -> Pointing:
-        """``midpoint``, a target name, or ``RA,DEC`` in degrees."""
-        if not math.isfinite(roll_deg):
-            raise PaledotError(f"roll {roll_deg!r} must be a finite number of degrees")
-        text = str(text).strip()
-        if text.lower() in ("midpoint", "mid", ""):
-            return cls("midpoint", roll_deg=roll_deg)
-        if "," in text:
-            try:
-                ra, dec = (float(x) for x in text.split(","))
-            except ValueError:
-                raise PaledotError(f"cannot read pointing {text!r}: expected RA,DEC in degrees") from None
-            if not (math.isfinite(ra) and math.isfinite(dec) and -90 <= dec <= 90):
-                raise PaledotError(
-                    f"pointing {text!r}: RA and Dec must be finite degrees, Dec within -90..90"
-                )
-            return cls("radec", ra_deg=ra % 360.0, dec_deg=dec, roll_deg=roll_deg)
-        return cls("target", target=text.lower(), roll_deg=roll_deg)
-
-
-def camera_axes(boresight: np.ndarray, roll_rad: float) -> np.ndarray:
-    """Rows X, Y, Z of the camera frame in J2000 for a boresight unit vector and a roll.
-
-    Y (image up) is celestial north at the boresight turned toward east by ``roll``; X = Z x Y is
-    image right, which is west when north is up (so the sky is not mirrored)."""
-    z = boresight / np.linalg.norm(boresight)
-    pole = np.array([0.0, 0.0, 1.0])
-    east = np.cross(pole, z)
-    if np.linalg.norm(east) < 1e-12:  # pointing at a celestial pole: take RA 0 as "north"
-        east = np.array([0.0, 1.0, 0.0])
-    east /= np.linalg.norm(east)
-    north = np.cross(z, east)
-    y = north * math.cos(roll_rad) + east * math.sin(roll_rad)
-    x = np.cross(z, y)
-    return np.vstack([x, y, z])
-
-
-def _unit(v):
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
-
-
-def project(
-    camera: Camera, axes: np.ndarray, vectors: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gnomonic projection of J2000 vectors (..., 3) to (column, row, in_front) on the detector.
-
-    Column is x, row is y (up = camera +Y = increasing row). Points behind the camera (more than
-    90 degrees off the boresight) get NaN pixels."""
-    cam = np.asarray(vectors) @ axes.T
-    in_front = cam[..., 2] > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(
-            in_front, camera.focal_length_mm / (camera.pixel_pitch_um * 1e-3) / cam[..., 2], np.nan
-        )
-    cx, cy = camera.boresight_pixel
-    return cx + cam[..., 0] * scale, cy + cam[..., 1] * scale, in_front
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -222,330 +137,6 @@ class Frame:
         raise PaledotError(f"no body {name!r} in this frame: it has {[b.name for b in self.bodies]}")
 
 
-@dataclass
-class Scene:
-    """What to render: when, from where, which targets, with which camera, pointed how.
-
-    ``exposure`` is ``"auto"``, seconds or an astropy Quantity of time; ``auto_fraction`` the share
-    of full well the brightest body's peak pixel should reach under ``auto``. ``seed`` fixes the
-    noise (same seed, same bytes). ``stars`` draws the catalogue stars that register in the exposure
-    (or those brighter than ``star_mag_limit``, V); a target paledot has no brightness model for is
-    an error unless ``skip_unmodelled``, which leaves it out with a warning.
-    """
-
-    time: object
-    observer: object
-    targets: list[str]
-    camera: Camera | str
-    pointing: Pointing = field(default_factory=Pointing)
-    exposure: str | float = "auto"
-    auto_fraction: float = 0.7
-    seed: int | None = 0
-    correction: str = "LT+S"
-    ephemeris: Ephemeris | None = None
-    noise: bool = True
-    psf: bool = True
-    laws: dict[str, str] | None = None
-    stars: bool = True
-    star_mag_limit: float | None = None
-    skip_unmodelled: bool = False
-    surfaces: bool = False  # draw Earth's surface from a shipped map (paledot.light.surfaces)
-
-    def __post_init__(self):
-        # "earth", "midpoint" or "RA,DEC" read as the command line reads them
-        if isinstance(self.pointing, str):
-            self.pointing = Pointing.parse(self.pointing)
-        if hasattr(self.exposure, "unit"):  # an astropy Quantity of time
-            from .._io.validate import number
-
-            self.exposure = number(self.exposure, "exposure", "s", lo=0.0, lo_open=True)
-
-
-# --- PSF --------------------------------------------------------------------------------------
-def _airy(theta_rad: np.ndarray, diameter_m: float, wavelength_m: float, obscuration: float):
-    """Airy intensity (unnormalised) of an annular aperture at angle theta."""
-    x = np.pi * diameter_m * theta_rad / wavelength_m
-    x = np.where(x == 0, 1e-12, x)
-    amp = 2 * j1(x) / x
-    if obscuration > 0:
-        ex = obscuration * x
-        amp = (amp - obscuration**2 * 2 * j1(ex) / ex) / (1 - obscuration**2)
-    return amp * amp
-
-
-@lru_cache(maxsize=32)
-def _psf_kernel_cached(key: tuple) -> np.ndarray:
-    (aperture_mm, obscuration, center_nm, width_nm, pixel_scale, fwhm_px, osc) = key
-    diameter = aperture_mm * 1e-3
-    lam_max = (center_nm + width_nm / 2) * 1e-9
-    diff_px = lam_max / diameter / pixel_scale  # lambda/D in pixels at the red edge
-    sigma_px = fwhm_px / 2.3548200450309493
-    half = int(np.clip(math.ceil(max(4.0 * diff_px, 4.0 * sigma_px, 1.0)), 1, 40))
-    n = (2 * half + 1) * osc
-    coords = (np.arange(n) - (n - 1) / 2) / osc  # pixels, fine-cell centres
-    xx, yy = np.meshgrid(coords, coords)
-    rr = np.hypot(xx, yy) * pixel_scale  # rad
-    wavelengths = np.linspace(center_nm - width_nm / 2, center_nm + width_nm / 2, 7) * 1e-9
-    kernel = np.mean([_airy(rr, diameter, lam, obscuration) for lam in wavelengths], axis=0)
-    if sigma_px > 0:
-        gauss = np.exp(-0.5 * (coords / sigma_px) ** 2)
-        # separable Gaussian blur of the Airy pattern on the fine grid
-        kernel = fftconvolve(kernel, gauss[None, :] / gauss.sum(), mode="same")
-        kernel = fftconvolve(kernel, gauss[:, None] / gauss.sum(), mode="same")
-    kernel = np.clip(kernel, 0.0, None)
-    kernel /= kernel.sum()
-    kernel.setflags(write=False)
-    return kernel
-
-
-def psf_kernel(camera: Camera, oversample: int = CONV_OVERSAMPLE) -> np.ndarray:
-    """The camera's PSF on a grid of ``oversample`` cells per pixel side, summing to 1.
-
-    Polychromatic Airy pattern (7 wavelengths across the band, annular aperture) blurred by a
-    Gaussian of ``psf_fwhm_px``; its side is an odd number of whole pixels times ``oversample``.
-    """
-    return _psf_kernel_cached(
-        (
-            camera.aperture_mm,
-            camera.obscuration,
-            camera.bandpass_center_nm,
-            camera.bandpass_width_nm,
-            camera.pixel_scale_rad,
-            camera.psf_fwhm_px,
-            oversample,
-        )
-    )
-
-
-# --- drawing one body -------------------------------------------------------------------------
-@dataclass
-class DrawnBody:
-    """A body's light on a pixel stamp (summing to 1) and the stamp's top-left frame pixel.
-
-    ``lit_area_px`` is the sunlit, visible area the ray casting found, in square pixels, and
-    ``center`` the (column, row) the body's centre projects to: both for checks and reports."""
-
-    stamp: np.ndarray
-    row0: int
-    col0: int
-    lit_area_px: float
-    center: tuple[float, float]
-    visible_fraction: float = 1.0
-
-
-def _ray_cast(
-    camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, occluders, r_px, center_px, cols,
-    rows, samples_per_px,
-    albedo=None,
-):
-    """Light (and sunlit coverage) at sample points (rows x cols, pixel coordinates), row tiles at a
-    time so memory stays bounded however many samples there are. Returns (light, lit cover, sum of
-    the light before ``occluders`` took their share).
-
-    Only samples within the disk's projected radius ``r_px`` of ``center_px`` (with a margin of 2%
-    and 1.5 samples, more than the anti-aliasing ramp and the outline's offset from the projected
-    centre) are cast: the rest of the box cannot touch the body."""
-    samples_per_radius = r_px * samples_per_px
-    sample_rad = camera.pixel_scale_rad / samples_per_px
-    reach2 = (1.02 * r_px + 1.5 / samples_per_px) ** 2
-    free_total = 0.0
-    f_mm = camera.focal_length_mm
-    pitch_mm = camera.pixel_pitch_um * 1e-3
-    cx, cy = camera.boresight_pixel
-    body = body_frame(pole_radec_deg)
-    inv_r = 1.0 / np.array([radii_km[0], radii_km[1], radii_km[2]])
-    m = body * inv_r[:, None]  # maps J2000 km -> unit-sphere coordinates
-    mp = m @ center_km
-    light = np.zeros((rows.size, cols.size))
-    lit_cover = np.zeros((rows.size, cols.size))
-    dx2 = (cols - center_px[0]) ** 2
-    tile = max(1, 1_000_000 // max(cols.size, 1))
-    for r0 in range(0, rows.size, tile):
-        near = dx2[None, :] + ((rows[r0 : r0 + tile] - center_px[1]) ** 2)[:, None] < reach2
-        if not near.any():
-            continue
-        ii, jj = np.nonzero(near)
-        dirs_cam = np.empty((ii.size, 3))
-        dirs_cam[:, 0] = (cols[jj] - cx) * pitch_mm
-        dirs_cam[:, 1] = (rows[r0 + ii] - cy) * pitch_mm
-        dirs_cam[:, 2] = f_mm
-        dirs = _unit(dirs_cam) @ axes  # J2000 ray directions
-        md = dirs @ m.T
-        b = md @ mp
-        aa = np.einsum("ij,ij->i", md, md)
-        # b^2 - aa (|mp|^2 - 1) written as aa (1 - rho^2) with rho^2 = |md x mp|^2 / aa (Lagrange's
-        # identity): no cancellation of two huge terms when the body is millions of radii away.
-        crs = np.cross(md, mp)
-        rho2 = np.einsum("ij,ij->i", crs, crs) / aa
-        # rho is the ray's distance from the centre in units where the body is a unit sphere: the
-        # limb is rho = 1. Samples within half a sample of the limb are covered in proportion (a
-        # linear ramp across one sample), so the edge is anti-aliased rather than stair-stepped.
-        cover = np.clip(0.5 + (1.0 - np.sqrt(rho2)) * samples_per_radius, 0.0, 1.0)
-        touched = cover > 0
-        if not touched.any():
-            continue
-        disc = np.clip(aa[touched] * (1.0 - rho2[touched]), 0.0, None)
-        t = (b[touched] - np.sqrt(disc)) / aa[touched]
-        d_hit = dirs[touched]
-        rel = t[:, None] * d_hit - center_km  # surface point relative to the centre, km
-        normal = _unit((rel @ m.T * inv_r) @ body)
-        mu = np.clip(-np.einsum("ij,ij->i", d_hit, normal), 1e-12, None)
-        if sun_dir is None:
-            value = np.ones_like(mu)
-        else:
-            mu0 = normal @ sun_dir
-            value = np.where(mu0 > 0, law(np.clip(mu0, 0, None), mu), 0.0)
-        if albedo is not None:  # a surface map: relative albedo at each hit point
-            value = value * albedo(normal)
-        value = value * cover[touched]
-        free_total += float(value.sum())
-        seen = np.ones_like(value)
-        for occ in occluders:
-            seen *= 1.0 - occ.blocked(d_hit, t, sample_rad)
-        ti, tj = r0 + ii[touched], jj[touched]
-        light[ti, tj] = value * seen
-        lit_cover[ti, tj] = np.where(value > 0, cover[touched] * seen, 0.0)
-    return light, lit_cover, free_total
-
-
-def draw_body(
-    camera: Camera,
-    axes: np.ndarray,
-    center_km: np.ndarray,
-    radii_km: tuple[float, float, float],
-    pole_radec_deg: tuple[float, float],
-    sun_dir: np.ndarray | None,
-    law,
-    psf: np.ndarray | None,
-    occluders: tuple[Occluder, ...] = (),
-    albedo=None,
-) -> DrawnBody | None:
-    """One body's light on a pixel stamp, as a share of all the light it sends the camera.
-
-    The stamp sums to 1 when the whole body (and its PSF) lands on the detector, to less when part
-    falls outside or is hidden: each sample ray is stopped by any of ``occluders`` it meets before
-    the body's surface (depth order, per sample), and ``visible_fraction`` says what share of the
-    light got past them. Returns None if no sunlit surface faces the camera or nothing lands near
-    the detector. ``center_km`` is the apparent observer-to-body vector in J2000; ``sun_dir`` the
-    unit vector from the body to the Sun (None: self-luminous, uniform).
-    """
-    cam = axes @ center_km
-    col_c, row_c, in_front = (float(x) for x in project(camera, axes, center_km))
-    if not in_front:
-        return None
-    dist = float(np.linalg.norm(center_km))
-    a = max(radii_km)
-    if a <= 0:
-        return None
-    r_px = math.asin(min(a / dist, 1.0)) / camera.pixel_scale_rad
-    r_px *= 1.0 + (cam[0] ** 2 + cam[1] ** 2) / cam[2] ** 2  # gnomonic stretch off-axis
-    osc = CONV_OVERSAMPLE
-    cast = partial(
-        _ray_cast, camera, axes, center_km, radii_km, pole_radec_deg, sun_dir, law, occluders, r_px,
-        (col_c, row_c), albedo=albedo,
-    )
-    # Thin crescents need finer sampling for the same relative accuracy of their area.
-    lit = 1.0 if sun_dir is None else 0.5 * (1.0 - float(sun_dir @ center_km) / dist)
-    across = MIN_SAMPLES_ACROSS / math.sqrt(max(lit, 0.02))
-    pad = 0 if psf is None else (psf.shape[0] // osc - 1) // 2
-    # The stamp: the disk's box, cut to the detector plus the PSF's reach (light from further out
-    # cannot land on it), so a body far bigger than the frame costs no more than the frame.
-    margin = pad + 2
-    col0 = max(math.floor(col_c - r_px) - 1, -margin)
-    row0 = max(math.floor(row_c - r_px) - 1, -margin)
-    col1 = min(math.ceil(col_c + r_px) + 2, camera.columns + margin)
-    row1 = min(math.ceil(row_c + r_px) + 2, camera.rows + margin)
-    if col1 <= col0 or row1 <= row0:
-        return None
-    ncol, nrow = col1 - col0, row1 - row0
-    clipped = (
-        col0 > math.floor(col_c - r_px) - 1
-        or row0 > math.floor(row_c - r_px) - 1
-        or col1 < math.ceil(col_c + r_px) + 2
-        or row1 < math.ceil(row_c + r_px) + 2
-    )
-    # Fine cells (osc per pixel side) that the disk can touch; only those are ray-cast, k x k
-    # samples each, so a tiny disk gets very fine sampling at little cost.
-    j_lo = max(math.floor((col_c - r_px - col0 + 0.5) * osc) - 1, 0)
-    j_hi = min(math.ceil((col_c + r_px - col0 + 0.5) * osc) + 1, ncol * osc)
-    i_lo = max(math.floor((row_c - r_px - row0 + 0.5) * osc) - 1, 0)
-    i_hi = min(math.ceil((row_c + r_px - row0 + 0.5) * osc) + 1, nrow * osc)
-    if j_hi <= j_lo or i_hi <= i_lo:
-        return None
-    k = max(1, math.ceil(across / (2 * r_px * osc)))
-    k = min(k, max(1, 2000 // max(j_hi - j_lo, i_hi - i_lo)))  # keep the sample grid bounded
-    os_ = osc * k
-    cols = col0 - 0.5 + (j_lo + (np.arange((j_hi - j_lo) * k) + 0.5) / k) / osc
-    rows = row0 - 0.5 + (i_lo + (np.arange((i_hi - i_lo) * k) + 0.5) / k) / osc
-    light, lit_cover, free = cast(cols, rows, os_)
-    if clipped:
-        # The body's whole light, from a coarser cast over all of it (at most 400 samples across).
-        step = max(1.0 / os_, (2 * r_px + 2) / 400)
-        full_c = np.arange(col_c - r_px - 1, col_c + r_px + 1, step) + step / 2
-        full_r = np.arange(row_c - r_px - 1, row_c + r_px + 1, step) + step / 2
-        full_light, full_lit, full_free = cast(full_c, full_r, 1.0 / step)
-        whole = full_free * step**2  # in pixel^2 x radiance, before any occluder
-        lit_area = float(full_lit.sum()) * step**2
-        visible = float(full_light.sum()) / full_free if full_free > 0 else 0.0
-    else:
-        whole = free / os_**2
-        lit_area = float(lit_cover.sum() / os_**2)
-        visible = float(light.sum()) / free if free > 0 else 0.0
-    if whole <= 0:
-        return None
-    if light.sum() <= 0:  # all of it hidden (or, clipped, none of its light near the detector)
-        return DrawnBody(np.zeros((1, 1)), row0, col0, lit_area, (col_c, row_c), visible)
-    # Down to the convolution grid (k x k samples per fine cell), PSF there, then to pixels.
-    fine = np.zeros((nrow * osc, ncol * osc))
-    fine[i_lo:i_hi, j_lo:j_hi] = light.reshape(i_hi - i_lo, k, j_hi - j_lo, k).sum(axis=(1, 3))
-    if psf is not None:
-        fine = np.pad(fine, pad * osc)
-        fine = fftconvolve(fine, psf, mode="same")
-        row0, col0 = row0 - pad, col0 - pad
-        nrow, ncol = nrow + 2 * pad, ncol + 2 * pad
-    stamp = np.clip(fine.reshape(nrow, osc, ncol, osc).sum(axis=(1, 3)), 0.0, None)
-    if clipped:
-        stamp = stamp / os_**2 / whole
-    else:  # the PSF keeps every bit of light on the padded stamp: normalise exactly
-        stamp = stamp * (visible / stamp.sum())
-    return DrawnBody(stamp, row0, col0, lit_area, (col_c, row_c), visible)
-
-
-# --- the whole frame --------------------------------------------------------------------------
-def _boresight(pointing: Pointing, g: Geometry, drawn: list[int]) -> np.ndarray:
-    pos = g.position.to_value("km")[:, 0, :]
-    if pointing.mode == "radec":
-        ra, dec = math.radians(pointing.ra_deg), math.radians(pointing.dec_deg)
-        return np.array([math.cos(dec) * math.cos(ra), math.cos(dec) * math.sin(ra), math.sin(dec)])
-    if pointing.mode == "target":
-        return _unit(pos[g.index(pointing.target)])
-    # The midpoint of the bodies to draw, leaving out the Sun (pointing between Earth and the Sun
-    # is never what "midpoint" means).
-    idx = [i for i in drawn if g.targets[i].naif_id != 10] or drawn or list(range(len(g.targets)))
-    return _unit(_unit(pos[idx]).sum(axis=0))
-
-
-def build_wcs(camera: Camera, axes: np.ndarray) -> WCS:
-    """A TAN WCS for the frame: exact for paledot's gnomonic camera (FITS 1-based pixels)."""
-    z = axes[2]
-    ra, dec = radec(z)
-    east = np.array([-math.sin(ra), math.cos(ra), 0.0])
-    north = np.array([-math.sin(dec) * math.cos(ra), -math.sin(dec) * math.sin(ra), math.cos(dec)])
-    s = camera.pixel_pitch_um * 1e-3 / camera.focal_length_mm  # rad per pixel in the focal plane
-    # x (column) +1 moves along camera +X (west at roll 0), y (row) +1 along camera +Y (north at
-    # roll 0): det(CD) < 0, the sky as it is.
-    cd = np.degrees(s) * np.array([[axes[0] @ east, axes[1] @ east], [axes[0] @ north, axes[1] @ north]])
-    w = WCS(naxis=2)
-    w.wcs.ctype = ["RA---TAN", "DEC--TAN"]
-    w.wcs.crval = [math.degrees(float(ra)), math.degrees(float(dec))]
-    cx, cy = camera.boresight_pixel
-    w.wcs.crpix = [cx + 1.0, cy + 1.0]
-    w.wcs.cd = cd
-    w.wcs.radesys = "ICRS"
-    w.pixel_shape = (camera.columns, camera.rows)
-    return w
-
-
 def render(scene: Scene) -> Frame:
     """Render ``scene`` into a :class:`Frame`.
 
@@ -553,25 +144,20 @@ def render(scene: Scene) -> Frame:
     >>> f.dn.shape, f.dn.dtype.name
     ((1032, 1024), 'uint16')
     """
-    camera = scene.camera if isinstance(scene.camera, Camera) else load_camera(scene.camera)
-    et = to_et(scene.time) if not isinstance(scene.time, (float, np.floating)) else np.array([scene.time])
-    if et.size != 1:
-        raise PaledotError("a scene renders one epoch: give a single time")
-    if not (isinstance(scene.auto_fraction, (int, float)) and 0 < scene.auto_fraction <= 1):
-        raise PaledotError(f"auto exposure fraction {scene.auto_fraction!r} must be in (0, 1]")
-    if scene.seed is not None and (not isinstance(scene.seed, (int, np.integer)) or scene.seed < 0):
-        raise PaledotError(f"seed {scene.seed!r} must be zero or a positive whole number")
+    camera, et, eph, obs = _resolve(scene)
     star_limit = check_mag_limit(scene.star_mag_limit)
-    eph = scene.ephemeris or default_ephemeris()
-    obs = as_observer(scene.observer, eph)
-    g = observe(obs, scene.targets, et, scene.correction, eph)
+    # The scene's one geometry: the targets, and beside them what the depth order and the Sun
+    # check need (the observer's planet, the Sun), from one light-time solution.
+    aside = tuple(x for x in (central_body_id(obs), 10 if camera.sun_exclusion_deg > 0 else None)
+                  if x is not None)
+    g = frame_geometry(obs, scene.targets, et, scene.correction, eph, aside)
     warn: list[str] = []
     _check_photometry(g, scene.skip_unmodelled, warn)
     pos = g.position.to_value("km")[:, 0, :]
     mags = g.magnitude.to_value("mag")[:, 0]
     drawable = [i for i, r in enumerate(g.targets)
                 if max(r.body.radii_km) > 0 and has_photometry(r.body.naif_id)]
-    axes = camera_axes(_boresight(scene.pointing, g, drawable), math.radians(scene.pointing.roll_deg))
+    axes = camera_axes(boresight(scene.pointing, g, drawable), math.radians(scene.pointing.roll_deg))
     wcs = build_wcs(camera, axes)
     psf = psf_kernel(camera) if scene.psf else None
     light = Light(camera.rows, camera.columns)  # every source's e-/s on the pixels
@@ -585,12 +171,11 @@ def render(scene: Scene) -> Frame:
     # Depth order is decided in the geometry without stellar aberration (as ``occultation`` does)
     # and carried to each target's apparent place by that target's own aberration (a rotation),
     # so a limb and the target just behind it move together, as the light from both does.
-    plain_corr = g.correction.replace("+S", "")
-    central = central_occluder(obs, eph, et, plain_corr)
+    central = central_occluder(obs, g)
     plain = pos
-    if plain_corr != g.correction and (central is not None or close_pairs(g, pos, camera)):
-        plain = observe(obs, scene.targets, et, plain_corr, eph).position.to_value("km")[:, 0, :]
-    sun_exclusion(camera, obs, g, eph, et, scene.correction, axes[2], warn)
+    if g._plain is not None and (central is not None or close_pairs(g, pos, camera)):
+        plain = g._plain[:, 0, :]
+    sun_exclusion(camera, obs, g, axes[2], warn)
     for i, r in enumerate(g.targets):
         col, row, behind = float(columns[i]), float(rows[i]), not in_front[i]
         ang_r = g.angular_radius.to_value("rad")[i, 0]
@@ -638,7 +223,7 @@ def render(scene: Scene) -> Frame:
                     f"curve holds ({limit:g} deg): a thin crescent paledot does not draw"
                 )
             continue
-        sun_dir = None if r.body.naif_id == 10 else _unit(sun_vec[i])
+        sun_dir = None if r.body.naif_id == 10 else unit(sun_vec[i])
         law = surface_law(r.body.naif_id, (scene.laws or {}).get(r.name))
         albedo = None
         if scene.surfaces:
@@ -715,6 +300,21 @@ def render(scene: Scene) -> Frame:
         meta=meta,
         stars=star_field,
     )
+
+
+def _resolve(scene: Scene):
+    """The scene's camera, epoch (ET array of one), ephemeris and observer object, each read once
+    and checked, with the scene's other numbers."""
+    camera = scene.camera if isinstance(scene.camera, Camera) else load_camera(scene.camera)
+    et = to_et(scene.time) if not isinstance(scene.time, (float, np.floating)) else np.array([scene.time])
+    if et.size != 1:
+        raise PaledotError("a scene renders one epoch: give a single time")
+    if not (isinstance(scene.auto_fraction, (int, float)) and 0 < scene.auto_fraction <= 1):
+        raise PaledotError(f"auto exposure fraction {scene.auto_fraction!r} must be in (0, 1]")
+    if scene.seed is not None and (not isinstance(scene.seed, (int, np.integer)) or scene.seed < 0):
+        raise PaledotError(f"seed {scene.seed!r} must be zero or a positive whole number")
+    eph = scene.ephemeris or default_ephemeris()
+    return camera, et, eph, as_observer(scene.observer, eph)
 
 
 def _check_photometry(g: Geometry, skip: bool, warn: list[str]) -> None:

@@ -20,12 +20,13 @@ from .._io.errors import PaledotError
 from .._io.outputs import check_folder_destination, replace_folder
 from ..cameras import load_camera
 from ..celestial.ephemeris import default_ephemeris
-from ..geometry.core import observe
+from ..geometry.observe import observe
 from ..geometry.tables import format_csv
 from ..observers import BodyCentre, as_observer
 from ..render.files import fits_bytes, write_annotated_png, write_png
-from ..render.frame import Frame, Pointing, RenderWarning, Scene, render
+from ..render.frame import Frame, render
 from ..render.regions import region_text, regions_available
+from ..render.scene import Pointing, RenderWarning, Scene
 from ..time.timescales import et_to_iso, time_grid, to_et
 from .claims import Findings, Verdict, check_claims, orbit_fraction
 from .report import (
