@@ -13,7 +13,7 @@ from .celestial.bodies import Body, resolve_body
 from .celestial.corrections import CORRECTIONS
 from .celestial.ephemeris import Ephemeris, default_ephemeris
 from .geometry.core import Geometry
-from .geometry.observe import observe
+from .geometry.lighttime import observe
 from .geometry.occultation import exclusion, occultation
 from .geometry.visibility import visible_spans
 from .observers import (

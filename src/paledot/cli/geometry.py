@@ -13,7 +13,7 @@ import numpy as np
 from .._io.errors import PaledotError
 from ..celestial.corrections import CORRECTIONS
 from ..celestial.ephemeris import Ephemeris, default_ephemeris
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from ..time.timescales import et_to_iso, grid, to_et
 from .app import OBSERVER_HELP, TIME_HELP
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._io.errors import PaledotError
 from ..celestial.corrections import CORRECTIONS
 from ..celestial.ephemeris import Ephemeris
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from ..time.timescales import et_to_iso, to_et
 from .app import OBSERVER_HELP, TIME_HELP, _version
 

@@ -10,6 +10,6 @@ stories, scale or the command line.
 """
 
 from .core import CONVENTIONS, Geometry, TargetView
-from .observe import frame_geometry, observe
+from .lighttime import frame_geometry, observe
 
 __all__ = ["CONVENTIONS", "Geometry", "TargetView", "frame_geometry", "observe"]

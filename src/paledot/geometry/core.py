@@ -1,6 +1,6 @@
 """Apparent geometry of targets seen from an observer, vectorised over epochs: the ``Geometry`` object.
 
-:func:`paledot.geometry.observe.observe` fills one (it works through the epochs in blocks of
+:func:`paledot.geometry.lighttime.observe` fills one (it works through the epochs in blocks of
 :data:`~paledot.geometry.request.BLOCK`, so the cost per epoch and the memory of temporaries stay
 flat) with arrays shaped (targets, epochs): apparent position (J2000, km), range, range rate, light
 time, RA/Dec, angular radius, phase angle, illuminated fraction, Sun elongation, V magnitude and

@@ -1,6 +1,6 @@
 """What the sky should show in a frame: each body's apparent place and brightness, and its image.
 
-Positions come from ``geometry.observe`` (apparent RA/Dec, LT+S by default); a body's expected
+Positions come from ``geometry.lighttime`` (apparent RA/Dec, LT+S by default); a body's expected
 image (a lit disk through the camera's PSF, noiseless) from ``render`` pointed and rolled to match
 the frame's WCS. The roll is found by comparing the frame's WCS with the WCS ``render`` builds, so
 this module assumes nothing about row order or parity: only the WCS says where the sky is.
@@ -17,7 +17,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from .._io.errors import PaledotError
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from .centroid import Shape
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._io.errors import PaledotError
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from ..time.timescales import et_to_iso, to_et
 from .windows import Windows
 

@@ -20,7 +20,7 @@ from .._io.errors import PaledotError
 from ..celestial.corrections import apparent_position, normalise_correction
 from ..celestial.ephemeris import Ephemeris, default_ephemeris
 from ..celestial.vectors import angle_between, dot, norm
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from ..geometry.occultation import occultation
 from ..observers import as_observer
 

@@ -82,7 +82,7 @@ def central_body_id(obs) -> int | None:
 def central_occluder(obs, g: Geometry) -> Occluder | None:
     """The observer's own planet as an occluder: its ellipsoid seen from an orbit or a fixed point,
     its horizon from a surface site; None for an observer at a body's centre or with no planet.
-    The planet comes from the frame's one geometry (:func:`~paledot.geometry.observe.frame_geometry`
+    The planet comes from the frame's one geometry (:func:`~paledot.geometry.lighttime.frame_geometry`
     with :func:`central_body_id` aside), placed without stellar aberration (see ``render``)."""
     body = getattr(obs, "central_body", None)
     if body is None or isinstance(obs, BodyCentre) or max(body.radii_km) <= 0:
@@ -199,7 +199,7 @@ def _angle(a: np.ndarray, b: np.ndarray) -> float:
 
 def sun_exclusion(camera, obs, g, boresight, warn) -> None:
     """Warn when the Sun's disk comes inside the camera's Sun-exclusion cone. The Sun comes from the
-    frame's one geometry: a target, or seen aside (:func:`~paledot.geometry.observe.frame_geometry`)."""
+    frame's one geometry: a target, or seen aside (:func:`~paledot.geometry.lighttime.frame_geometry`)."""
     if camera.sun_exclusion_deg <= 0 or getattr(obs, "naif_id", None) == 10:
         return
     names = [r.naif_id for r in g.targets]

@@ -40,7 +40,7 @@ from .._io.errors import PaledotError
 from ..cameras import Camera, load_camera
 from ..celestial.ephemeris import default_ephemeris
 from ..geometry.core import Geometry
-from ..geometry.observe import frame_geometry
+from ..geometry.lighttime import frame_geometry
 from ..light.photometry import PHASE_CURVE_LIMIT_DEG, has_photometry, photon_rate_from_magnitude, surface_law
 from ..light.stars import check_mag_limit
 from ..light.surfaces import notes as surface_notes

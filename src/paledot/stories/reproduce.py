@@ -20,7 +20,7 @@ from .._io.errors import PaledotError
 from .._io.outputs import check_folder_destination, replace_folder
 from ..cameras import load_camera
 from ..celestial.ephemeris import default_ephemeris
-from ..geometry.observe import observe
+from ..geometry.lighttime import observe
 from ..geometry.tables import format_csv
 from ..observers import BodyCentre, as_observer
 from ..render.files import fits_bytes, write_annotated_png, write_png
