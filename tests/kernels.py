@@ -4,7 +4,9 @@
   of ``paledot.celestial.bodies``, written in NAIF's own keywords, so SPICE's IAU_<BODY> frames and
   ellipsoids use the same numbers through SPICE's own code;
 - ``write_spk13``: an SPK type 13 (Hermite) segment from states sampled off a paledot orbit;
-- ``write_mars_centre``: Mars (499) at its barycentre (4), so SPICE can name MARS and IAU_MARS.
+- ``write_mars_centre``: Mars (499) at its barycentre (4), so SPICE can name MARS and IAU_MARS;
+- ``write_earth_offset``: Earth (399) about the Earth-Moon barycentre (3) as a made-up offset, in
+  SPK type 2 records of 10 days (the kind of kernel a user writes with spiceypy).
 """
 
 from __future__ import annotations
@@ -68,6 +70,26 @@ def write_mars_centre(sp, path, first_et, last_et) -> None:
     record = np.zeros(9)
     sp.spkw02(handle, 499, 4, "J2000", first_et, last_et, "mars centre", last_et - first_et, 1, 2,
               record, first_et)
+    sp.spkcls(handle)
+
+
+#: The made-up Earth offset from the Earth-Moon barycentre (km) and its drift (km per record).
+EARTH_OFFSET_KM = (4321.0, -2000.0, 300.0)
+EARTH_DRIFT_KM = (25.0, 10.0, -5.0)
+
+
+def write_earth_offset(sp, path, first_et, records=6, days=10.0, degree=3) -> None:
+    """An SPK with one type 2 segment of Earth (399) relative to the Earth-Moon barycentre (3):
+    ``records`` Chebyshev records of ``days`` each from ``first_et``, the offset
+    :data:`EARTH_OFFSET_KM` plus a linear drift of :data:`EARTH_DRIFT_KM` across each record."""
+    intlen = days * 86400.0
+    coeffs = []
+    for _ in range(records):
+        for c, drift in zip(EARTH_OFFSET_KM, EARTH_DRIFT_KM, strict=True):
+            coeffs += [c, 0.5 * drift] + [0.0] * (degree - 1)
+    handle = sp.spkopn(str(path), "paledot test", 0)
+    sp.spkw02(handle, 399, 3, "J2000", first_et, first_et + records * intlen, "earth offset", intlen,
+              records, degree, np.array(coeffs), first_et)
     sp.spkcls(handle)
 
 

@@ -91,7 +91,7 @@ def test_fixed_state_needs_its_source(capsys):
 @pytest.mark.parametrize("extra,needle", [
     (["--start", "2023-05-15"], "give --start and --stop"),
     (["--around", "2023-05-15", "--start", "2023-05-15"], "not both"),
-    (["--start", "2023-05-16", "--stop", "2023-05-15"], "later than start"),
+    (["--start", "2023-05-16", "--stop", "2023-05-15"], "later than --start '2023-05-16'"),
 ])
 def test_bad_visibility_windows(capsys, extra, needle):
     code = main(["visibility", "--observer", "mex", "--target", "earth"] + extra)

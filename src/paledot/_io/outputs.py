@@ -22,6 +22,9 @@ Every writer in paledot goes through this module. What it guarantees, and how:
 - **Failures**: an error, Ctrl-C or SIGTERM during a write removes its temporaries before the
   exception goes on. A temporary left by a process that no longer runs (SIGKILL) carries that
   process's id in its name; the next write into the same folder removes it.
+- **Symbolic links**: a link standing at an output path (to a file, a folder, or dangling) is an
+  existing output: refused without ``overwrite``; with it, the rename lands on the link's own name,
+  so the link is replaced by the new file and whatever it pointed to is left as it was.
 - **Before any work**: a folder that does not exist, or that cannot be written (read-only,
   permissions), is refused with one line, by actually creating and removing a probe file there.
 """
@@ -122,17 +125,27 @@ def check_writable_folder(folder: str | os.PathLike, what: str) -> None:
     os.unlink(probe)
 
 
+def output_key(path: str | os.PathLike) -> str:
+    """The file an output ``path`` names, for telling two outputs apart: its folder resolved, its
+    own name kept (a symbolic link there is replaced, not followed)."""
+    path = Path(path)
+    return os.path.join(os.path.realpath(path.parent if str(path.parent) else "."), path.name)
+
+
 def check_destination(path: str | os.PathLike, overwrite: bool) -> Path:
     """The path as a Path, after checking its folder exists, can be written, and ``path`` may be
-    (over)written."""
+    (over)written. A symbolic link there (to a file, or dangling) is an existing output: refused
+    without ``overwrite``; with it, the link itself is replaced, never the file it points to."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise PaledotError(f"cannot write {str(path)!r}: the folder {str(folder)!r} does not exist")
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise PaledotError(f"cannot write {str(path)!r}: it is a folder")
-    if path.exists() and not overwrite:
-        raise PaledotError(f"{str(path)!r} already exists: pass --overwrite (overwrite=True) to replace it")
+    if os.path.lexists(path) and not overwrite:  # a link counts, dangling or not: never followed
+        kind = " (a symbolic link)" if path.is_symlink() else ""
+        raise PaledotError(f"{str(path)!r} already exists{kind}: pass --overwrite (overwrite=True) to "
+                           "replace it")
     check_writable_folder(folder, repr(str(path)))
     sweep(folder)
     return path
@@ -183,7 +196,7 @@ def _write_temp(path: Path, data: bytes) -> Path:
 def atomic_write_group(items: list[tuple[str | os.PathLike, bytes]], overwrite: bool = False) -> list[Path]:
     """Write several files all or nothing (see the module text). Refuses duplicate destinations."""
     paths = [check_destination(p, overwrite) for p, _ in items]
-    resolved = [p.resolve() for p in paths]
+    resolved = [Path(output_key(p)) for p in paths]  # a link at a path is replaced, not followed
     if len(set(resolved)) != len(resolved):
         raise PaledotError("two outputs name the same file: give each output its own path")
     temps: list[Path] = []
@@ -242,9 +255,13 @@ def check_folder_destination(folder: str | os.PathLike, overwrite: bool) -> Path
     """Refuse, before any work, an output folder that exists (unless ``overwrite``), is a file, sits
     below a file, or whose nearest existing parent cannot be written."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
+    link = folder.is_symlink()  # to a folder, a file or nothing: an existing output, replaced as a link
+    if link and not overwrite:
+        raise PaledotError(f"{str(folder)!r} already exists (a symbolic link): pass --overwrite to "
+                           "replace it")
+    if not link and folder.exists() and not folder.is_dir():
         raise PaledotError(f"cannot write into {str(folder)!r}: it is a file, not a folder")
-    if folder.exists() and not overwrite:
+    if not link and folder.exists() and not overwrite:
         raise PaledotError(f"{str(folder)!r} already exists: pass --overwrite to replace it")
     for parent in folder.absolute().parents:
         if parent.exists():
@@ -288,7 +305,7 @@ def replace_folder(folder: str | os.PathLike, fill: Callable[[Path], None], over
     module text).
     """
     folder = Path(folder)
-    if folder.exists() and not overwrite:
+    if os.path.lexists(folder) and not overwrite:
         raise PaledotError(f"{str(folder)!r} already exists: pass --overwrite to replace it")
     parent = folder.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -298,10 +315,10 @@ def replace_folder(folder: str | os.PathLike, fill: Callable[[Path], None], over
         fill(tmp)
         _publish_mode(tmp, directory=True)
         with held_signals():
-            if not folder.exists():
+            if not os.path.lexists(folder):
                 os.replace(tmp, folder)
             elif exchange(tmp, folder):
-                pass  # tmp now holds the old folder; removed below
+                pass  # tmp now holds the old folder (or the link that stood there); removed below
             else:
                 old = Path(tempfile.mkdtemp(prefix=_temp_prefix(folder), suffix=".old", dir=parent))
                 os.replace(folder, old / "x")
@@ -310,5 +327,14 @@ def replace_folder(folder: str | os.PathLike, fill: Callable[[Path], None], over
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(tmp, ignore_errors=True)  # the old folder after an exchange; nothing otherwise
+    _remove(tmp)  # the old folder (or link) after an exchange; nothing otherwise
     return folder
+
+
+def _remove(path: Path) -> None:
+    """Delete a folder tree, or a symbolic link itself (never what it points to)."""
+    if path.is_symlink():
+        with contextlib.suppress(OSError):
+            path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)

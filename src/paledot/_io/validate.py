@@ -10,6 +10,8 @@ no physics.
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 import warnings
 from functools import lru_cache
 
@@ -67,11 +69,20 @@ def number(value, what: str, unit: str | None = None, *, lo: float | None = None
     return x
 
 
+#: numpy 2's repr of a number, ``np.float64(1.5)``: what a script writing numbers with ``repr()``
+#: leaves in a file; the number inside is read as written.
+_NUMPY_SCALAR_TEXT = re.compile(
+    r"^(?:np|numpy)\.(?:float(?:16|32|64|128)?|double|longdouble|u?int(?:8|16|32|64)?)\((?P<v>[^()]*)\)$"
+)
+
+
 def parse_float(text: str, what: str, where: str) -> float:
-    """A finite float read from file text (``1.5``, ``-2e3``, Fortran ``1.5D3``); never NaN/inf."""
+    """A finite float read from file text (``1.5``, ``-2e3``, Fortran ``1.5D3``, numpy's repr
+    ``np.float64(1.5)``); never NaN/inf."""
     s = str(text).strip()
+    wrapped = _NUMPY_SCALAR_TEXT.match(s)
     try:
-        x = float(s.replace("D", "E").replace("d", "e"))
+        x = float((wrapped.group("v") if wrapped else s).replace("D", "E").replace("d", "e"))
     except ValueError:
         raise PaledotError(f"{where}: {what} {s!r} is not a number") from None
     if not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
@@ -88,8 +99,17 @@ def finite_array(values, what: str, where: str = "") -> np.ndarray:
     if bad.any():
         first = arr.reshape(-1)[int(np.flatnonzero(bad.reshape(-1))[0])]
         prefix = f"{where}: " if where else ""
-        raise PaledotError(f"{prefix}{what} holds {first!r}: every value must be a finite number")
+        raise PaledotError(f"{prefix}{what} holds {float(first)!r}: every value must be a finite number")
     return arr
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every Unicode decimal digit (full-width ``２``, Arabic-Indic ``٢``, ...: the
+    digits Python's ``float`` and ``int`` read) written as its ASCII digit; nothing else changes,
+    so times read the way numbers already do."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 # --- leap seconds ---------------------------------------------------------------------------------

@@ -46,13 +46,16 @@ _SPEC: dict[str, tuple[str, float, float, bool]] = {
     "sun_exclusion_deg": ("deg", -1e-12, 180.0, False),
 }
 _INTEGER = {"columns", "rows", "bit_depth"}
+#: Camera fields that are bookkeeping, not values a camera file gives.
+_NOT_IN_FILES = {"sources", "origin"}
 
 
 @dataclass(frozen=True)
 class Camera:
     """A framing camera: optics, detector and electronics, in the units the field names say.
 
-    ``sources`` maps each field to where its value comes from (``"assumed: ..."`` if no source).
+    ``sources`` maps each field to where its value comes from (``"assumed: ..."`` if no source);
+    ``origin`` is the file the camera was read from (named by every complaint about its values).
     """
 
     name: str
@@ -79,27 +82,35 @@ class Camera:
     up: str = "+Y"
     notes: str = ""
     sources: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    origin: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
+        label = self._label()
         for name, (unit, lo, hi, _) in _SPEC.items():
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool):
-                raise PaledotError(f"camera {self.name!r}: {name} must be a number, got {value!r}")
+                raise PaledotError(f"{label}: {name} must be a number, got {value!r}")
             if not math.isfinite(value) or not (lo < value <= hi):
                 raise PaledotError(
-                    f"camera {self.name!r}: {name} = {value!r} is outside the allowed range "
+                    f"{label}: {name} = {value!r} is outside the allowed range "
                     f"({'>' if lo >= 0 else '>='} {max(lo, 0):g} and <= {hi:g} {unit})"
                 )
         if self.bias_dn >= self.max_dn:
             raise PaledotError(
-                f"camera {self.name!r}: bias_dn {self.bias_dn:g} leaves no room below the "
+                f"{label}: bias_dn {self.bias_dn:g} leaves no room below the "
                 f"{int(self.bit_depth)}-bit maximum {self.max_dn}"
             )
         if self.exposure_min_s > self.exposure_max_s:
             raise PaledotError(
-                f"camera {self.name!r}: exposure_min_s {self.exposure_min_s} exceeds "
+                f"{label}: exposure_min_s {self.exposure_min_s} exceeds "
                 f"exposure_max_s {self.exposure_max_s}"
             )
+
+    def _label(self) -> str:
+        """How complaints name this camera: by its file when it came from one."""
+        if self.origin:
+            return f"camera file {self.origin!r} (camera {self.name!r})"
+        return f"camera {self.name!r}"
 
     # --- derived optics --------------------------------------------------------------------
     @property
@@ -219,11 +230,11 @@ def _from_text(text: str, origin: str) -> Camera:
     for key in ("up", "notes"):
         if isinstance(doc.get(key), str):
             values[key] = doc[key]
-    known = {f.name for f in fields(Camera)} - {"sources"}
+    known = {f.name for f in fields(Camera)} - _NOT_IN_FILES
     unknown = set(doc) - known
     if unknown:
         raise PaledotError(f"camera file {origin!r} has unknown fields: {', '.join(sorted(unknown))}")
-    return Camera(**values, sources=sources)  # type: ignore[arg-type]
+    return Camera(**values, sources=sources, origin=origin)  # type: ignore[arg-type]
 
 
 def ik_instruments(path: str | Path) -> dict[int, str]:
@@ -324,7 +335,7 @@ def camera_from_ik(
     else:
         pitch_um = pitch * 1000.0 if pitch < 0.5 else pitch  # IKs write mm (0.009) or microns (9.0)
     cam = base if isinstance(base, Camera) else load_camera(base)
-    values = {f.name: getattr(cam, f.name) for f in fields(Camera) if f.name != "sources"}
+    values = {f.name: getattr(cam, f.name) for f in fields(Camera) if f.name not in _NOT_IN_FILES}
     ins_name = names.get(ins, f"INS{ins}")
     several = len(ids) > 1
     values.update(
@@ -345,7 +356,7 @@ def camera_from_ik(
         sources["aperture_mm"] = f"{where}: focal length / f-number"
     for key in ("focal_length_mm", "pixel_pitch_um"):
         sources[key] = where
-    return Camera(**values, sources=sources)
+    return Camera(**values, sources=sources, origin=str(path))
 
 
 def _pick_instrument(instrument, ids, names, kernel, listing) -> int:

@@ -76,8 +76,9 @@ class _Segment:
             if not ok or coef.size == 0 or not np.all(np.isfinite(coef)):
                 raise KernelError(
                     f"segment {self.center} -> {self.target} in {self.path!r} holds a record length "
-                    f"{intlen_days!r} days, start JD {init_jd!r} or coefficients that are not finite "
-                    "numbers (corrupt file?)"
+                    f"{float(intlen_days)!r} days, start JD {float(init_jd)!r} or coefficients that are "
+                    "not finite numbers, or no coefficients (corrupt file?): a record length must be "
+                    "positive and every number finite"
                 )
             # jplephem gives (component, record, coefficient); evaluation gathers whole records,
             # which :meth:`_records` lays out contiguously (the whole array once many epochs ask).

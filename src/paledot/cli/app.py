@@ -9,7 +9,9 @@ and exit status 2.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import re
 import sys
 
 from .._io.errors import PaledotError
@@ -53,9 +55,58 @@ class _Completion(argparse.Action):
 COMMAND_MODULES = ("geometry", "render", "reproduce", "visibility", "plan", "measure", "scale", "gallery")
 
 
+_NEGATIVE_NUMBER = re.compile(r"^-\.?\d")  # a value like -5, -.5 or -5e3: left to argparse
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors, and an unknown option named before anything else: argparse
+    itself would first complain about the required arguments it did not see."""
+
     def error(self, message: str):  # one line, no usage dump
         raise PaledotError(message)
+
+    def parse_known_args(self, args=None, namespace=None):
+        strings = list(sys.argv[1:] if args is None else args)
+        unknown = self._unknown_option(strings)
+        if unknown:
+            self._refuse_unknown(unknown)
+        return super().parse_known_args(strings, namespace)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)} (see {self.prog} --help)")
+        return parsed
+
+    def _unknown_option(self, strings: list[str]) -> str | None:
+        """The first string before the subcommand (or ``--``) that looks like an option this parser
+        does not have, abbreviations of its options allowed as argparse allows them."""
+        known = list(self._option_string_actions)
+        commands = self._subcommands()
+        for text in strings:
+            if text == "--" or text in commands:
+                return None
+            if not text.startswith("-") or text == "-" or _NEGATIVE_NUMBER.match(text):
+                continue
+            name = text.split("=", 1)[0]
+            if name.startswith("--"):
+                if not any(k.startswith(name) for k in known if k.startswith("--")):
+                    return name
+            elif name[:2] not in known:
+                return name
+        return None
+
+    def _subcommands(self) -> set[str]:
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return set(action.choices)
+        return set()
+
+    def _refuse_unknown(self, name: str) -> None:
+        options = sorted({k for k in self._option_string_actions if k.startswith("--")})
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}? " if close else ""
+        self.error(f"unknown option {name!r} for {self.prog}: {hint}see {self.prog} --help for its options")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -74,7 +74,7 @@ def add_commands(sub) -> None:
 def _cmd_render(args) -> int:
     import warnings
 
-    from .._io.outputs import atomic_write_group, check_destination
+    from .._io.outputs import atomic_write_group, check_destination, output_key
     from ..light.stars import check_mag_limit
     from ..render.files import STRETCHES, annotated_png_bytes, fits_bytes, png_bytes
     from ..render.frame import Pointing, RenderWarning, Scene, render
@@ -94,7 +94,7 @@ def _cmd_render(args) -> int:
     outputs = [p for p in (args.out, args.png, args.annotated) if p]
     for path in outputs + [region_path(args.out)]:  # refuse before any work: nothing half done
         check_destination(path, args.overwrite)
-    if len({os.path.realpath(p) for p in outputs + [region_path(args.out)]}) != len(outputs) + 1:
+    if len({output_key(p) for p in outputs + [region_path(args.out)]}) != len(outputs) + 1:
         raise PaledotError("--out, --png, --annotated and the region file beside --out name the same "
                            "file: give each its own path")
     if args.seed < 0:

@@ -51,7 +51,10 @@ def _visibility_windows(args) -> list[tuple[float, float, float | None]]:
         return [(float(e) - half, float(e) + half, float(e)) for e in to_et(args.around)]
     if not (args.start and args.stop):
         raise PaledotError("give --start and --stop, or --around <time> (repeatable)")
-    return [(float(to_et(args.start)[0]), float(to_et(args.stop)[0]), None)]
+    lo, hi = float(to_et(args.start)[0]), float(to_et(args.stop)[0])
+    if not hi > lo:  # said here, in the user's words: the library sees only ET numbers
+        raise PaledotError(f"--stop {args.stop!r} must be later than --start {args.start!r}")
+    return [(lo, hi, None)]
 
 
 def _cmd_visibility(args) -> int:

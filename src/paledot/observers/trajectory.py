@@ -21,7 +21,8 @@ OEM metadata used: ``OBJECT_NAME``, ``CENTER_NAME`` (the Sun, the planets, the M
 ``INTERPOLATION_DEGREE``; several segments are read, each interpolated on its own. Units are the
 OEM's: km and km/s. CSV: a header row naming ``utc`` (ISO UTC), ``tdb`` (ISO TDB), ``et`` (ET
 seconds) or ``time``/``epoch`` (in ``TIME_SYSTEM``), then ``x, y, z`` (km) and optionally ``vx, vy, vz``
-(km/s); ``# KEY = VALUE`` comment lines give the same metadata as an OEM.
+(km/s); ``# KEY = VALUE`` comment lines give the same metadata as an OEM (a CSV without
+``REF_FRAME`` is in J2000 axes, paledot's own; an OEM must name its frame, as the standard says).
 
 This module never writes files.
 """
@@ -197,6 +198,7 @@ class TrajectoryFile:
                 rows.append([record[i].strip() for i in idx])
         except csv.Error as exc:
             raise TrajectoryError(f"{os.path.basename(self.path)}: not a readable CSV file: {exc}") from None
+        meta.setdefault("REF_FRAME", "J2000")  # paledot's axes, unless the file says otherwise
         kind = time_cols[0]
         if kind in ("utc", "tdb"):
             meta["TIME_SYSTEM"] = kind.upper()
@@ -211,7 +213,8 @@ class TrajectoryFile:
         where = os.path.basename(self.path)
         center_name = meta.get("CENTER_NAME")
         if center_name is None:
-            raise TrajectoryError(f"{where}: no CENTER_NAME: say which body the states are relative to")
+            raise TrajectoryError(f"{where}: no CENTER_NAME: say which body the states are relative to "
+                                  "(CENTER_NAME = MARS in the file, or center=mars after its name)")
         try:
             center = resolve_body(center_name)
         except UnknownBodyError:
@@ -219,7 +222,10 @@ class TrajectoryFile:
                 f"{where}: CENTER_NAME {center_name!r} is not a body paledot knows (the Sun, planets, "
                 "Moon and barycentres)"
             ) from None
-        frame = str(meta.get("REF_FRAME", "")).upper()
+        if meta.get("REF_FRAME") is None:
+            raise TrajectoryError(f"{where}: no REF_FRAME: say which axes the states are in, one of "
+                                  + ", ".join(FRAMES))
+        frame = str(meta["REF_FRAME"]).strip().upper()
         if frame not in FRAMES:
             raise TrajectoryError(
                 f"{where}: REF_FRAME {meta.get('REF_FRAME')!r} is not supported: use one of "

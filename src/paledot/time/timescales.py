@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._io.errors import TimeParseError
-from .._io.validate import check_calendar_date, check_leap_second
+from .._io.validate import ascii_digits, check_calendar_date, check_leap_second
 from .utc import (
     _DATETIME_J2000,
     DAY_S,
@@ -109,14 +109,18 @@ def _day_u(text: str, date: str) -> float:
 
 
 def _parse_string(text: str) -> tuple[str, float]:
-    """Classify one string: ('u', UTC seconds) | ('utc60', ...) | ('jd' or 'mjd', UTC) | ('et', s)."""
-    m = _ISO.match(text)
+    """Classify one string: ('u', UTC seconds) | ('utc60', ...) | ('jd' or 'mjd', UTC) | ('et', s).
+
+    Unicode decimal digits (``２０２３-05-15``) read as their ASCII digits, as in ``--step`` and
+    every number; messages quote ``text`` as given."""
+    s = ascii_digits(text)
+    m = _ISO.match(s)
     if m:
         sod = _hms(text, m.group("date"), m.group("h"), m.group("m"), m.group("s"))
         if sod >= DAY_S:  # 23:59:60.x: only astropy knows the leap seconds by label
             return "iso60", 0.0
         return "u", _day_u(text, m.group("date")) + sod
-    m = _DOY.match(text)
+    m = _DOY.match(s)
     if m:
         year, doy = int(m.group("y")), int(m.group("doy"))
         length = 366 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 365
@@ -127,7 +131,7 @@ def _parse_string(text: str) -> tuple[str, float]:
         if sod >= DAY_S:
             raise TimeParseError(f"cannot read time {text!r}: write a leap second as ISO ({date}T23:59:60)")
         return "u", _day_u(text, date) + sod
-    m = _ISO_OFFSET.match(text)
+    m = _ISO_OFFSET.match(s)
     if m:
         base = _ISO.match(m.group("dt"))
         if base is None:
@@ -138,7 +142,7 @@ def _parse_string(text: str) -> tuple[str, float]:
         offset = (oh * 3600 + om * 60) * (1 if m.group("sign") == "+" else -1)
         sod = _hms(text, base.group("date"), base.group("h"), base.group("m"), base.group("s"))
         return "u", _day_u(text, base.group("date")) + sod - offset
-    m = _JD.match(text)
+    m = _JD.match(s)
     if m:
         v = float(m.group("v"))
         jd = v + MJD_ZERO if m.group("kind").upper() == "MJD" else v
@@ -147,14 +151,14 @@ def _parse_string(text: str) -> tuple[str, float]:
                 f"cannot read time {text!r}: outside the years paledot reads "
                 f"(JD {MIN_JD:g} to {MAX_JD:g})")
         return ("jdtdb" if m.group("scale") else "jd"), jd
-    m = _ET.match(text)
+    m = _ET.match(s)
     if m:
         v = float(m.group("v"))
         if not abs(v) <= MAX_ABS_ET:
             raise TimeParseError(f"cannot read time {text!r}: it is outside the years paledot reads "
                                  f"(about -3000 to +7000: ET within {MAX_ABS_ET:.3g} s of J2000)")
         return "et", v
-    if text.strip().lower() == "now":
+    if s.strip().lower() == "now":
         return "u", _now_u()
     raise TimeParseError(f"cannot read time {text!r}: {_HINT}")
 
@@ -222,7 +226,7 @@ def to_et(times) -> np.ndarray:
                 u_idx.append(i)
                 u_val.append(value)
             elif kind == "iso60":
-                slow.append((i, "isot", item.strip().rstrip("Z").replace(" ", "T")))
+                slow.append((i, "isot", ascii_digits(item).strip().rstrip("Z").replace(" ", "T")))
             elif kind == "jd":
                 slow.append((i, "jd", value))
             elif kind == "jdtdb":
@@ -307,7 +311,7 @@ def et_to_iso(et, precision: int = 0) -> np.ndarray:
 
 def parse_step(step: str) -> float:
     """A step like ``1d``, ``6h``, ``30min``, ``10s`` in seconds; must be positive and finite."""
-    m = _STEP.match(str(step))
+    m = _STEP.match(ascii_digits(str(step)))
     if not m or m.group("u").lower() not in _STEP_UNITS:
         raise TimeParseError(
             f"cannot read step {step!r}: expected a number and a unit, like 1d, 6h, 30min or 10s"
