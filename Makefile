@@ -15,8 +15,12 @@ $(STAMP_RUN): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[report]'
 	touch $@
 
+# The viewer's browser tests drive Debian's chromium: installed here where apt-get can (as root);
+# elsewhere those tests skip, saying why.
 $(STAMP_TEST): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[test,dev]'
+	command -v chromium >/dev/null || (command -v apt-get >/dev/null && apt-get update -qq && \
+		apt-get install -y -qq chromium) || true
 	touch $@ $(STAMP_RUN)
 
 demo: $(STAMP_RUN)
@@ -38,7 +42,8 @@ lint: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(PY) bench/geometry.py && $(PY) bench/tables.py && $(PY) bench/blocks.py && $(PY) bench/render.py && \
-		$(PY) bench/observers.py && $(PY) bench/measure.py && $(PY) bench/plan.py && $(PY) bench/scale.py
+		$(PY) bench/observers.py && $(PY) bench/measure.py && $(PY) bench/plan.py && $(PY) bench/scale.py && \
+		$(PY) bench/view.py
 
 clean:
 	rm -rf $(VENV) paledot-out

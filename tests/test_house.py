@@ -16,7 +16,7 @@ ROOT = pathlib.Path(paledot.__file__).parent
 #: The stations, lowest first. A module may import its own station and the ones before it.
 STATIONS = (
     "_io", "time", "celestial", "cameras", "scale", "light", "observers", "geometry", "render",
-    "measure", "stories", "plan", "cli",
+    "measure", "stories", "plan", "view", "cli",
 )
 #: The engine: it never imports a frame, a measurement, a story, a plan, the runner or the CLI.
 ENGINE = ("_io", "time", "celestial", "light", "observers", "geometry")

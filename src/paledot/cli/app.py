@@ -52,7 +52,8 @@ class _Completion(argparse.Action):
 
 #: Modules that bring their own subcommands (each has ``add_commands(sub)``), in the order of
 #: ``paledot --help``.
-COMMAND_MODULES = ("geometry", "render", "reproduce", "visibility", "plan", "measure", "scale", "gallery")
+COMMAND_MODULES = ("geometry", "render", "reproduce", "visibility", "plan", "measure", "scale", "gallery",
+                   "view")
 
 
 _NEGATIVE_NUMBER = re.compile(r"^-\.?\d")  # a value like -5, -.5 or -5e3: left to argparse

@@ -266,14 +266,14 @@ def _cmd_render_batch(args) -> int:
     exposure = _exposure(args.exposure) if args.exposure is not None else "auto"
     pointing, auto_fraction, surfaces = args.pointing, args.auto_fraction, False
     if args.scenario:
-        from ..stories.reproduce import _observer
+        from ..stories.reproduce import scenario_observer
         from ..stories.scenarios import load_scenario
 
         sc = load_scenario(args.scenario)
         if sc.needs:
             raise PaledotError(f"scenario {sc.name!r} cannot run yet: it needs {sc.needs}")
         et = to_et(list(sc.epochs))
-        observer = observer or _observer(sc, et)
+        observer = observer or scenario_observer(sc, et)
         camera, targets = camera or sc.camera, targets or list(sc.targets)
         pointing = pointing or sc.pointing
         if args.exposure is None:  # the scenario's: 'auto' or seconds, as a Scene takes it

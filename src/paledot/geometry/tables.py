@@ -206,21 +206,22 @@ def _or_dash(value, spec: str) -> str:
     return "-".rjust(width) if spec.startswith(">") else "-"
 
 
-def format_table(g, header: bool = True) -> str:
-    """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees, magnitudes;
-    under each target the face we see, and after each epoch its pairs. Notes are not included."""
-    lines = []
+#: The text table's per-target columns after UTC and target: (header, width), as printed.
+TABLE_COLUMNS = (("range km", 15), ("AU", 10), ("M miles", 9), ("km/s", 8), ("lt min", 7), ("RA deg", 9),
+                 ("Dec deg", 8), ("diam as", 8), ("phase", 6), ("lit %", 6), ("elong", 6), ("V mag", 6))
+#: Extra columns from a surface site, and from an observer on or around a body.
+SITE_COLUMNS = (("az", 6), ("el", 6), ("Sun", 4))
+OCCULTATION_COLUMNS = (("hidden", 7), ("limb deg", 8))
+
+
+def table_epochs(g) -> list[dict]:
+    """The text table's cells, one dict per epoch, each cell exactly the text :func:`format_table`
+    prints (padded to its width; strip it to show it alone): ``utc``; ``targets``, a list of
+    ``{"target", "cells": {header: text}, "face": {...} or None}``; and ``pairs``, a list of
+    ``{"pair", "separation arcsec", "separation deg" (or None under 1 deg), "position angle deg"}``.
+    Headers are those of :data:`TABLE_COLUMNS` (and the site or occultation columns when present);
+    units: km, AU, million miles, km/s, light-minutes, deg, arcsec, percent, V magnitudes."""
     site, occ = g.sky is not None, g.occultation is not None
-    if header:
-        lines.append(f"observer {g.observer} · correction {g.correction} · ephemeris "
-                     + ", ".join(g.meta()["ephemeris"]))
-        lines.append(
-            f"{'UTC':<19}  {'target':<8} {'range km':>15} {'AU':>10} {'M miles':>9} {'km/s':>8} "
-            f"{'lt min':>7} {'RA deg':>9} {'Dec deg':>8} {'diam as':>8} {'phase':>6} "
-            f"{'lit %':>6} {'elong':>6} {'V mag':>6}"
-            + (f" {'az':>6} {'el':>6} {'Sun':>4}" if site else "")
-            + (f" {'hidden':>7} {'limb deg':>8}" if occ and not site else "")
-        )
     utc = et_to_iso(g.t)
     rng, rr, lt = np.linalg.norm(g._position, axis=-1), g._range_rate, g._light_time
     ra, dec = (np.degrees(x) for x in radec(g._position))
@@ -239,30 +240,66 @@ def format_table(g, header: bool = True) -> str:
         az, el, up = np.degrees(g.sky._azimuth), np.degrees(g.sky._elevation), g.sky.sun_up
     if occ:
         state, height = g.occultation.state, np.degrees(g.occultation._height)
+    epochs = []
     for j in range(g.t.size):
+        rows = []
         for i, name in enumerate(names):
-            line = (f"{utc[j].replace('T', ' '):<19}  {name:<8} {rng[i, j]:>15,.0f} "
-                    f"{rng[i, j] / AU_KM:>10.6f} {rng[i, j] / MILE_KM / 1e6:>9.3f} {rr[i, j]:>8.3f} "
-                    f"{lt[i, j] / 60:>7.3f} {ra[i, j]:>9.4f} {dec[i, j]:>8.4f} {diam[i, j]:>8.3f} "
-                    f"{_or_dash(phase[i, j], '>6.1f')} {_or_dash(lit[i, j], '>6.1f')} "
-                    f"{_or_dash(elong[i, j], '>6.1f')} {_or_dash(mag[i, j], '>6.2f')}")
+            cells = {"range km": f"{rng[i, j]:>15,.0f}", "AU": f"{rng[i, j] / AU_KM:>10.6f}",
+                     "M miles": f"{rng[i, j] / MILE_KM / 1e6:>9.3f}", "km/s": f"{rr[i, j]:>8.3f}",
+                     "lt min": f"{lt[i, j] / 60:>7.3f}", "RA deg": f"{ra[i, j]:>9.4f}",
+                     "Dec deg": f"{dec[i, j]:>8.4f}", "diam as": f"{diam[i, j]:>8.3f}",
+                     "phase": _or_dash(phase[i, j], ">6.1f"), "lit %": _or_dash(lit[i, j], ">6.1f"),
+                     "elong": _or_dash(elong[i, j], ">6.1f"), "V mag": _or_dash(mag[i, j], ">6.2f")}
             if site:
-                line += f" {az[i, j]:>6.1f} {el[i, j]:>6.1f} {'up' if up[j] else 'down':>4}"
+                cells.update({"az": f"{az[i, j]:>6.1f}", "el": f"{el[i, j]:>6.1f}",
+                              "Sun": f"{'up' if up[j] else 'down':>4}"})
             elif occ:
-                line += f" {('no', 'partly', 'fully')[state[i, j]]:>7} {height[i, j]:>8.3f}"
-            lines.append(line)
+                cells.update({"hidden": f"{('no', 'partly', 'fully')[state[i, j]]:>7}",
+                              "limb deg": f"{height[i, j]:>8.3f}"})
+            face = None
             if not np.isnan(disk["sub_observer_lon"][i, j]):
-                sub_sun = (f"{disk['sub_solar_lon'][i, j]:.2f}E {disk['sub_solar_lat'][i, j]:+.2f}"
-                           if np.isfinite(disk["sub_solar_lon"][i, j]) else "-")
-                lines.append(
-                    f"{'':<19}  {'':<8} face: sub-observer {disk['sub_observer_lon'][i, j]:.2f}E "
-                    f"{disk['sub_observer_lat'][i, j]:+.2f}, sub-solar {sub_sun}, north pole PA "
-                    f"{disk['north_pole_pa'][i, j]:.2f}, bright limb PA "
-                    f"{_or_dash(disk['bright_limb_pa'][i, j], '.2f')} deg")
+                face = {"sub-observer": f"{disk['sub_observer_lon'][i, j]:.2f}E "
+                                        f"{disk['sub_observer_lat'][i, j]:+.2f}",
+                        "sub-solar": (f"{disk['sub_solar_lon'][i, j]:.2f}E {disk['sub_solar_lat'][i, j]:+.2f}"
+                                      if np.isfinite(disk["sub_solar_lon"][i, j]) else "-"),
+                        "north pole PA": f"{disk['north_pole_pa'][i, j]:.2f}",
+                        "bright limb PA": _or_dash(disk["bright_limb_pa"][i, j], ".2f")}
+            rows.append({"target": name, "cells": cells, "face": face})
+        pair_cells = []
         for pair, sep, pa in pairs:
             sep_deg = sep[j]
+            pair_cells.append({"pair": pair, "separation arcsec": f"{sep_deg * 3600:>9.2f}",
+                               # 240487 arcsec reads badly: degrees beside it from 1 deg up
+                               "separation deg": f"{sep_deg:.4f}" if sep_deg >= 1 else None,
+                               "position angle deg": f"{pa[j]:>7.2f}"})
+        epochs.append({"utc": utc[j].replace("T", " "), "targets": rows, "pairs": pair_cells})
+    return epochs
+
+
+def format_table(g, header: bool = True) -> str:
+    """A table for people: km, AU, million miles, light-minutes, arcseconds, degrees, magnitudes;
+    under each target the face we see, and after each epoch its pairs. Notes are not included.
+    The cells are :func:`table_epochs`'s."""
+    lines = []
+    site, occ = g.sky is not None, g.occultation is not None
+    if header:
+        extra = SITE_COLUMNS if site else OCCULTATION_COLUMNS if occ else ()
+        lines.append(f"observer {g.observer} · correction {g.correction} · ephemeris "
+                     + ", ".join(g.meta()["ephemeris"]))
+        lines.append(f"{'UTC':<19}  {'target':<8} "
+                     + " ".join(f"{h:>{w}}" for h, w in (*TABLE_COLUMNS, *extra)))
+    for epoch in table_epochs(g):
+        for row in epoch["targets"]:
+            lines.append(f"{epoch['utc']:<19}  {row['target']:<8} " + " ".join(row["cells"].values()))
+            face = row["face"]
+            if face is not None:
+                lines.append(
+                    f"{'':<19}  {'':<8} face: sub-observer {face['sub-observer']}, sub-solar "
+                    f"{face['sub-solar']}, north pole PA {face['north pole PA']}, bright limb PA "
+                    f"{face['bright limb PA']} deg")
+        for p in epoch["pairs"]:
             lines.append(
-                f"{'':<19}  {pair:<17} separation {sep_deg * 3600:>9.2f} arcsec"
-                + (f" ({sep_deg:.4f} deg)" if sep_deg >= 1 else "")  # 240487 arcsec reads badly
-                + f", position angle {pa[j]:>7.2f} deg")
+                f"{'':<19}  {p['pair']:<17} separation {p['separation arcsec']} arcsec"
+                + (f" ({p['separation deg']} deg)" if p["separation deg"] is not None else "")
+                + f", position angle {p['position angle deg']} deg")
     return "\n".join(lines) + "\n"

@@ -67,19 +67,22 @@ def _need_camera(camera, what: str):
     return camera
 
 
-def add_constraint_options(p) -> None:
+def add_constraint_options(p, required: bool = True, scan_step: bool = True) -> None:
     """The observer, targets, span and constraint options of ``windows``, ``campaign`` and a sweep's
-    constraint sets, added to the argparse parser ``p``."""
+    constraint sets, added to the argparse parser ``p``; ``required=False`` leaves the observer,
+    targets and span optional and ``scan_step=False`` leaves out ``--step`` (``view`` takes them
+    from a scenario, and its step is the slider's)."""
     from ..celestial.corrections import CORRECTIONS
 
-    p.add_argument("--observer", required=True,
+    p.add_argument("--observer", required=required,
                    help="body name or NAIF id; 'mars express'; or kepler:..., site:..., spice:..., "
                    "file:..., fixed:... (see paledot.observers.text)")
-    p.add_argument("--target", action="append", required=True, help="body to image; repeatable")
+    p.add_argument("--target", action="append", required=required, help="body to image; repeatable")
     p.add_argument("--camera", help="camera for pixel limits and the field (catalogue name or .toml)")
-    p.add_argument("--start", required=True, help="start of the search (ISO UTC, JD..., ET:...)")
-    p.add_argument("--stop", required=True, help="end of the search")
-    p.add_argument("--step", help="coarse scan step for every constraint (default: derived from each)")
+    p.add_argument("--start", required=required, help="start of the search (ISO UTC, JD..., ET:...)")
+    p.add_argument("--stop", required=required, help="end of the search")
+    if scan_step:
+        p.add_argument("--step", help="coarse scan step for every constraint (default: derived from each)")
     p.add_argument("--sun-elongation-min", type=float,
                    help="each target at least this far from the Sun, deg (default: the camera's "
                    "Sun exclusion angle, if its file gives one)")

@@ -5,7 +5,8 @@ animation and orbit plot, which the scenario's own ``paledot reproduce`` makes) 
 and writes ``out/montage.png`` (one panel per picture, all at the same camera-pixel scale, so the
 size of Earth in each camera compares directly) and ``out/index.html`` (self-contained: the montage
 and panels embedded; a table of distance, size, brightness and the Moon's place; every claim with
-its verdict; each row linking to its own report). The folder appears whole or not at all.
+its verdict; each row linking to its own report, and to its viewer page when ``build_gallery`` is
+given a ``viewer``). The folder appears whole or not at all.
 
 Scenarios with ``surfaces = true`` draw Earth from the Blue Marble map (``paledot.light.surfaces``);
 clouds are never drawn and the Moon stays uniform (said on the page). This module draws and
@@ -18,6 +19,7 @@ import html
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -57,6 +59,8 @@ class Entry:
     notes: list[str]
     panel: Image.Image
     seconds: float
+    #: the scenario's viewer page beside its report (``<name>/view.html``), when one was written
+    viewer: bool = False
 
 
 @dataclass
@@ -221,12 +225,13 @@ def gallery_html(entries: list[Entry], montage_png: bytes, seconds: float) -> st
         dist = float(f.earth_range_km[0])
         # averaged down (nearest-neighbour turned the ring labels into dotted noise)
         thumb = en.panel.crop((0, 0, CROP * ZOOM, CROP * ZOOM)).resize((120, 120), Image.LANCZOS)
+        view = (f" · <a class='viewer' href='{e(sc.name)}/view.html'>viewer</a>" if en.viewer else "")
         rows.append(
             "<tr>"
             f"<td><a href='{e(sc.name)}/report.html'><img class='thumb' alt='{e(sc.name)}' "
             f"src='{_data_uri(png_bytes(thumb), 'image/png')}'></a></td>"
             f"<td class='pic'><a href='{e(sc.name)}/report.html'>{e(sc.title)}</a>"
-            f"<div class='src'>{e(en.camera)}</div></td>"
+            f"<div class='src'>{e(en.camera)}{view}</div></td>"
             f"<td class='utc'>{e(f.epochs_utc[0][:10])}<br>{e(f.epochs_utc[0][11:16])}</td>"
             f"<td>{dist:,.0f}</td>"
             f"<td>{math.degrees(float(f.earth_diameter_rad[0])) * 3600:,.2f}</td>"
@@ -281,8 +286,12 @@ each scenario's report.</p>
 
 
 def build_gallery(out: str | Path | None = None, overwrite: bool = False, progress: bool = True,
-                  stream=None, names: list[str] | None = None) -> GalleryResult:
-    """Run every scenario (or ``names``) and write the gallery folder (see the module text)."""
+                  stream=None, names: list[str] | None = None,
+                  viewer: Callable[[Scenario], str] | None = None) -> GalleryResult:
+    """Run every scenario (or ``names``) and write the gallery folder (see the module text).
+
+    ``viewer`` (a scenario -> the HTML of its viewer page; ``paledot gallery`` passes
+    ``paledot.view``'s) adds each scenario's ``view.html`` beside its report, linked from the index."""
     from .reproduce import reproduce
 
     t0 = time.perf_counter()
@@ -308,8 +317,11 @@ def build_gallery(out: str | Path | None = None, overwrite: bool = False, progre
             res = reproduce(light, tmp / sc.name, progress=False)
             fits_path = tmp / sc.name / res.files[0]
             cam = load_camera(sc.camera).title
+            if viewer is not None:
+                write_bytes(tmp / sc.name, "view.html", viewer(sc).encode("utf-8"))
             entries.append(Entry(sc, cam, res.findings, res.verdicts, res.notes,
-                                 _panel(fits_path, sc, cam, res.findings), time.perf_counter() - t))
+                                 _panel(fits_path, sc, cam, res.findings), time.perf_counter() - t,
+                                 viewer is not None))
             if progress:
                 stream.write(f"[{i + 1:>2}/{len(chosen)}] {sc.name:<18} {time.perf_counter() - t:5.1f} s\n")
                 stream.flush()

@@ -144,42 +144,12 @@ def reproduce(
             "epochs given by the user, not the scenario's published ones: the claims are "
             "checked against these epochs"
         )
-    observer = _observer(sc, et)
+    observer = scenario_observer(sc, et)
 
-    # Geometry for the facts: apparent (LT+S) and geometric ranges, the Moon's orbit.
-    g = observe(observer, list(sc.targets), et)
-    g_geo = observe(observer, list(sc.targets), et, correction="NONE")
+    g, findings, verdicts = assess(sc, observer, et, camera, utc)
     notes += [n for n in g.notes if n not in notes]
     ie, im = g.index("earth"), g.index("moon")
-    dense = np.linspace(et[0], et[-1], max(2, int((et[-1] - et[0]) / 3600) + 1))
-    moon_geo = observe("earth", "moon", dense, correction="NONE").position.to_value("km")[0]
-    earth_range = g.range.to_value("km")[ie]
     diam = g.angular_diameter.to_value("rad")
-    mags = g.magnitude.to_value("mag")
-    fov = math.degrees(max(camera.field_of_view_rad))
-    findings = Findings(
-        epochs_utc=tuple(utc),
-        observer=g.observer,
-        observer_is_body_centre=isinstance(as_observer(observer, default_ephemeris()), BodyCentre),
-        earth_range_km=earth_range,
-        earth_range_geometric_km=g_geo.range.to_value("km")[ie],
-        km_per_px=earth_range * camera.pixel_scale_rad,
-        earth_diameter_rad=diam[ie],
-        earth_diameter_px=diam[ie] / camera.pixel_scale_rad,
-        moon_diameter_px=diam[im] / camera.pixel_scale_rad,
-        earth_v=mags[ie],
-        moon_v=mags[im],
-        sun_elongation_deg=np.degrees(g.sun_elongation.to_value("rad")[ie]),
-        field_of_view_deg=fov,
-        orbit_fraction=orbit_fraction(moon_geo),
-        earth_moon_separation_deg=np.degrees(g.separation("earth", "moon").to_value("rad")),
-        **_physics_findings(observer, g, et, camera),
-    )
-    if sc.facts:
-        from .claims_physics import check_published_figures
-
-        check_published_figures(sc.name, sc.facts, findings)
-    verdicts = check_claims(sc.claims, findings)
     bar.step("geometry and claims")
 
     # The frames as the camera would record them.
@@ -323,6 +293,46 @@ def reproduce(
     return Result(folder, files, findings, verdicts, time.perf_counter() - t_start, notes)
 
 
+def assess(sc: Scenario, observer, et: np.ndarray, camera, utc: list[str] | None = None):
+    """The scenario's geometry at epochs ``et`` (ET seconds, sorted), what paledot computes from it
+    (:class:`Findings`) and a :class:`Verdict` on every published claim: ``(g, findings, verdicts)``.
+    ``observer`` is the scenario's (see :func:`scenario_observer`), ``camera`` a loaded camera."""
+    utc = [str(x) for x in et_to_iso(et)] if utc is None else utc
+    # Geometry for the facts: apparent (LT+S) and geometric ranges, the Moon's orbit.
+    g = observe(observer, list(sc.targets), et)
+    g_geo = observe(observer, list(sc.targets), et, correction="NONE")
+    ie, im = g.index("earth"), g.index("moon")
+    dense = np.linspace(et[0], et[-1], max(2, int((et[-1] - et[0]) / 3600) + 1))
+    moon_geo = observe("earth", "moon", dense, correction="NONE").position.to_value("km")[0]
+    earth_range = g.range.to_value("km")[ie]
+    diam = g.angular_diameter.to_value("rad")
+    mags = g.magnitude.to_value("mag")
+    fov = math.degrees(max(camera.field_of_view_rad))
+    findings = Findings(
+        epochs_utc=tuple(utc),
+        observer=g.observer,
+        observer_is_body_centre=isinstance(as_observer(observer, default_ephemeris()), BodyCentre),
+        earth_range_km=earth_range,
+        earth_range_geometric_km=g_geo.range.to_value("km")[ie],
+        km_per_px=earth_range * camera.pixel_scale_rad,
+        earth_diameter_rad=diam[ie],
+        earth_diameter_px=diam[ie] / camera.pixel_scale_rad,
+        moon_diameter_px=diam[im] / camera.pixel_scale_rad,
+        earth_v=mags[ie],
+        moon_v=mags[im],
+        sun_elongation_deg=np.degrees(g.sun_elongation.to_value("rad")[ie]),
+        field_of_view_deg=fov,
+        orbit_fraction=orbit_fraction(moon_geo),
+        earth_moon_separation_deg=np.degrees(g.separation("earth", "moon").to_value("rad")),
+        **_physics_findings(observer, g, et, camera),
+    )
+    if sc.facts:
+        from .claims_physics import check_published_figures
+
+        check_published_figures(sc.name, sc.facts, findings)
+    return g, findings, check_claims(sc.claims, findings)
+
+
 def sequence_epochs(seq: dict, epochs: np.ndarray) -> np.ndarray:
     """The animation's epochs (ET): the scenario's grid with the published epochs themselves joined
     in at their exact times (sorted, each once), so every one of them is a frame of its own."""
@@ -332,7 +342,7 @@ def sequence_epochs(seq: dict, epochs: np.ndarray) -> np.ndarray:
     return np.unique(np.concatenate([grid, np.asarray(epochs, dtype=np.float64)]))
 
 
-def _observer(sc: Scenario, et: np.ndarray):
+def scenario_observer(sc: Scenario, et: np.ndarray):
     """The scenario's observer: a name, or a placement from published figures at the first epoch."""
     placement = dict(sc.observer_placement)
     if not placement:
