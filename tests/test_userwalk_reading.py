@@ -68,7 +68,8 @@ def test_date_alone_is_midnight_with_a_warning(tmp_path):
 
 
 def test_cli_measures_the_real_ccd_frame_and_says_why(capsys):
-    assert main(["measure", SEP]) == 0
+    # no observer known: sources listed, no verdict, and the exit status says so (3)
+    assert main(["measure", SEP]) == 3
     out, err = capsys.readouterr()
     assert "Traceback" not in err and "unknown body" not in err
     assert "paledot: warning: header OBSERVER 'LAPPARENT'" in err
@@ -77,9 +78,17 @@ def test_cli_measures_the_real_ccd_frame_and_says_why(capsys):
 
 def test_measure_table_shows_no_bound_as_a_dash(capsys):
     """A moments centroid has no Cramer-Rao bound: the table printed 0.0000 (a perfect one)."""
-    assert main(["measure", SEP, "--observer", "mars", "--camera", "hrsc-src"]) == 0
+    from paledot.measure import measure, read_observation
+    from paledot.measure.products import measurement_table
+
+    # a star field with no Earth in it: a star may be listed as a candidate, never judged (exit 3)
+    assert main(["measure", SEP, "--observer", "mars", "--camera", "hrsc-src"]) == 3
     out = capsys.readouterr().out
-    row = next(line.split() for line in out.splitlines() if line.strip().startswith("earth"))
+    assert "verdict: not identified" in out and "earth? " in out
+    m = measure(read_observation(SEP, observer="mars", camera="hrsc-src"))
+    s = m.body("earth")
+    s.method, s.crb_x, s.crb_y = "moments", float("nan"), float("nan")
+    row = next(line.split() for line in measurement_table(m).splitlines() if line.strip().startswith("earth"))
     assert row[-2] == "moments" and row[5] == "-", row
 
 
@@ -90,6 +99,6 @@ def test_unknown_time_is_not_called_utc(tmp_path, capsys):
     img = np.zeros((64, 64), dtype=np.uint8)
     img[30:33, 20:23] = 250
     Image.fromarray(img).save(tmp_path / "p.png")
-    assert main(["measure", str(tmp_path / "p.png")]) == 0
+    assert main(["measure", str(tmp_path / "p.png")]) == 3  # no time, no observer: no verdict
     out = capsys.readouterr().out
     assert "time      unknown\n" in out and "unknown UTC" not in out

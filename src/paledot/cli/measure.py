@@ -10,11 +10,18 @@ from pathlib import Path
 from .._io.errors import PaledotError
 from .._io.outputs import atomic_write_bytes
 
+#: Exit status when a frame was measured but no verdict could be given (its line says why).
+NO_VERDICT = 3
+
 
 def add_commands(sub) -> None:
     """Register ``measure`` on the main parser's subcommands."""
     m = sub.add_parser(
-        "measure", help="find Earth and the Moon in a frame and compare with the sky (needs paledot[measure])"
+        "measure",
+        help="find Earth and the Moon in a frame and compare with the sky (needs paledot[measure])",
+        description="Find Earth and the Moon in a frame and compare with the sky. Exit status: 0 when a "
+        "verdict is given (fits, off, or a body found on evidence), 3 when none can be (Earth not found "
+        "or not identified: the verdict line says what is missing), 2 for bad input.",
     )
     m.add_argument("frame", nargs="?", help="FITS, PNG/JPEG/TIFF or PDS3/PDS4 product")
     m.add_argument("--campaign", metavar="DIR", help="measure every frame in a folder, one verdict")
@@ -22,6 +29,9 @@ def add_commands(sub) -> None:
     m.add_argument("--time", help="mid-exposure time if the file does not say (ISO UTC, JD..., ET:...)")
     m.add_argument("--camera", help="camera if the file does not say (catalogue name or .toml/.ti)")
     m.add_argument("--target", action="append", help="bodies to look for (default earth and moon)")
+    m.add_argument("--scale", type=float, metavar="ARCSEC_PER_PX",
+                   help="the picture's pixel scale when no camera says it (arcsec per pixel of the picture "
+                   "as saved); without --camera or --scale the catalogue cameras are tried")
     m.add_argument("--format", default="table", choices=("table", "json"),
                    help="what is printed: table (default) or json (bodies, x, y 0-based, errors, verdict)")
     m.add_argument("--sources", action="store_true", help="list every detected source, identify nothing")
@@ -71,6 +81,8 @@ def _cmd_measure(args) -> int:
         settings["nsigma"] = args.nsigma
     args.nsigma = settings.setdefault("nsigma", 4.0)
     targets = [t.lower() for t in (args.target or ["earth", "moon"])]
+    if args.scale is not None and not (args.scale > 0 and args.scale < 3.6e6):
+        raise PaledotError(f"--scale {args.scale!r} must be a positive pixel scale in arcsec per pixel")
     if args.sip and not 2 <= args.sip <= 5:
         raise PaledotError(f"--sip {args.sip} must be a SIP degree from 2 to 5 (or 0: none)")
     from .._io.outputs import check_destination
@@ -128,7 +140,8 @@ def _cmd_measure(args) -> int:
         sys.stdout.write(text)
         return 0
     par = 1 if args.mirrored else None
-    meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=par, sip_degree=args.sip)
+    meas = M.measure(obs, targets, engine=args.engine, nsigma=args.nsigma, par=par, sip_degree=args.sip,
+                     scale_arcsec=args.scale)
     outputs = []
     if args.json_out:
         outputs.append((args.json_out, products.measurement_json(meas).encode()))
@@ -145,4 +158,4 @@ def _cmd_measure(args) -> int:
     sys.stdout.write(
         products.measurement_json(meas) if args.format == "json" else products.measurement_table(meas)
     )
-    return 0
+    return 0 if meas.verdict_given else NO_VERDICT

@@ -12,11 +12,13 @@ from ..time.timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
+from .judging import judge, look_for_moon, prepare
 from .others import identify_others
 from .pointing import PointingSolution
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
 from .sky import apply_star_solution, frame_pointing, pointing_dict
+from .sky_mask import mask_structure
 from .sources import SourceList, find_sources, fit_source, source_fwhm, update_source
 
 
@@ -48,6 +50,11 @@ class Measurement:
     @property
     def verdict(self) -> str:
         return self.comparison.get("verdict", "")
+
+    @property
+    def verdict_given(self) -> bool:
+        """True when the frame could be judged ("fits", "off", or a body found on evidence)."""
+        return bool(self.comparison.get("verdict_given", self.verdict.startswith(("fits", "off"))))
 
     def body(self, name: str):
         """The Source identified as ``name``, or None."""
@@ -81,6 +88,10 @@ class Measurement:
                     )
                 },
                 "source_id": s.id,
+                "significance": self.comparison.get("significance", {}).get(name),
+                "marginal": "marginal" in s.flags
+                or (self.comparison.get("significance", {}).get(name) or 99) < 5,
+                "confirmed": bool(self.comparison.get("confirmed", False)),
             }
             bodies.append(d)
         return {
@@ -92,6 +103,7 @@ class Measurement:
             "bodies": bodies,
             "comparison": {k: _clean(v) for k, v in self.comparison.items()},
             "verdict": self.verdict,
+            "verdict_given": self.verdict_given,
             "n_sources": len(self.sources.sources),
             "pointing": pointing_dict(self.pointing, self.pointing_method, self.pointing_reason),
             "notes": self.notes + self.comparison.get("notes", []),
@@ -115,6 +127,7 @@ def measure(
     correction: str = "LT+S",
     par: int | None = None,
     sip_degree: int = 0,
+    scale_arcsec: float | None = None,
 ) -> Measurement:
     """Find Earth and the Moon in ``obs``, measure them and compare with the prediction.
 
@@ -122,8 +135,14 @@ def measure(
     and says so. ``par`` is the parity assumed when the frame has no WCS (default -1, DESIGN's).
     With 3 or more catalogue stars the pointing is solved from them (``paledot.measure.pointing``;
     ``sip_degree`` adds a distortion polynomial) and that sky replaces the frame's WCS.
+    ``scale_arcsec`` (arcsec per pixel) is the picture's scale when no camera says it; with neither,
+    the catalogue cameras are tried (``paledot.measure.scales``). A verdict stands only on evidence
+    (``paledot.measure.judging``): ``comparison["verdict_given"]`` says whether one could be given.
     """
     targets = [t.lower() for t in targets]
+    recorded = obs
+    # a picture's terrain, limb and rings are not sky: neither background nor detections see them
+    obs, structure = mask_structure(obs)
     # sources keep their detection centroids until we know who they are: only the identified
     # bodies get a model fit (their own image, or the PSF), which keeps a frame under 50 ms
     srcs = find_sources(obs, engine=engine, nsigma=nsigma, fit=False)
@@ -133,8 +152,12 @@ def measure(
         notes.append(f"no {missing} known: sources listed, nothing identified (give --time/--observer)")
         verb = "are" if " and " in missing else "is"
         comp = {"verdict": f"not identified: the frame's {missing} {verb} unknown", "notes": []}
-        return Measurement(obs, srcs, Identification(), [], comp, None, notes)
+        return Measurement(recorded, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
+    fwhm = source_fwhm(obs)
+    # what is sky (no star solve on a glyph), how noisy it is, each source's significance, the
+    # pixel scales to test
+    ev = prepare(obs, srcs, fwhm, scale_arcsec, structure)
     # the sky from the stars when they solve it; else the header's WCS (or none)
     star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree, srcs)
     sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
@@ -142,14 +165,17 @@ def measure(
         _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)
     cam_scale = math.degrees(obs.camera.pixel_scale_rad) * 3600 if obs.camera is not None else None
     ident = identify(
-        srcs.sources, predicted, wcs=sky_wcs, pixel_scale_arcsec=cam_scale, par=par, stretched=obs.stretched
+        srcs.sources, predicted, wcs=sky_wcs, par=par, stretched=obs.stretched, snr=ev.snr,
+        scales=None if sky_wcs is not None else ev.scales, shape=obs.shape, echo=ev.echo,
     )
     pred = {p.name: p for p in predicted}
-    fwhm = source_fwhm(obs)
+    look_for_moon(obs, srcs, ident, pred, ev, sky_wcs, fwhm)
+    # the scale the pair was matched at (a resized picture's, an assumed camera's) is the scale
+    cam_scale = ident.assumed_scale_arcsec or scale_arcsec or cam_scale
     for k in ident.bodies.values():  # without a camera, a Gaussian fit: the light centre
         s = srcs.sources[k]
-        if "saturated" in s.flags or obs.camera is not None:  # with one, the body's own image below
-            continue
+        if "saturated" in s.flags or obs.camera is not None or s.method == "forced":
+            continue  # with a camera, the body's own image below; a forced Moon stays where found
         f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
         if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
             update_source(s, f)
@@ -173,6 +199,8 @@ def measure(
             if name not in shapes:
                 continue
             s = srcs.sources[k]
+            if s.method == "forced":
+                continue
             sh = shapes[name]
             # the disk and the PSF's core and first rings: a wider window only adds the
             # neighbours' wings (the Moon beside a saturated Earth)
@@ -207,8 +235,9 @@ def measure(
     method, reason = apply_star_solution(star_sol, comp, srcs, ident, predicted, obs.wcs, solved)
     if isinstance(star_sol, PointingSolution):
         solved = star_sol.wcs
+    judge(comp, srcs, ident, pred, ev, obs)
     stars = star_sol if method == "stars" else None
-    return Measurement(obs, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
+    return Measurement(recorded, srcs, ident, predicted, comp, solved, notes, stars, method, reason)
 
 
 def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict) -> WCS | None:

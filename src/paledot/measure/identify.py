@@ -23,10 +23,15 @@ from .sources import Source
 
 #: 1-sigma tolerance of a measured brightness ratio against the predicted one, as a factor.
 RATIO_TOLERANCE = 2.0
-#: 1-sigma tolerance of the pixel scale implied by a pair against the known one (fraction).
-SCALE_TOLERANCE = 0.03
-#: Candidates considered (brightest point-like sources).
+#: 1-sigma tolerance of the pixel scale implied by a pair against the known one (fraction): a
+#: camera's scale is known to a fraction of a percent, a resize factor from the picture's size too.
+SCALE_TOLERANCE = 0.01
+#: Earth candidates considered (brightest point-like sources on sky).
 MAX_CANDIDATES = 15
+#: Moon candidates considered (brightest first, down to the marginal significance).
+MAX_MOON_CANDIDATES = 300
+#: Stretched pictures: the measured magnitude difference may miss the predicted one by this much.
+STRETCH_MAG = 1.5
 
 
 @dataclass
@@ -39,6 +44,14 @@ class Identification:
     parity: int = -1
     chi2: float = float("nan")
     notes: list[str] = field(default_factory=list)
+    #: True when the sky (a WCS) or a pair that is not chance puts Earth where it was named
+    confirmed: bool = False
+    #: expected chance coincidences for the pair taken (nan: no pair)
+    false_alarm: float = float("nan")
+    #: the camera or pixel scale the pair's separation was tested against, when it was assumed
+    assumed: str = ""
+    assumed_scale_arcsec: float | None = None
+    evidence: dict = field(default_factory=dict)
 
 
 def wcs_roll(wcs: WCS, x: float, y: float) -> float:
@@ -85,7 +98,36 @@ def _radec(c) -> tuple[float, float]:
     return float(c.ra.deg), float(c.dec.deg)
 
 
-def identify(
+@dataclass
+class ScaleHypothesis:
+    """A pixel scale to test a pair against (arcsec per pixel of the picture) and what it assumes."""
+
+    scale_arcsec: float
+    label: str
+    #: 0: the scale as given or as the picture's size implies; 1: other common resize factors,
+    #: tried only when tier 0 finds no pair (each tier's chance matches are priced with all before it)
+    tier: int = 0
+
+
+#: Flags that keep a source from being any body: off the sky, a glyph, a block, a catalogue star.
+NOT_A_BODY = ("hot", "not sky", "text", "jpeg block")
+
+
+def identify(sources: list[Source], predicted: list[PredictedBody], *, scales=None, **kw) -> Identification:
+    """Match sources to the predicted Earth and Moon (see :func:`identify_at`), trying the scale
+    hypotheses tier by tier: the likelier ones alone first, so that their match is not priced
+    with every unlikely resize; the next tier only when no pair is confirmed."""
+    tiers = sorted({h.tier for h in scales}) if scales else [0]
+    out = None
+    for t in tiers:
+        use = [h for h in scales if h.tier <= t] if scales else scales
+        out = identify_at(sources, predicted, scales=use, **kw)
+        if "moon" in out.bodies:
+            break
+    return out
+
+
+def identify_at(
     sources: list[Source],
     predicted: list[PredictedBody],
     *,
@@ -93,102 +135,145 @@ def identify(
     pixel_scale_arcsec: float | None = None,
     par: int | None = None,
     stretched: bool = False,
+    snr: list[float] | None = None,
+    scales: list[ScaleHypothesis] | None = None,
+    shape: tuple[int, int] | None = None,
+    echo=None,
 ) -> Identification:
     """Match sources to the predicted Earth and Moon (names 'earth', 'moon'; others by position).
 
-    ``pixel_scale_arcsec`` (e.g. from the camera) constrains the separation when there is no WCS;
-    ``par`` overrides the parity used to solve the roll when there is no WCS (default -1).
-    ``stretched`` (an 8-bit press picture): pixel values are not light, so the brightness ratio
-    only has to put Earth above the Moon.
+    A source may be Earth at ``SNR_NAMED`` (empty-aperture ``snr``, else the source's own), the Moon
+    from ``SNR_MARGINAL``; flagged sources (off the sky, text, JPEG blocks, stars) never. Without a
+    WCS, ``scales`` (or ``pixel_scale_arcsec``) are the pixel scales to test the pair's separation
+    against, the roll free; with neither, the separation is free and the pair proves little. A pair
+    is taken only when its expected number of chance coincidences (``Identification.false_alarm``,
+    priced over every candidate and scale tried) is below ``FALSE_ALARM_MAX``. Without a pair,
+    Earth is the brightest candidate: ``confirmed`` only where a WCS puts it there. ``echo(earth,
+    other)`` (a JPEG's, :func:`paledot.measure.sky_mask.jpeg_echo_test`) rules out Moon candidates
+    that may be Earth's own compression echoes.
+    ``stretched`` (an 8-bit picture): the ratio is judged loosely, but never its sign beyond 1 mag.
     """
+    from .evidence import FALSE_ALARM_MAX, SNR_MARGINAL, SNR_NAMED
+
     pred = {p.name: p for p in predicted}
     par = parity(wcs) if wcs is not None else (par if par is not None else -1)
     out = Identification(parity=par)
+    if scales is None and pixel_scale_arcsec:
+        scales = [ScaleHypothesis(float(pixel_scale_arcsec), "the camera's")]
+    scales = scales or []
+    ny, nx = shape if shape is not None else (_shape_of(wcs) if wcs is not None else (1024, 1024))
+    area = float(nx * ny)
     scale = None
     if wcs is not None:
-        scale = wcs_scale(wcs, *(0.5 * (n - 1) for n in (_shape_of(wcs)[1], _shape_of(wcs)[0])))
-    elif pixel_scale_arcsec:
-        scale = pixel_scale_arcsec
+        scale = wcs_scale(wcs, 0.5 * (nx - 1), 0.5 * (ny - 1))
+    elif scales:
+        scale = min(h.scale_arcsec for h in scales)
     # an extended source may still be a body seen close (Earth 30 px across from Venus): it stays
     # a candidate while no bigger than the biggest predicted body plus the PSF's reach
     biggest = max((p.diameter_arcsec for p in predicted), default=0.0) / scale + 6 if scale else 0.0
+    sig = [snr[k] if snr is not None else s.snr for k, s in enumerate(sources)]
 
-    def usable(s: Source) -> bool:
-        if "hot" in s.flags or any(f.startswith("star") for f in s.flags) or s.flux <= 0:
+    def usable(k: int) -> bool:
+        s = sources[k]
+        if any(f in NOT_A_BODY or f.startswith("star") for f in s.flags) or s.flux <= 0:
+            return False
+        if not math.isfinite(sig[k]) or sig[k] < SNR_MARGINAL:
             return False
         # a saturated body's isophote spreads far into its wings: give it three times the room
         room = 3 * biggest if "saturated" in s.flags else 1.5 * biggest
-        return s.pointlike or 2 * math.sqrt(s.area / math.pi) <= room
+        # its size: the isophote's, or its light's (moments) when a stretch spreads the isophote
+        size = min(2 * math.sqrt(s.area / math.pi), 2 * 2.3548 * math.sqrt(max(s.a * s.b, 0.0)))
+        return s.pointlike or size <= room
 
-    cands = [k for k, s in enumerate(sources) if usable(s)][:MAX_CANDIDATES]
+    ok = [k for k in range(len(sources)) if usable(k)]
+    # a dot cut by the frame's edge is never the first guess; a stretched picture ranks by peak
+    # (its sums grow with a glow's size, not with the light of a point)
+    inner = [k for k in ok if "edge" not in sources[k].flags]
+    ok = inner + [k for k in ok if "edge" in sources[k].flags]
+    if stretched:
+        ok.sort(key=lambda k: -(sources[k].peak if math.isfinite(sources[k].peak) else 0.0))
+    cands = [k for k in ok if sig[k] >= SNR_NAMED][:MAX_CANDIDATES]
+    moons = ok[:MAX_MOON_CANDIDATES]
+    out.evidence = {"n_detections": len(sources), "n_candidates": len(cands),
+                    "n_faint_candidates": len(moons)}
     if not cands:
-        out.notes.append("no point-like source in the frame")
+        faint = sum(1 for k in range(len(sources)) if not (math.isfinite(sig[k]) and sig[k] >= SNR_NAMED))
+        out.notes.append(
+            f"Earth not found: no point-like source on sky at SNR >= {SNR_NAMED:g} "
+            f"({len(sources)} detections, {faint} of them fainter)"
+        )
         return out
     if "earth" not in pred:
         out.notes.append("Earth is not among the targets: nothing to anchor the match")
         return out
     earth = pred["earth"]
     moon = pred.get("moon")
-    fmax = max(sources[k].flux for k in cands)
-    scale = (
-        wcs_scale(wcs, sources[cands[0]].x, sources[cands[0]].y) if wcs is not None else pixel_scale_arcsec
-    )
+    bright = {k: (sources[k].peak if stretched else sources[k].flux) for k in cands}
+    bmax = max(bright.values())
     if wcs is not None:
-        ra_c, dec_c = wcs.all_pix2world([sources[k].x for k in cands], [sources[k].y for k in cands], 0)
-        sky = {k: (float(ra_c[n]), float(dec_c[n])) for n, k in enumerate(cands)}
-        ny, nx = _shape_of(wcs)
+        ra_c, dec_c = wcs.all_pix2world([sources[k].x for k in moons], [sources[k].y for k in moons], 0)
+        sky = {k: (float(ra_c[n]), float(dec_c[n])) for n, k in enumerate(moons)}
         (epx,), (epy,) = wcs.all_world2pix([earth.ra_deg], [earth.dec_deg], 0)
         # a pointing error is allowed, up to a tenth of the frame's diagonal at 1 sigma; beyond
         # 3 sigma a source is not Earth, however bright (a star in a field Earth is not in)
         earth_tol = 0.1 * math.hypot(nx, ny)
-    best: tuple[float, int, int | None] | None = None  # best single-Earth hypothesis
-    pair: tuple[float, int, int] | None = None  # best Earth + Moon hypothesis within 3 sigma
+    best: tuple[float, int] | None = None  # best single-Earth hypothesis
+    pair: tuple[float, int, int, ScaleHypothesis | None] | None = None
+    n_ratio = 0  # pairs passing the brightness test: the trials the position test has to beat
+    sep_pred, pa_pred = sky_offset(earth, moon) if moon is not None else (0.0, 0.0)
+    ratio_pred = 10 ** (-0.4 * (moon.magnitude - earth.magnitude)) if moon is not None else 1.0
+    dm_pred = moon.magnitude - earth.magnitude if moon is not None else 0.0
     for i in cands:
         si = sources[i]
         # Earth is expected to be the brightest dot; each factor of 10 fainter costs 1 sigma
-        e_term = (math.log10(fmax / si.flux)) ** 2
+        e_term = (math.log10(bmax / max(bright[i], 1e-12))) ** 2 + (0.5 if "edge" in si.flags else 0.0)
         if wcs is not None:
             far = math.hypot(epx - si.x, epy - si.y) / earth_tol
             if far > 3:
                 continue
             e_term += far**2
         if best is None or e_term < best[0]:
-            best = (e_term, i, None)
-        if moon is None:
+            best = (e_term, i)
+        # without a sky, Earth is among the brightest: a tenth of the brightest dot's light at least
+        if moon is None or (wcs is None and bright[i] < 0.1 * bmax):
             continue
-        sep_pred, pa_pred = sky_offset(earth, moon)
-        ratio_pred = 10 ** (-0.4 * (moon.magnitude - earth.magnitude))
-        for j in cands:
+        own = earth_reach(si)
+        for j in moons:
             if j == i:
                 continue
             sj = sources[j]
             dx, dy = sj.x - si.x, sj.y - si.y
             sep_px = math.hypot(dx, dy)
-            if sep_px < 1.0:
+            if sep_px < own:  # within Earth's own image: its wing, a ring, a JPEG echo
                 continue
-            lr = math.log(sj.flux / si.flux / ratio_pred)
-            if "saturated" in si.flags:  # Earth's flux is then a lower bound: the ratio an upper one
-                lr = min(lr, 0.0)
-            tol = math.log(RATIO_TOLERANCE)
-            if stretched:  # only the order counts: the Moon fainter than Earth
-                lr, tol = max(math.log(sj.flux / si.flux), 0.0), math.log(1.5)
-            chi = e_term + (lr / tol) ** 2
-            terms_ok = abs(lr) <= 3 * tol
+            if echo is not None and echo(si, sj):
+                continue
+            passed, r_term = _ratio_test(sj.flux / si.flux, ratio_pred, dm_pred, stretched,
+                                         "saturated" in si.flags)
+            if not passed:
+                continue
+            n_ratio += 1
+            chi = e_term + r_term
+            hyp = None
             if wcs is not None:
-                sep_m, pa_m = sep_pa(*sky[i], *sky[j])
+                sep_m, pa_m = sep_pa(*sky[i], *sky[j]) if i in sky else (sep_px * scale, 0.0)
                 # the Moon's offset from Earth, measured minus predicted, in pixels
                 d_xi = sep_m * math.sin(math.radians(pa_m)) - sep_pred * math.sin(math.radians(pa_pred))
                 d_eta = sep_m * math.cos(math.radians(pa_m)) - sep_pred * math.cos(math.radians(pa_pred))
                 tol = max(2.0, 0.03 * sep_pred / scale)
                 pos = math.hypot(d_xi, d_eta) / scale / tol
+                if pos > 3:
+                    continue
                 chi += pos**2
-                terms_ok &= pos <= 3
-            elif scale:
-                s_term = (sep_px * scale / sep_pred - 1.0) / SCALE_TOLERANCE
+            elif scales:
+                terms = [((sep_px - sep_pred / h.scale_arcsec) / _sep_sigma(sep_pred / h.scale_arcsec), h)
+                         for h in scales]
+                s_term, hyp = min(terms, key=lambda t: abs(t[0]))
+                if abs(s_term) > 3:
+                    continue
                 chi += s_term**2
-                terms_ok &= abs(s_term) <= 3
-            if terms_ok and (pair is None or chi < pair[0]):
-                pair = (chi, i, j)
+            if pair is None or chi < pair[0]:
+                pair = (chi, i, j, hyp)
     if best is None:  # only with a WCS: every candidate too far from Earth's predicted place
         where = "inside" if -0.5 <= epx <= nx - 0.5 and -0.5 <= epy <= ny - 0.5 else "outside"
         out.notes.append(
@@ -196,20 +281,97 @@ def identify(
             f"place (x {epx:.0f}, y {epy:.0f}, {where} the frame) on the frame's sky"
         )
         return out
-    out.chi2, i, j = pair if pair is not None else best
-    out.bodies["earth"] = i
-    if j is not None:
+    chance = False
+    if pair is not None:
+        # how often would an unrelated source pass the position test? Its share of the frame
+        if wcs is not None:
+            tol = max(2.0, 0.03 * sep_pred / scale)
+            accept = math.pi * (3 * tol) ** 2
+        elif scales:
+            radii = [sep_pred / h.scale_arcsec for h in scales]
+            accept = sum(min(2 * math.pi * r * 6 * _sep_sigma(r), area) for r in radii)
+        else:
+            accept = area
+        out.false_alarm = max(n_ratio - 1, 1) * min(accept / area, 1.0)
+        out.evidence.update(pair_trials=n_ratio, false_alarm=round(out.false_alarm, 6),
+                            position_test="sky" if wcs is not None else ("scale" if scales else "none"))
+        chance = out.false_alarm >= FALSE_ALARM_MAX or (wcs is None and not scales)
+        if chance:
+            _, i, j, _ = pair
+            out.notes.append(
+                "a pair fits the predicted brightness ratio "
+                f"(Earth x {sources[i].x:.1f}, y {sources[i].y:.1f}; "
+                f"Moon x {sources[j].x:.1f}, y {sources[j].y:.1f}) but could be chance: "
+                + (f"{out.false_alarm:.2g} coincidences expected among {n_ratio} pairs tried"
+                   if wcs is not None or scales
+                   else "with no sky and no pixel scale its separation tests nothing")
+            )
+    if pair is not None and (not chance or (wcs is None and pair[1] == best[1])):
+        # taken; confirmed only when not chance (a WCS-less chance pair on the brightest source is
+        # named, unconfirmed: the roll and scale it implies are reported, the verdict withheld)
+        out.chi2, i, j, hyp = pair
+        out.bodies["earth"] = i
         out.bodies["moon"] = j
+        out.confirmed = not chance
+        if hyp is not None and not chance:
+            out.assumed, out.assumed_scale_arcsec = hyp.label, hyp.scale_arcsec
         si, sj = sources[i], sources[j]
-        sep_pred, pa_pred = sky_offset(earth, moon)
         dx, dy = sj.x - si.x, sj.y - si.y
         out.roll_deg = (pa_pred - pixel_angle(dx, dy, par)) % 360.0
         out.scale_arcsec = sep_pred / math.hypot(dx, dy)
-    elif moon is not None:
+        return out
+    out.chi2, i = best
+    out.bodies["earth"] = i
+    out.confirmed = wcs is not None
+    if wcs is None:
+        out.notes.append(
+            f"Earth taken as the brightest point source on sky (x {sources[i].x:.1f}, y {sources[i].y:.1f}): "
+            "unconfirmed, with no sky to put it there and no Moon to pair it with"
+        )
+    if moon is not None:
         out.notes.append(
             "one source only matches: Earth; no source fits the Moon's predicted brightness and place"
         )
     return out
+
+
+def _sep_sigma(sep_px: float) -> float:
+    """1-sigma tolerance (px) of a pair's separation against a scale hypothesis: a pixel (the light
+    centre of a phased, resolved or stretched dot against its centre) and SCALE_TOLERANCE of it."""
+    return math.hypot(1.0, SCALE_TOLERANCE * sep_px)
+
+
+def earth_reach(s: Source) -> float:
+    """Radius (px) of a measured Earth's own image: two of its FWHMs (from its moments) plus a
+    pixel, at least 3 px; a Moon closer than this cannot be told from Earth's wings and echoes."""
+    fwhm = 2.3548 * math.sqrt(max(s.a * s.b, 0.0))
+    return max(2.0 * fwhm + 1.0, 3.0)
+
+
+def _ratio_test(ratio: float, ratio_pred: float, dm_pred: float, stretched: bool,
+                saturated: bool) -> tuple[bool, float]:
+    """Does a measured Moon/Earth flux ratio pass, and its chi-square term.
+
+    Linear frames: within a factor RATIO_TOLERANCE at 1 sigma (3 sigma passes), a saturated Earth's
+    ratio an upper bound. Stretched 8-bit pictures compress brightness, so the magnitude difference
+    only has to keep its sign when more than 1 mag is predicted (the Moon fainter when predicted
+    fainter) and lie within STRETCH_MAG of the prediction on the faint side."""
+    if ratio <= 0:
+        return False, math.inf
+    lr = math.log(ratio / ratio_pred)
+    if saturated:  # Earth's flux is then a lower bound: the ratio an upper one
+        lr = min(lr, 0.0)
+    if not stretched:
+        tol = math.log(RATIO_TOLERANCE)
+        return abs(lr) <= 3 * tol, (lr / tol) ** 2
+    dm = -2.5 * math.log10(ratio)
+    if dm_pred > 1.0 and dm <= 0.0 or dm_pred < -1.0 and dm >= 0.0:
+        return False, math.inf
+    if abs(dm_pred) <= 1.0 and abs(dm - dm_pred) > STRETCH_MAG:
+        return False, math.inf
+    if abs(dm) > abs(dm_pred) + STRETCH_MAG:
+        return False, math.inf
+    return True, 0.0
 
 
 def _shape_of(wcs: WCS) -> tuple[int, int]:

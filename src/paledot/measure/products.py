@@ -43,11 +43,17 @@ def measurement_table(m: Measurement) -> str:
         # no bound for a moments centroid: '-', not a perfect 0.0000
         crb = ("-" if b["crb_x"] is None and b["crb_y"] is None
                else f"{math.hypot(b['crb_x'] or 0, b['crb_y'] or 0) / math.sqrt(2):.4f}")
+        name = b["name"] if b.get("confirmed", True) else b["name"] + "?"  # a candidate, not a finding
+        flags = list(b["flags"])
+        if b.get("marginal") and "marginal" not in flags:
+            flags.append("marginal")
         lines.append(
-            f"  {b['name']:<6} {b['x']:>9.3f} {b['y']:>9.3f} {b['x_err']:>7.4f} {b['y_err']:>7.4f} "
+            f"  {name:<6} {b['x']:>9.3f} {b['y']:>9.3f} {b['x_err']:>7.4f} {b['y_err']:>7.4f} "
             f"{crb:>7} {b['flux']:>11.1f} {b['snr'] or 0:>7.1f}  {b['method']:<9} "
-            f"{','.join(b['flags']) or '-'}"
+            f"{','.join(flags) or '-'}"
         )
+    if any(not b.get("confirmed", True) for b in d["bodies"]):
+        lines.append("  (?: a candidate; nothing confirms it, see the verdict)")
     c = d["comparison"]
     rows = [
         ("separation", "separation_px", "px", None),

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .._io.errors import PaledotError
-from .centroid import CentroidFit, Shape, fit_gaussian, fit_shape, psf_shape, star_shape
+from .centroid import CentroidFit, Shape, _shifter, fit_gaussian, fit_shape, psf_shape, star_shape
 from .detection import SEXTRACTOR_KERNEL, Background, Detection, detect
 from .reading import Observation
 
@@ -133,10 +133,10 @@ def find_sources(
         kernel=kernel,
     )
     psf = psf_shape(obs.camera) if obs.camera is not None else None
-    sources: list[Source] = []
-    windowed = _windowed(obs, bkg, dets) if centroid == "windowed" else [None] * len(dets)
+    fits: list[CentroidFit | None] = [None] * len(dets)
+    if centroid == "windowed":
+        fits = _windowed(obs, bkg, dets)
     for k, d in enumerate(dets):
-        fitres: CentroidFit | None = windowed[k]
         if (
             centroid == "model"
             and fit
@@ -144,8 +144,10 @@ def find_sources(
             and "extended" not in d.flags
             and "hot" not in d.flags
         ):
-            fitres = fit_source(obs, bkg, seg, d.label, d.x, d.y, psf, fwhm)
-        sources.append(_source(k, d, fitres, bkg))
+            fits[k] = fit_source(obs, bkg, seg, d.label, d.x, d.y, psf, fwhm)
+    if centroid == "model" and fit:
+        _refit_blends(obs, bkg, seg, dets, fits, psf, fwhm)
+    sources = [_source(k, d, fits[k], bkg) for k, d in enumerate(dets)]
     _photometry(obs, bkg, sources, fwhm)
     return SourceList(sources, bkg, seg, dets, psf)
 
@@ -255,10 +257,14 @@ def fit_source(
     search: bool = False,
 ) -> CentroidFit | None:
     """Fit one source at (x, y): with ``shape`` if given, else a Gaussian."""
+    return _fit(obs.image, obs, bkg, seg, label, x, y, shape, fwhm, half, search)
+
+
+def _fit(image, obs, bkg, seg, label, x, y, shape, fwhm, half=None, search=False):
     exclude = _others(seg, label)
     if shape is not None:
         return fit_shape(
-            obs.image,
+            image,
             x,
             y,
             shape,
@@ -270,7 +276,7 @@ def fit_source(
             search=search,
         )
     return fit_gaussian(
-        obs.image,
+        image,
         x,
         y,
         noise_rms=bkg.rms,
@@ -279,6 +285,83 @@ def fit_source(
         saturation=obs.saturation,
         exclude=exclude,
     )
+
+
+#: Refits of a blend's members, each on the frame less its neighbours' latest fitted light.
+BLEND_PASSES = 2
+
+
+def _refit_blends(obs, bkg, seg, dets, fits, psf, fwhm) -> None:
+    """Blended neighbours fitted together, in effect: each model-fitted source whose window a fitted
+    neighbour's light reaches is refitted (in place in ``fits``) on the frame less every other
+    source's fitted model, :data:`BLEND_PASSES` times round (Gauss-Seidel: each refit sees the
+    others' latest). Its neighbours' own pixels stay left out, as in the first fit; their wings
+    spilling into its pixels, which pulled it by up to 3.7 of its sigmas for two stars 1.5 FWHM
+    apart, are taken out (their photon noise is not added to its weights). Saturated sources keep
+    their first fit (the subtraction would unclip their ceiling)."""
+    # the fit's window: fit_shape's for the PSF, fit_gaussian's for a Gaussian
+    half = int(max(4, math.ceil(max(psf.stamp.shape) / 2) + 1 if psf else math.ceil(4 * fwhm / 2.3548)))
+    stamps = {k: _stamp(f, psf) for k, f in enumerate(fits) if f is not None}
+    stamps = {k: v for k, v in stamps.items() if v is not None}
+
+    def reached(k):
+        """Whether the neighbours' light in its window could move it by a fifth of its error (a
+        light-centre estimate of their pull)."""
+        f = fits[k]
+        ix, iy = int(round(f.x)), int(round(f.y))
+        px = py = 0.0
+        for j, (st, y0, x0) in stamps.items():
+            ys, ye = max(iy - half, y0), min(iy + half + 1, y0 + st.shape[0])
+            xs, xe = max(ix - half, x0), min(ix + half + 1, x0 + st.shape[1])
+            if j == k or ye <= ys or xe <= xs:
+                continue
+            part = st[ys - y0 : ye - y0, xs - x0 : xe - x0]
+            yy, xx = np.mgrid[ys:ye, xs:xe]
+            px += float((part * (xx - f.x)).sum())
+            py += float((part * (yy - f.y)).sum())
+        return math.hypot(px, py) / max(f.flux, 1e-30) > 0.2 * math.hypot(f.x_err, f.y_err)
+
+    todo = [k for k in stamps if "saturated" not in dets[k].flags and reached(k)]
+    if not todo:
+        return
+    work = np.array(obs.image, dtype=float)
+    for st, y0, x0 in stamps.values():
+        _add(work, st, y0, x0, -1.0)
+    for _ in range(BLEND_PASSES):
+        for k in todo:
+            _add(work, *stamps[k], 1.0)  # its own light back
+            x, y = fits[k].x, fits[k].y
+            f = _fit(work, obs, bkg, seg, dets[k].label, x, y, psf, fwhm)
+            if f is not None and math.isfinite(f.x_err) and math.hypot(f.x - x, f.y - y) < 1.5:
+                fits[k] = f
+                stamps[k] = _stamp(f, psf) or stamps[k]
+            _add(work, *stamps[k], -1.0)
+
+
+def _stamp(f: CentroidFit, psf: Shape | None):
+    """A fitted source's model light (no background) as (stamp, y0, x0): its Gaussian, or the PSF."""
+    ix, iy = int(round(f.x)), int(round(f.y))
+    if f.method == "psf" and psf is not None:
+        h = int(max(4, math.ceil(max(psf.stamp.shape) / 2) + 1))  # fit_shape's window
+        m, _, _ = _shifter(psf, 2 * h + 1, h)(f.x - ix + h, f.y - iy + h, derivatives=False)
+        return f.flux * m, iy - h, ix - h
+    sx, sy, th = f.sigma_x, f.sigma_y, f.theta
+    if not (f.method == "gaussian" and sx > 0 and sy > 0 and math.isfinite(th)):
+        return None
+    r = int(math.ceil(4 * max(sx, sy)))
+    yy, xx = np.mgrid[iy - r : iy + r + 1, ix - r : ix + r + 1]
+    u = (xx - f.x) * math.cos(th) + (yy - f.y) * math.sin(th)
+    v = (yy - f.y) * math.cos(th) - (xx - f.x) * math.sin(th)
+    return f.flux / (2 * math.pi * sx * sy) * np.exp(-0.5 * ((u / sx) ** 2 + (v / sy) ** 2)), iy - r, ix - r
+
+
+def _add(image: np.ndarray, stamp: np.ndarray, y0: int, x0: int, sign: float) -> None:
+    """image[y0:, x0:] += sign * stamp, the part within the frame."""
+    ny, nx = image.shape
+    ys, xs = max(y0, 0), max(x0, 0)
+    ye, xe = min(y0 + stamp.shape[0], ny), min(x0 + stamp.shape[1], nx)
+    if ye > ys and xe > xs:
+        image[ys:ye, xs:xe] += sign * stamp[ys - y0 : ye - y0, xs - x0 : xe - x0]
 
 
 #: px: a star whose PSF fit failed keeps its detection centroid, with at least this uncertainty: the

@@ -121,8 +121,10 @@ def frame_row(spec: MonteCarloSpec, i: int) -> tuple:
             except PaledotError:
                 moon = earth = None
     snr = float(moon.snr) if moon is not None else float("nan")
-    err = math.hypot(moon.x - moon_pred.column, moon.y - moon_pred.row) if moon is not None else float("nan")
     detected = bool(moon is not None and snr >= spec.snr_min)
+    # a position error only where the Moon counts as detected: a marginal find (measure reports the
+    # Moon down to SNR 3 at its predicted place) is not a measurement to judge an exposure by
+    err = math.hypot(moon.x - moon_pred.column, moon.y - moon_pred.row) if detected else float("nan")
     return (i, nominal * 1e3, actual * 1e3, dx, dy, noise_seed, float(moon_pred.snr), detected, snr, err,
             earth is not None)
 
