@@ -65,16 +65,16 @@ def _eight_digits(v: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarra
 def _packed_digits(v: np.ndarray, chunks: int) -> np.ndarray:
     """(N, 8 * chunks) uint8: the ASCII digits of uint64 ``v`` < 10**(8 * chunks), zero-filled on
     the left (see :func:`_eight_digits`). ``v`` is overwritten."""
-    packed = np.empty((chunks, v.size), dtype=np.uint64)
-    low, work = np.empty_like(v), np.empty_like(v)
+    packed = np.empty((v.size, chunks), dtype=np.uint64)  # each value's chunks side by side
+    low, work, digits = np.empty_like(v), np.empty_like(v), np.empty_like(v)
     for c in range(chunks - 1, 0, -1):
         np.floor_divide(v, _E8, out=work)
         np.multiply(work, _E8, out=low)
         np.subtract(v, low, out=low)
         v, work = work, v
-        _eight_digits(low, packed[c], work)
-    _eight_digits(v, packed[0], work)
-    return np.ascontiguousarray(packed.T).view(np.uint8)
+        packed[:, c] = _eight_digits(low, digits, work)
+    packed[:, 0] = _eight_digits(v, digits, work)
+    return packed.view(np.uint8)
 
 
 def fixed_columns(x: np.ndarray, decimals) -> list[np.ndarray]:
@@ -127,7 +127,8 @@ def fixed_columns(x: np.ndarray, decimals) -> list[np.ndarray]:
     words = digits.view(np.uint64)  # (n, m, chunks)
     for c in range(chunks):
         pad = 8 * (chunks - c) - used  # zero bytes at the start of chunk c (clipped to 0..8)
-        np.clip(pad, 0, 8, out=pad)
+        np.maximum(pad, 0, out=pad)  # np.clip(pad, 0, 8), without its per-call overhead
+        np.minimum(pad, 8, out=pad)
         keep = np.left_shift(~_U(0), (pad * 8).astype(np.uint64))
         keep[pad == 8] = 0
         words[:, :, c] &= keep

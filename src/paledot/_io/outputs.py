@@ -32,8 +32,6 @@ Every writer in paledot goes through this module. What it guarantees, and how:
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import json
 import os
@@ -279,6 +277,8 @@ _AT_FDCWD = -100
 def exchange(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """Swap two paths in one atomic step with Linux's ``renameat2(RENAME_EXCHANGE)``. Returns False
     (having changed nothing) where the system or filesystem does not offer it."""
+    import ctypes.util  # here, not at the top: it costs every start-up otherwise
+
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return False

