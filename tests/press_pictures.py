@@ -53,6 +53,8 @@ class PressPicture:
     shape: tuple[int, int]  # (ny, nx) of the picture
     #: the Moon's centre in one of the 16x16 JPEG macroblocks Earth's core (3 px about it) touches
     moon_in_earth_block: bool = False
+    #: Earth's SNR on the saved picture: its aperture less the local sky, against the sky's noise
+    earth_snr: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -155,11 +157,13 @@ def _labels(rgb: np.ndarray, rng: np.random.Generator, avoid: list[tuple[float, 
 
 
 def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int | None = None,
-         fmt: str = "jpeg") -> PressPicture:
+         fmt: str = "jpeg", mode: str | None = None, resize: float | None = None,
+         labels: bool | None = None) -> PressPicture:
     """One degraded picture of ``kind`` (a key of KINDS) with its truth, written into ``folder``.
 
     ``earth=False`` crops a part of the field away from Earth and the Moon (a picture without
-    Earth, same sky). The degradations are drawn from ``seed``.
+    Earth, same sky). The degradations are drawn from ``seed``; ``mode`` ("whole", "round" or
+    "any"), ``resize`` and ``labels`` fix those three instead.
     """
     from PIL import Image
 
@@ -180,15 +184,17 @@ def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int
     img_nomoon = _noisy(fm.expected, cam, noise_rng)
     # the crop and resize, as press offices do: the whole frame resized to a size (30%), a crop
     # resized by a round factor (50%), or a crop resized to fit a page (20%)
-    mode = rng.choice(["whole", "round", "any"], p=[0.3, 0.5, 0.2])
+    drawn = str(rng.choice(["whole", "round", "any"], p=[0.3, 0.5, 0.2]))
+    mode = mode or drawn
     frac = 1.0 if mode == "whole" else rng.uniform(0.4, 0.75)
     cw, ch = int(nx0 * frac), int(ny0 * frac)
     if mode == "whole":
-        resize = float(rng.uniform(0.5, 1.6))
+        drawn_resize = float(rng.uniform(0.5, 1.6))
     elif mode == "round":
-        resize = float(rng.choice([1.0, 1.0, 2.0, 0.5, 1.5]))
+        drawn_resize = float(rng.choice([1.0, 1.0, 2.0, 0.5, 1.5]))
     else:
-        resize = float(rng.uniform(0.6, 1.8))
+        drawn_resize = float(rng.uniform(0.6, 1.8))
+    resize = resize if resize is not None else drawn_resize
     if earth and mode == "whole":
         x0 = y0 = 0
     elif earth:
@@ -229,7 +235,8 @@ def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int
     e_xy = ((ex + 0.5) * sx - 0.5, (ey + 0.5) * sy - 0.5) if earth else None
     m_xy = ((mx + 0.5) * sx - 0.5, (my + 0.5) * sy - 0.5) if earth else None
     tint = rng.uniform(0.8, 1.0, 3)
-    labels = rng.random() < 0.5
+    drawn_labels = rng.random() < 0.5
+    labels = drawn_labels if labels is None else labels
     label_seed = int(rng.integers(1 << 30))
     q = int(quality if quality is not None else rng.integers(70, 91))
 
@@ -255,7 +262,9 @@ def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int
     path = Path(folder) / name
     path.write_bytes(data)
     # the Moon's SNR as recorded: the decoded picture less its decoded Moon-free twin, at the Moon
-    moon_snr = _moon_snr(_decoded(data), _decoded(degrade(pic_nomoon)), *m_xy, cam, resize) if earth else 0.0
+    saved = _decoded(data)
+    moon_snr = _moon_snr(saved, _decoded(degrade(pic_nomoon)), *m_xy, cam, resize) if earth else 0.0
+    earth_snr = _local_snr(saved, *e_xy, cam, resize) if earth else 0.0
     shared = False
     if earth and fmt == "jpeg":
         def blocks(x, y, h):  # file grid: rows from the top
@@ -266,9 +275,33 @@ def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int
     return PressPicture(
         path=path, kind=kind, scenario=opts["scenario"], time=s.epochs[0], observer=s.observer,
         camera=s.camera, earth_xy=e_xy, moon_xy=m_xy, moon_snr=moon_snr, scale=float(math.sqrt(sx * sy)),
-        moon_in_earth_block=shared, shape=(ny1, nx1),
+        moon_in_earth_block=shared, earth_snr=earth_snr, shape=(ny1, nx1),
         notes=[f"{mode} x{resize:.2f}", f"stretch {kind_s}", f"jpeg q{q}" if fmt == "jpeg" else "png"],
     )
+
+
+def _aperture_px(cam, resize: float) -> float:
+    """A PSF FWHM on the saved picture (at least 1.5 px): the aperture radius of the truth's SNRs."""
+    lam = (cam.bandpass_center_nm + cam.bandpass_width_nm / 2) * 1e-9
+    core = 1.03 * lam / (cam.aperture_mm * 1e-3) / cam.pixel_scale_rad  # Airy FWHM, px
+    return max(1.5, math.hypot(core, cam.psf_fwhm_px) * resize)
+
+
+def _local_snr(pic: np.ndarray, x: float, y: float, cam, resize: float) -> float:
+    """SNR of the dot at (x, y) on the saved picture: its aperture sum less the median of an annulus
+    (4 to 12 radii) times the aperture's area, against the annulus' robust scatter (at least the
+    quantisation noise) over that area."""
+    r = _aperture_px(cam, resize)
+    ny, nx = pic.shape
+    if not (0 <= round(x) < nx and 0 <= round(y) < ny):
+        return 0.0
+    yy, xx = np.mgrid[0:ny, 0:nx]
+    d = np.hypot(xx - x, yy - y)
+    ap, ring = d <= r, (d > 4 * r) & (d < 12 * r)
+    vals = pic[ring]
+    sky = float(np.median(vals))
+    sig = max(1.4826 * float(np.median(np.abs(vals - sky))), 12**-0.5)
+    return float((pic[ap] - sky).sum() / (sig * math.sqrt(ap.sum())))
 
 
 def _decoded(data: bytes) -> np.ndarray:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .evidence import SNR_MARGINAL, SNR_NAMED, NoiseModel, gaussian_tail
+from .evidence import SNR_MARGINAL, SNR_NAMED, NoiseModel
 from .identify import ScaleHypothesis, earth_reach, pixel_angle, sky_offset
 
 #: The Moon is reported when noise would reach its significance somewhere this rarely.
@@ -121,7 +121,9 @@ def find_companion(sub: np.ndarray, earth, pe, pm, *, wcs, scales: list[ScaleHyp
                              accept)
     if best is None:
         return None
-    best.false_alarm = min(1.0, trials * gaussian_tail(best.snr)) if math.isfinite(best.snr) else 1.0
+    # the chance noise reaches it in one place: the Gaussian tail or the empty apertures' own
+    # share, whichever is larger (a crushed or blocky sky is not Gaussian)
+    best.false_alarm = min(1.0, trials * noise.tail(best.flux, r)) if math.isfinite(best.snr) else 1.0
     return best
 
 

@@ -14,7 +14,7 @@ from .comparison import compare
 from .identify import Identification, identify, solved_wcs, wcs_scale
 from .judging import judge, look_for_moon, prepare
 from .others import identify_others
-from .pointing import PointingSolution
+from .pointing import PointingSolution, Refusal
 from .prediction import PredictedBody, body_shapes, predict
 from .reading import Observation
 from .sky import apply_star_solution, frame_pointing, pointing_dict
@@ -160,6 +160,11 @@ def measure(
     ev = prepare(obs, srcs, fwhm, scale_arcsec, structure)
     # the sky from the stars when they solve it; else the header's WCS (or none)
     star_sol = frame_pointing(obs, srcs.sources, predicted, correction, par, sip_degree, srcs)
+    if obs.stretched and isinstance(star_sol, PointingSolution) and star_sol.n_stars < PICTURE_MIN_STARS:
+        # a stretched picture's junk matched a few catalogue stars by chance too often: its sky
+        # from stars needs more of them
+        star_sol = Refusal(f"{star_sol.n_stars} catalogue stars matched on an 8-bit picture: at least "
+                           f"{PICTURE_MIN_STARS} are needed there")
     sky_wcs = star_sol.wcs if isinstance(star_sol, PointingSolution) else obs.wcs
     if sky_wcs is not None:
         _flag_catalogue_stars(srcs.sources, obs, predicted, correction, sky_wcs)
@@ -253,6 +258,9 @@ def _solve(obs: Observation, srcs: SourceList, ident: Identification, pred: dict
     ident.scale_arcsec = sep / math.hypot(m.x - e.x, m.y - e.y)
     return solved_wcs(e.x, e.y, pred["earth"], ident.roll_deg, ident.scale_arcsec, ident.parity, obs.shape)
 
+
+#: Catalogue stars a stretched 8-bit picture's sky needs (a frame's need is the solver's own).
+PICTURE_MIN_STARS = 6
 
 #: A detection this close (px) to a catalogue star's predicted place is that star.
 STAR_MATCH_PX = 2.0

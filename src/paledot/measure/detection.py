@@ -222,10 +222,12 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
 
     kernel = _gaussian_kernel(sigma) if conv is None else np.asarray(conv, float)
     global _PIXSTACK
+    # the deblender's sub-object limit changes how blends split: one value from the first call on,
+    # so a frame's sources never depend on which frames were measured before it
+    sep.set_sub_object_limit(4096)
     if sub.size // 2 > _PIXSTACK:  # room for a frame's worth of bright pixels, set once
         _PIXSTACK = sub.size // 2
         sep.set_extract_pixstack(_PIXSTACK)
-        sep.set_sub_object_limit(4096)
     # SEP runs ten times faster with one noise figure than with a map: use the map only when the
     # noise really varies across the frame (by more than a third: box-to-box scatter of the noise
     # estimate itself is about a tenth)

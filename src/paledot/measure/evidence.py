@@ -25,66 +25,76 @@ SNR_MARGINAL = 3.0
 #: A match is evidence when fewer than this many chance coincidences are expected.
 FALSE_ALARM_MAX = 0.05
 #: Empty apertures laid per frame.
-N_EMPTY = 400
+N_EMPTY = 2000
 
 
 @dataclass
 class NoiseModel:
-    """The scatter of an aperture sum on empty sky (image units) for a given radius (px)."""
+    """The scatter of an aperture sum on empty sky (image units) for a given radius (px), and the
+    sums themselves (sorted) for the empirical tail."""
 
     radius_px: float
     sigma: float
     n_apertures: int
     floor: float
+    sums: np.ndarray | None = None
+
+    def _sigma_at(self, radius_px: float) -> float:
+        sig = self.sigma * max(radius_px, 0.5) / max(self.radius_px, 0.5)
+        return max(sig, self.floor * math.sqrt(math.pi) * max(radius_px, 0.5))
 
     def snr(self, aperture_flux: float, radius_px: float) -> float:
         """Significance of an aperture sum of radius ``radius_px``: the empty-aperture scatter
-        scales with the aperture's area (uncorrelated noise) from the measured radius."""
-        sig = self.sigma * max(radius_px, 0.5) / max(self.radius_px, 0.5)
-        return float(aperture_flux / max(sig, self.floor * math.sqrt(math.pi) * max(radius_px, 0.5)))
+        scales with the aperture's radius (uncorrelated noise) from the measured radius."""
+        return float(aperture_flux / self._sigma_at(radius_px))
+
+    def tail(self, aperture_flux: float, radius_px: float) -> float:
+        """The chance that one aperture of ``radius_px`` on empty sky reaches ``aperture_flux``:
+        the larger of the Gaussian tail and the empty apertures' own share at or above it (at
+        least 1/(n+1): a share of n apertures cannot say less)."""
+        g = gaussian_tail(self.snr(aperture_flux, radius_px))
+        if self.sums is None or not self.sums.size:
+            return g
+        f = aperture_flux * max(self.radius_px, 0.5) / max(radius_px, 0.5)  # at the measured radius
+        k = self.sums.size - int(np.searchsorted(self.sums, f, side="left"))
+        return max(g, (k + 1) / (self.sums.size + 1))
 
 
 def empty_aperture_noise(image: np.ndarray, background: np.ndarray, occupied: np.ndarray,
                          radius_px: float, *, quantised: bool, seed: int = 0) -> NoiseModel:
-    """The robust scatter (1.4826 MAD) of ``N_EMPTY`` circular aperture sums of ``radius_px`` laid at
-    random on pixels where ``occupied`` is False (no source, no mask), background subtracted.
+    """The robust scatter (1.4826 MAD) of up to ``N_EMPTY`` circular aperture sums of ``radius_px``
+    laid at random where no pixel of the aperture is ``occupied`` (a source, a mask), background
+    subtracted (SEP's exact-overlap sums).
 
     ``quantised`` (an 8-bit picture): a sky crushed to one level has no scatter at all, yet a dot of
     one level step is not a detection; the per-pixel floor is then one step (1 DN), three times the
     quantisation noise, so a source needs several DN over several pixels to count.
     """
+    import sep
+    from scipy import ndimage
+
     ny, nx = image.shape
     r = max(float(radius_px), 1.0)
-    rng = np.random.default_rng(seed)
-    free = ~occupied
-    # candidate centres at least r from the edge, on free pixels
-    m = int(math.ceil(r)) + 1
     floor = 1.0 if quantised else 0.0
+    m = int(math.ceil(r)) + 1
     if ny <= 2 * m or nx <= 2 * m:
         return NoiseModel(r, float("nan"), 0, floor)
-    ys = rng.integers(m, ny - m, 8 * N_EMPTY)
-    xs = rng.integers(m, nx - m, 8 * N_EMPTY)
-    keep = free[ys, xs]
-    ys, xs = ys[keep][:N_EMPTY * 2], xs[keep][:N_EMPTY * 2]
-    yy, xx = np.mgrid[-m:m + 1, -m:m + 1]
-    disk = (xx**2 + yy**2) <= r * r
-    sub = image - background
-    sums, n = [], 0
-    for y, x in zip(ys, xs, strict=True):
-        win = (slice(y - m, y + m + 1), slice(x - m, x + m + 1))
-        if occupied[win][disk].any():
-            continue
-        sums.append(float(sub[win][disk].sum()))
-        n += 1
-        if n >= N_EMPTY:
-            break
-    if n < 20:
-        return NoiseModel(r, float("nan"), n, floor)
-    v = np.asarray(sums)
+    # centres whose whole aperture is free: the occupied pixels grown by the radius
+    near = ndimage.binary_dilation(occupied, iterations=m) if occupied.any() else occupied
+    rng = np.random.default_rng(seed)
+    ys = rng.integers(m, ny - m, 6 * N_EMPTY)
+    xs = rng.integers(m, nx - m, 6 * N_EMPTY)
+    keep = ~near[ys, xs]
+    ys, xs = ys[keep][:N_EMPTY], xs[keep][:N_EMPTY]
+    if ys.size < 20:
+        return NoiseModel(r, float("nan"), int(ys.size), floor)
+    sub = np.ascontiguousarray(np.nan_to_num(image - background), dtype=np.float64)
+    v, _, _ = sep.sum_circle(sub, xs.astype(float), ys.astype(float), r, subpix=5)
+    v = np.asarray(v, float)
     sigma = 1.4826 * float(np.median(np.abs(v - np.median(v))))
     # the sums also scatter by their own mean offset (a background badly fitted): take the larger
     sigma = max(sigma, float(np.std(v)) * 0.5)
-    return NoiseModel(r, sigma, n, floor)
+    return NoiseModel(r, sigma, int(v.size), floor, np.sort(v - np.median(v)))
 
 
 def false_alarm(n_tried: int, p_each: float) -> float:

@@ -123,7 +123,14 @@ def identify(sources: list[Source], predicted: list[PredictedBody], *, scales=No
         use = [h for h in scales if h.tier <= t] if scales else scales
         out = identify_at(sources, predicted, scales=use, **kw)
         if "moon" in out.bodies:
-            break
+            return out
+    if scales and kw.get("wcs") is None and "earth" in out.bodies:
+        # no scale tried fits a pair: the best pair at a free scale, a candidate only (its roll and
+        # scale are reported; nothing confirms it)
+        free = identify_at(sources, predicted, scales=[], **kw)
+        if "moon" in free.bodies and free.bodies["earth"] == out.bodies["earth"]:
+            free.notes.append("no pixel scale tried fits the pair: its scale is the pair's own")
+            return free
     return out
 
 
@@ -192,6 +199,9 @@ def identify_at(
     ok = inner + [k for k in ok if "edge" in sources[k].flags]
     if stretched:
         ok.sort(key=lambda k: -(sources[k].peak if math.isfinite(sources[k].peak) else 0.0))
+    if echo is not None:  # a JPEG echo of a brighter dot is neither body: it is that dot's
+        ok = [k for k in ok if not any(echo(sources[b], sources[k]) for b in ok[:MAX_CANDIDATES]
+                                       if b != k and sources[b].peak > 2 * sources[k].peak)]
     cands = [k for k in ok if sig[k] >= SNR_NAMED][:MAX_CANDIDATES]
     moons = ok[:MAX_MOON_CANDIDATES]
     out.evidence = {"n_detections": len(sources), "n_candidates": len(cands),

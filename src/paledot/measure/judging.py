@@ -63,6 +63,10 @@ def prepare(obs, srcs, fwhm: float, scale_arcsec: float | None = None,
         v = min(own, empty)
         snr.append(v if math.isfinite(v) else float("nan"))
     flag_artefacts(obs, srcs, snr, mask)
+    if picture:  # a picture's dot under the naming significance is no star to solve the sky with
+        for s, v in zip(srcs.sources, snr, strict=True):
+            if not (math.isfinite(v) and v >= SNR_NAMED) or "edge" in s.flags:
+                s.flags.append("faint")
     if scale_arcsec:
         scales, scale_from = user_scale(scale_arcsec), "user"
     elif obs.camera is not None:
@@ -188,7 +192,7 @@ def judge(comp: dict, srcs, ident: Identification, pred: dict, ev: Evidence, obs
     comp["confirmed"] = bool(ident.confirmed)
     if ident.assumed:
         comp["assumed"] = ident.assumed
-        if obs.camera is None:
+        if obs.camera is None and ev.scale_from == "catalogue":
             comp.setdefault("notes", []).append(f"no camera given: assumed {ident.assumed} "
                                                 f"({ident.assumed_scale_arcsec:.4g} arcsec/px)")
     comp["evidence"] = {**ident.evidence, "empty_aperture_sigma": _r(ev.noise.sigma),
@@ -218,7 +222,7 @@ def judge(comp: dict, srcs, ident: Identification, pred: dict, ev: Evidence, obs
             given = "earth" in bodies and ident.confirmed
     elif verdict.startswith(("Earth found", "Moon not separable")):
         given = ident.confirmed
-    if ident.assumed and given and obs.camera is None:
+    if ident.assumed and given and obs.camera is None and ev.scale_from == "catalogue":
         verdict += f" (camera assumed: {ident.assumed})"
     elif ident.assumed and given and " resized " in ident.assumed:
         verdict += f" (scale assumed: {ident.assumed})"

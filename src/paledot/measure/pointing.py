@@ -294,7 +294,7 @@ def solve_pointing(
     usable = [
         k
         for k, s in enumerate(sources)
-        if not {"hot", "extended", "text", "not sky", "jpeg block"} & set(s.flags)
+        if not {"hot", "extended", "text", "not sky", "jpeg block", "faint"} & set(s.flags)
         and s.flux > 0
         and math.isfinite(s.x)
         and math.isfinite(s.y)

@@ -3,8 +3,9 @@ catalogue camera's when none is given.
 
 A FITS or PDS frame is as recorded: its camera's scale. A press picture is often resized (twice
 the size for the web, half for a thumbnail) and cropped; so with a camera its scale is the camera's
-divided by a resize factor, one of ``RESIZE_FACTORS`` or the one the picture's size implies (its
-width or height over the camera's). Without a camera, every catalogue camera is tried the same way
+as recorded (a crop) or divided by the factor the picture's size implies (the whole frame resized
+to its width and height). A crop resized as well has a scale nothing in the picture gives: then
+``--scale`` must. Without a camera, every catalogue camera is tried the same way
 ("no camera: try the catalogue cameras ... and say which was assumed"). Each hypothesis is a
 :class:`~paledot.measure.identify.ScaleHypothesis`; identification prices every one it tries.
 """
@@ -15,8 +16,6 @@ import math
 
 from .identify import ScaleHypothesis
 
-#: Resize factors a press picture is tried at (output pixels per recorded pixel).
-RESIZE_FACTORS = (1.0, 2.0, 0.5, 1.5, 2.0 / 3.0, 3.0, 1.0 / 3.0, 4.0, 0.25)
 #: Two factors within this share of each other are one hypothesis.
 SAME_FACTOR = 0.01
 
@@ -32,7 +31,10 @@ def camera_scales(camera, shape: tuple[int, int], picture: bool) -> list[ScaleHy
     # as recorded, or the camera's whole frame resized to the picture's width or height: tier 0
     first = [1.0] + [f for f in (nx / camera.columns, ny / camera.rows) if abs(f * camera.rows - ny) <= 2
                      and abs(f * camera.columns - nx) <= 2]
-    for f, tier in [(f, 0) for f in first] + [(f, 1) for f in RESIZE_FACTORS]:
+    # the round factors of a crop (x2, x1/2 ...) are not tried: at their scales chance pairs of a
+    # press picture's junk passed the chance test too often (measured on the press-picture table),
+    # so a resized crop is "not identified" unless --scale gives its scale
+    for f, tier in [(f, 0) for f in first]:
         if 0.1 <= f <= 10 and all(abs(f / g - 1) > SAME_FACTOR for g, _ in factors):
             factors.append((f, tier))
     out = []

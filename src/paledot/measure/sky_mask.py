@@ -152,6 +152,33 @@ def text_members(sources, ceiling: float | None) -> set[int]:
     return out
 
 
+def _in_text_boxes(sources, text: set[int]) -> set[int]:
+    """Detections within a text line's box grown by three glyph widths across and a glyph's height
+    up and down: a word beside the line, a descender, the line's JPEG echoes."""
+    if not text:
+        return set()
+    xy = np.array([[s.x, s.y] for s in sources])
+    t = np.array(sorted(text))
+    # the lines: text members chained within a glyph's height and three widths (as found)
+    order = t[np.argsort(xy[t, 1])]
+    lines: list[list[int]] = []
+    for i in order:
+        for line in lines:
+            if any(abs(xy[i, 1] - xy[j, 1]) <= GLYPH_PX / 2 and abs(xy[i, 0] - xy[j, 0]) <= 3 * GLYPH_PX
+                   for j in line):
+                line.append(int(i))
+                break
+        else:
+            lines.append([int(i)])
+    out: set[int] = set()
+    for line in lines:
+        x0, x1 = xy[line, 0].min() - 3 * GLYPH_PX, xy[line, 0].max() + 3 * GLYPH_PX
+        y0, y1 = xy[line, 1].min() - GLYPH_PX, xy[line, 1].max() + GLYPH_PX
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        out.update(int(k) for k in np.flatnonzero(inside))
+    return out - text
+
+
 def on_jpeg_corner(x: float, y: float, ny: int) -> bool:
     """True when (x, y) (y up) sits within 1 px of an 8x8 JPEG block corner of the file's grid."""
     row = ny - 1 - y  # the file counts rows from the top
@@ -174,7 +201,7 @@ def mask_structure(obs):
 
 
 #: A picture's glow (a scattered-light ray, twilight) is taken out on a mesh this fine (px).
-GLOW_MESH = 24
+GLOW_MESH = 16
 
 
 def flatten(image: np.ndarray) -> np.ndarray:
@@ -268,9 +295,13 @@ def flag_artefacts(obs, srcs, snr: list[float], mask: SkyMask) -> None:
     if obs.kind != "picture":
         return
     finite = img[np.isfinite(img)]
-    top = float(np.percentile(finite, 99.99)) - float(np.median(finite)) if finite.size else None
-    strong = [k for k, v in enumerate(snr) if math.isfinite(v) and v >= TEXT_SNR][:2000]
+    top = float(finite.max()) - float(np.median(finite)) if finite.size else None  # the burnt-in white
+    # glyphs are burnt in bright: a line is looked for among the bright detections; its faint
+    # neighbours (descenders, JPEG echoes) join through the line's box
+    strong = [k for k, v in enumerate(snr) if math.isfinite(v) and v >= TEXT_SNR
+              and (top is None or srcs.sources[k].peak >= 0.35 * top)][:2000]
     text = {strong[i] for i in text_members([srcs.sources[k] for k in strong], top)}
+    text |= _in_text_boxes(srcs.sources, text)
     for i in text:
         srcs.sources[i].flags.append("text")
     if text:
