@@ -45,11 +45,11 @@ def prepare(obs, srcs, fwhm: float, scale_arcsec: float | None = None,
     picture = obs.kind == "picture"
     mask = flag_not_sky(obs, srcs, fwhm, structure=structure)
     r = max(2.0 * fwhm, 2.0)
-    occupied = mask.not_sky.copy()
-    if srcs.segmentation is not None:
-        occupied |= ndimage.binary_dilation(srcs.segmentation > 0, iterations=int(math.ceil(r)))
     level = srcs.background.level
     if picture:  # empty apertures: whatever the picture did to its noise, they went through it too
+        occupied = mask.not_sky.copy()
+        if srcs.segmentation is not None:
+            occupied |= ndimage.binary_dilation(srcs.segmentation > 0, iterations=int(math.ceil(r)))
         noise = empty_aperture_noise(np.nan_to_num(img), level, occupied | ~np.isfinite(img), r,
                                      quantised=bool(obs.stretched))
     else:  # a linear frame: its noise map, independent pixels
