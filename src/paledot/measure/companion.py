@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .evidence import SNR_MARGINAL, SNR_NAMED, NoiseModel
-from .identify import ScaleHypothesis, earth_reach, pixel_angle, sky_offset
+from .identify import ScaleHypothesis, earth_reach, sky_offset
 
 #: The Moon is reported when noise would reach its significance somewhere this rarely.
 COMPANION_FALSE_ALARM = 0.05
@@ -126,7 +126,3 @@ def find_companion(sub: np.ndarray, earth, pe, pm, *, wcs, scales: list[ScaleHyp
     best.false_alarm = min(1.0, trials * noise.tail(best.flux, r)) if math.isfinite(best.snr) else 1.0
     return best
 
-
-def roll_from(earth, comp: Companion, pe, pm, par: int) -> float:
-    """The roll (deg) the found companion implies: predicted PA minus the pixel direction."""
-    return (sky_offset(pe, pm)[1] - pixel_angle(comp.x - earth.x, comp.y - earth.y, par)) % 360.0

@@ -8,7 +8,7 @@ field photometry): whatever the picture did to its noise, empty apertures went t
 A body is *named* only at ``SNR_NAMED`` or more; the Moon is reported down to ``SNR_MARGINAL`` with a
 ``marginal`` flag. A pair match is evidence only when a chance coincidence is unlikely: the expected
 number of unrelated sources that would pass the same tests, given how many candidates were tried
-(``false_alarm``), must be below ``FALSE_ALARM_MAX``.
+(``Identification.false_alarm``), must be below ``FALSE_ALARM_MAX``.
 """
 
 from __future__ import annotations
@@ -97,19 +97,6 @@ def empty_aperture_noise(image: np.ndarray, background: np.ndarray, occupied: np
     return NoiseModel(r, sigma, int(v.size), floor, np.sort(v - np.median(v)))
 
 
-def false_alarm(n_tried: int, p_each: float) -> float:
-    """Expected chance coincidences among ``n_tried`` independent trials each passing with
-    probability ``p_each`` (the expected count, an upper bound on the probability of one)."""
-    return float(max(n_tried, 0) * min(max(p_each, 0.0), 1.0))
-
-
 def gaussian_tail(snr: float) -> float:
     """One-sided probability that Gaussian noise reaches ``snr`` sigma."""
     return 0.5 * math.erfc(snr / math.sqrt(2.0))
-
-
-def significance_word(snr: float) -> str:
-    """'' at SNR_NAMED or more, 'marginal' from SNR_MARGINAL, 'not significant' below."""
-    if not math.isfinite(snr) or snr < SNR_MARGINAL:
-        return "not significant"
-    return "" if snr >= SNR_NAMED else "marginal"

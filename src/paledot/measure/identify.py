@@ -104,9 +104,6 @@ class ScaleHypothesis:
 
     scale_arcsec: float
     label: str
-    #: 0: the scale as given or as the picture's size implies; 1: other common resize factors,
-    #: tried only when tier 0 finds no pair (each tier's chance matches are priced with all before it)
-    tier: int = 0
 
 
 #: Flags that keep a source from being any body: off the sky, a glyph, a block, a catalogue star.
@@ -114,16 +111,11 @@ NOT_A_BODY = ("hot", "not sky", "text", "jpeg block")
 
 
 def identify(sources: list[Source], predicted: list[PredictedBody], *, scales=None, **kw) -> Identification:
-    """Match sources to the predicted Earth and Moon (see :func:`identify_at`), trying the scale
-    hypotheses tier by tier: the likelier ones alone first, so that their match is not priced
-    with every unlikely resize; the next tier only when no pair is confirmed."""
-    tiers = sorted({h.tier for h in scales}) if scales else [0]
-    out = None
-    for t in tiers:
-        use = [h for h in scales if h.tier <= t] if scales else scales
-        out = identify_at(sources, predicted, scales=use, **kw)
-        if "moon" in out.bodies:
-            return out
+    """Match sources to the predicted Earth and Moon (see :func:`identify_at`) at the scale
+    hypotheses; when none fits a pair, the best pair at a free scale is named as a candidate."""
+    out = identify_at(sources, predicted, scales=scales, **kw)
+    if "moon" in out.bodies:
+        return out
     if scales and kw.get("wcs") is None and "earth" in out.bodies:
         # no scale tried fits a pair: the best pair at a free scale, a candidate only (its roll and
         # scale are reported; nothing confirms it)

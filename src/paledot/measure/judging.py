@@ -96,13 +96,13 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
     sub = srcs.background.subtracted
     if sub is None:
         sub = np.nan_to_num(obs.image - srcs.background.level)
-    # where to look: the sky's place; else the rings of the scales the camera (or the user) gives,
-    # the likeliest tier only. Without either, no ring: a search over every catalogue camera's
-    # rings would be a fishing trip, whatever its statistics say
+    # where to look: the sky's place; else the rings of the scales the camera (or the user) gives.
+    # Without either, no ring: a search over every catalogue camera's rings would be a fishing
+    # trip, whatever its statistics say
     if ident.assumed_scale_arcsec is not None:
         scales = [ScaleHypothesis(ident.assumed_scale_arcsec, ident.assumed)]
     elif ev.scale_from in ("camera", "user"):
-        scales = [h for h in ev.scales if h.tier == 0]
+        scales = ev.scales
     else:
         scales = []
     if wcs is None and not scales:
@@ -156,12 +156,7 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
     ident.notes.append(
         f"the Moon found {c.how} at SNR {c.snr:.1f}{' (marginal)' if c.marginal else ''}: "
         f"noise alone reaches it over {c.trials} places with probability {c.false_alarm:.2g}"
-    )
-    from .identify import pixel_angle, sky_offset
-
-    sep, pa = sky_offset(pe, pm)
-    ident.roll_deg = (pa - pixel_angle(s.x - e.x, s.y - e.y, ident.parity)) % 360.0
-    ident.scale_arcsec = sep / max(math.hypot(s.x - e.x, s.y - e.y), 1e-9)
+    )  # the roll and scale the pair implies: core's _solve, next
 
 
 def _not_a_body(srcs, ev: Evidence, fwhm: float) -> np.ndarray:

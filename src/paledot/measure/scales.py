@@ -27,22 +27,18 @@ def camera_scales(camera, shape: tuple[int, int], picture: bool) -> list[ScaleHy
     if not picture:
         return [ScaleHypothesis(native, f"{camera.name}'s pixel scale")]
     ny, nx = shape
-    factors: list[tuple[float, int]] = []
-    # as recorded, or the camera's whole frame resized to the picture's width or height: tier 0
+    factors: list[float] = []
+    # as recorded, or the camera's whole frame resized to the picture's width or height. The round
+    # factors of a crop (x2, x1/2 ...) are not tried: at their scales chance pairs of a press
+    # picture's junk passed the chance test too often (measured on the press-picture table), so a
+    # resized crop is "not identified" unless --scale gives its scale
     first = [1.0] + [f for f in (nx / camera.columns, ny / camera.rows) if abs(f * camera.rows - ny) <= 2
                      and abs(f * camera.columns - nx) <= 2]
-    # the round factors of a crop (x2, x1/2 ...) are not tried: at their scales chance pairs of a
-    # press picture's junk passed the chance test too often (measured on the press-picture table),
-    # so a resized crop is "not identified" unless --scale gives its scale
-    for f, tier in [(f, 0) for f in first]:
-        if 0.1 <= f <= 10 and all(abs(f / g - 1) > SAME_FACTOR for g, _ in factors):
-            factors.append((f, tier))
-    out = []
-    for f, tier in factors:
-        label = (f"{camera.name} as recorded" if abs(f - 1) <= SAME_FACTOR
-                 else f"{camera.name} resized x{f:.3g}")
-        out.append(ScaleHypothesis(native / f, label, tier))
-    return out
+    for f in first:
+        if 0.1 <= f <= 10 and all(abs(f / g - 1) > SAME_FACTOR for g in factors):
+            factors.append(f)
+    return [ScaleHypothesis(native / f, f"{camera.name} as recorded" if abs(f - 1) <= SAME_FACTOR
+                            else f"{camera.name} resized x{f:.3g}") for f in factors]
 
 
 def catalogue_scales(shape: tuple[int, int]) -> list[ScaleHypothesis]:
