@@ -161,22 +161,7 @@ def test_cli_sextractor_needs_sources(capsys):
 AMBIGUOUS_XWIN = [18, 31, 49]
 
 
-@pytest.mark.parametrize(
-    "engine",
-    [
-        pytest.param(
-            "sep",
-            marks=pytest.mark.xfail(
-                strict=True,
-                raises=AssertionError,
-                reason="the SEP engine misses #32 and #44 (10.9 and 11.0 sigma): it thresholds the "
-                "filtered frame at 4 times the unfiltered noise, 12 sigma of the filtered noise for "
-                "its 2 px kernel; the photutils engine's 4 sigma of the filtered noise finds them",
-            ),
-        ),
-        "photutils",
-    ],
-)
+@pytest.mark.parametrize("engine", ["sep", "photutils"])
 def test_every_clean_sextractor_source_found(catalogue, engine):
     """All 27 clean SExtractor objects (FLAGS 0, FLUX_AUTO / FLUXERR_AUTO > 10) found with paledot's
     defaults, each within 0.1 px of XWIN/YWIN or within 3 sigma of the two tools' errors combined

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from .._io.errors import PaledotError
+from . import optics
 
 #: The Hipparcos catalogue epoch, J1991.25 (TT), as ET seconds past J2000 (TT and TDB differ by ms).
 HIPPARCOS_EPOCH_ET = (2448349.0625 - 2451545.0) * 86400.0
@@ -218,13 +219,20 @@ def _psf_stamps(psf: np.ndarray | None, osc: int) -> tuple[np.ndarray, int, int]
 
 
 def add_point_sources(
-    image: np.ndarray, col: np.ndarray, row: np.ndarray, rate: np.ndarray, psf: np.ndarray | None, osc: int
+    image: np.ndarray, col: np.ndarray, row: np.ndarray, rate: np.ndarray, psf: np.ndarray | None, osc: int,
+    camera=None,
 ) -> None:
     """Add point sources (rates per source, any unit) at (col, row) pixel positions into ``image``,
-    each spread by the PSF (``psf`` on a grid of ``osc`` cells per pixel, or None for no blur).
+    each spread by the PSF; light off the detector is lost.
 
-    A source is split over the four nearest fine cells (bilinear weights, which keep its centroid
-    exactly), each drawn from a precomputed pixel stamp; light off the detector is lost."""
+    With a ``camera`` (and a ``psf``), each is the camera's PSF integrated exactly over pixels at
+    its own sub-pixel phase (:func:`paledot.light.optics.add_points`, the model the measurer fits).
+    Without one, ``psf`` (on a grid of ``osc`` cells per pixel, or None for no blur) is used: a
+    source is split over the four nearest fine cells (bilinear weights, which keep its centroid
+    exactly), each drawn from a precomputed pixel stamp."""
+    if camera is not None and psf is not None:
+        optics.add_points(image, camera, col, row, rate)
+        return
     table, centre, osc = _psf_stamps(psf, osc)
     size = table.shape[-1]
     rows_n, cols_n = image.shape
@@ -287,8 +295,10 @@ class StarField:
 def registering_limit(camera, exposure_s: float, psf: np.ndarray | None, osc: int) -> float:
     """Faintest V (solar colour) whose peak pixel reaches :data:`REGISTER_SIGMA` of the pixel noise
     (read noise and dark current) in ``exposure_s``, for a star centred on a pixel."""
-    table, centre, _ = _psf_stamps(psf, osc)
-    peak = float(table[table.shape[0] // 2, table.shape[1] // 2].max())
+    if psf is not None:
+        peak = float(optics.pixel_psf(camera).max())  # the renderer's own model (optics)
+    else:
+        peak = 1.0
     per_v0 = float(band_photon_rate(0.0, 0.65, camera.bandpass_center_nm, camera.bandpass_width_nm))
     e_v0 = per_v0 * camera.collecting_area_m2 * camera.throughput * exposure_s * peak
     noise = math.sqrt(camera.read_noise_e**2 + max(camera.dark_current_e_per_s, 0.0) * exposure_s)
@@ -351,7 +361,7 @@ def draw_stars(
     idx, dirs, col, row = idx[on], dirs[on], col[on], row[on]
     rate = band_photon_rate(cat.v[idx], cat.b_v[idx], camera.bandpass_center_nm, camera.bandpass_width_nm)
     rate = rate * camera.collecting_area_m2 * camera.throughput  # e-/s
-    add_point_sources(image, col, row, rate, psf, osc)
+    add_point_sources(image, col, row, rate, psf, osc, camera)
     ra = np.degrees(np.mod(np.arctan2(dirs[:, 1], dirs[:, 0]), 2 * np.pi))
     dec = np.degrees(np.arcsin(np.clip(dirs[:, 2], -1, 1)))
     return StarField(

@@ -38,6 +38,9 @@ class Shape:
     kind: str = "psf"
     #: the stamp is sampled this many times finer than the pixels (each pixel = q x q cells)
     oversample: int = 1
+    #: a camera's optics (:class:`paledot.light.optics.Optics`): when given, fits move the exact
+    #: pixel-integrated PSF (the renderer's own model) instead of resampling ``stamp``
+    optics: object | None = None
 
 
 @dataclass
@@ -79,39 +82,34 @@ def light_offset(shape: Shape) -> tuple[float, float]:
 
 
 def psf_shape(camera) -> Shape:
-    """The camera's PSF integrated over pixels, centred on the middle pixel (from ``render``)."""
-    from ..render.psf import CONV_OVERSAMPLE, psf_kernel
-
-    k = psf_kernel(camera, CONV_OVERSAMPLE)
-    n = k.shape[0] // CONV_OVERSAMPLE
-    pix = k.reshape(n, CONV_OVERSAMPLE, n, CONV_OVERSAMPLE).sum(axis=(1, 3))
-    c = (n - 1) / 2.0
-    return Shape(pix / pix.sum(), c, c, "psf")
+    """The camera's PSF integrated over pixels, centred on the middle pixel: the renderer's own
+    model (:mod:`paledot.light.optics`), exact at every sub-pixel phase when fitted."""
+    return star_shape(camera)
 
 
 def star_shape(camera) -> Shape:
-    """The camera's PSF on the renderer's fine grid (``CONV_OVERSAMPLE`` cells per pixel side), centred
-    on the middle pixel: the model of a star. Moved on its fine grid and integrated over pixels only
-    after the move, it stays right at every sub-pixel phase even when the PSF is narrower than a
-    pixel (:func:`psf_shape`, already summed into pixels, cannot be moved by a fraction of a pixel
-    without aliasing when the PSF is undersampled)."""
-    from ..render.psf import CONV_OVERSAMPLE, psf_kernel
+    """The model of a star: the camera's PSF integrated exactly over pixels at any sub-pixel phase
+    (:mod:`paledot.light.optics`, the model the renderer draws stars with), centred on the middle
+    pixel of its ``stamp`` (the pixel-integrated PSF at phase 0, px). One shape per optical design,
+    so a camera's frames share it and the fits one sampler of it."""
+    from ..light import optics
 
-    k = psf_kernel(camera, CONV_OVERSAMPLE)
-    hit = _STAR_SHAPES.get(id(k))
-    if hit is not None and hit[0] is k:  # the renderer's kernels are cached: one shape per PSF
-        return hit[1]
-    c = (k.shape[0] // CONV_OVERSAMPLE - 1) / 2.0
-    shape = Shape(np.asarray(k, dtype=float) / float(k.sum()), c, c, "psf", CONV_OVERSAMPLE)
-    if len(_STAR_SHAPES) >= 4:
+    opt = optics.camera_optics(camera)
+    hit = _STAR_SHAPES.get(opt)
+    if hit is not None:
+        return hit
+    h = int(math.ceil(opt.radius_px())) + 1
+    stamp = optics.pixel_psf(opt, half=h)
+    shape = Shape(stamp, float(h), float(h), "psf", 1, opt)
+    if len(_STAR_SHAPES) >= 8:
         _STAR_SHAPES.pop(next(iter(_STAR_SHAPES)))
-    _STAR_SHAPES[id(k)] = (k, shape)
+    _STAR_SHAPES[opt] = shape
     return shape
 
 
-#: star_shape's answers by kernel (kept with it, so the id stays its own), so that a camera's
-#: frames share one shape and the fits one transform of it (see ``_shifter``)
-_STAR_SHAPES: dict[int, tuple[np.ndarray, Shape]] = {}
+#: star_shape's answers by optical design, so that a camera's frames share one shape and the fits
+#: one sampler of it (see ``_shifter``)
+_STAR_SHAPES: dict = {}
 
 
 def _crop(shape: Shape, reach: int) -> Shape:
@@ -255,6 +253,10 @@ _SHIFTERS: dict[tuple[int, int, int], tuple[Shape, _Shifter]] = {}
 def _shifter(shape: Shape, n: int, half: int) -> _Shifter:
     """A :class:`_Shifter` for ``shape`` on an n x n window, kept for the next fit of the same shape
     object (a frame's stars share one PSF: its transform is taken once, not once per star)."""
+    if shape.optics is not None:  # the exact model; its sampler is cached by the optics module
+        from ..light.optics import WindowSampler
+
+        return WindowSampler(shape.optics, n, half)
     if shape.kind != "psf":  # a body's template is made for one frame: nothing to keep
         return _Shifter(shape, n, half)
     key = (id(shape), n, half)
@@ -341,29 +343,48 @@ def fit_shape(
     flux = float(((d - bkg) * m)[use].sum() / denom) if denom > 0 else float(np.nansum(win - bkg))
     converged = False
     cov = None
-    for step in range(MAX_STEPS):
-        m, gx, gy = shifter(cx, cy)
-        model = flux * m + bkg
+
+    def chi_square(m, flux, bkg):
         var = var0 + (np.clip(flux * m, 0, None) / gain if gain else 0.0)
         wgt = np.where(use, 1.0 / var, 0.0)
-        r = d - model
+        r = d - (flux * m + bkg)
+        return float((r * r * wgt).sum()), wgt, r
+
+    # Levenberg-Marquardt: a Gauss-Newton step, damped until the chi-square falls. An undersampled
+    # PSF (a core of a third of a pixel) makes the surface flat inside a pixel and steep at its
+    # edges, where plain Gauss-Newton steps bounce between pixels
+    m, gx, gy = shifter(cx, cy)
+    chi, wgt, r = chi_square(m, flux, bkg)
+    lam = 1e-4
+    for step in range(MAX_STEPS):
         jac = np.stack([flux * gx, flux * gy, m, np.ones_like(m)], axis=-1)
         jw = jac * wgt[..., None]
         fisher = np.einsum("ijk,ijl->kl", jw, jac)
         grad = np.einsum("ijk,ij->k", jw, r)
-        try:
-            delta = np.linalg.solve(fisher, grad)
-        except np.linalg.LinAlgError:
-            return None
         lim = 0.5 if step < 3 else 2.0
-        scale = min(1.0, lim / max(abs(delta[0]), abs(delta[1]), 1e-12))
-        cx += scale * delta[0]
-        cy += scale * delta[1]
-        flux += scale * delta[2]
-        bkg += scale * delta[3]
-        if not (-half <= cx <= 2 * half and -half <= cy <= 2 * half) or not math.isfinite(flux):
-            return None
-        if max(abs(delta[0]), abs(delta[1])) < 2e-4:  # px: far below any error it could matter to
+        moved = None
+        while lam < 1e12:
+            try:
+                delta = np.linalg.solve(fisher + lam * np.diag(np.diag(fisher)), grad)
+            except np.linalg.LinAlgError:
+                return None
+            scale = min(1.0, lim / max(abs(delta[0]), abs(delta[1]), 1e-12))
+            tx, ty = cx + scale * delta[0], cy + scale * delta[1]
+            tf, tb = flux + scale * delta[2], bkg + scale * delta[3]
+            if (-half <= tx <= 2 * half and -half <= ty <= 2 * half) and math.isfinite(tf):
+                tm, tgx, tgy = shifter(tx, ty)
+                tchi, twgt, tr = chi_square(tm, tf, tb)
+                if tchi <= chi:
+                    moved = scale * max(abs(delta[0]), abs(delta[1]))
+                    cx, cy, flux, bkg = tx, ty, tf, tb
+                    m, gx, gy, chi, wgt, r = tm, tgx, tgy, tchi, twgt, tr
+                    lam = max(lam / 10.0, 1e-7)
+                    break
+            lam *= 10.0
+        if moved is None:  # no step lowers the chi-square: at its minimum to rounding
+            converged = True
+            break
+        if moved < 2e-4:  # px: far below any error it could matter to
             converged = True
             break
     m, gx, gy = shifter(cx, cy)

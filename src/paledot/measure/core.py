@@ -182,7 +182,7 @@ def measure(
         if "saturated" in s.flags or obs.camera is not None or s.method == "forced":
             continue  # with a camera, the body's own image below; a forced Moon stays where found
         f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
-        if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a:
+        if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a and not f.flux_err > abs(f.flux):
             update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
     frame_wcs = sky_wcs if sky_wcs is not None else solved

@@ -237,14 +237,22 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
     # weight map
     uniform = conv is not None or hi <= 1.33 * lo
     err = bkg.global_rms if uniform else np.ascontiguousarray(bkg.rms)
+    kernel = kernel / kernel.sum()
+    if conv is None:
+        # our own kernel: ``nsigma`` is in units of the *filtered* image's noise, as the photutils
+        # engine has it. SEP compares its filtered image (conv or matched alike) with nsigma times
+        # the noise it is given, i.e. the unfiltered noise: a 5-sigma threshold there is 4-5 times
+        # the filtered noise for a PSF of 2-3 px. The filtered noise is the given one times the
+        # kernel's root sum of squares.
+        err = err * math.sqrt(float((kernel**2).sum()))
     try:
         objs, seg = sep.extract(
             np.ascontiguousarray(sub),
             nsigma,
             err=err,
             minarea=min_area,
-            filter_kernel=kernel / kernel.sum(),
-            filter_type="matched" if conv is None else "conv",
+            filter_kernel=kernel,
+            filter_type="conv",
             deblend_nthresh=32,
             deblend_cont=deblend_cont,
             segmentation_map=True,

@@ -114,13 +114,23 @@ def identify(sources: list[Source], predicted: list[PredictedBody], *, scales=No
     """Match sources to the predicted Earth and Moon (see :func:`identify_at`) at the scale
     hypotheses; when none fits a pair, the best pair at a free scale is named as a candidate."""
     out = identify_at(sources, predicted, scales=scales, **kw)
-    if "moon" in out.bodies:
+    if "moon" in out.bodies and out.confirmed:
         return out
     if scales and kw.get("wcs") is None and "earth" in out.bodies:
-        # no scale tried fits a pair: the best pair at a free scale, a candidate only (its roll and
-        # scale are reported; nothing confirms it)
+        # no scale tried fits a pair, or only by chance: the best pair at a free scale, a candidate
+        # only (its roll and scale are reported; nothing confirms it). Of two unconfirmed pairs the
+        # one with the more significant Moon is the likelier: a chance pair at a tried scale is
+        # mostly a faint dot that happens to lie at the right distance
         free = identify_at(sources, predicted, scales=[], **kw)
-        if "moon" in free.bodies and free.bodies["earth"] == out.bodies["earth"]:
+        snr = kw.get("snr")
+
+        def significance(k: int) -> float:
+            v = snr[k] if snr is not None else sources[k].snr
+            return v if math.isfinite(v) else -math.inf
+
+        if ("moon" in free.bodies and free.bodies["earth"] == out.bodies["earth"]
+                and ("moon" not in out.bodies
+                     or significance(free.bodies["moon"]) > significance(out.bodies["moon"]))):
             free.notes.append("no pixel scale tried fits the pair: its scale is the pair's own")
             return free
     return out
@@ -168,8 +178,9 @@ def identify_at(
     elif scales:
         scale = min(h.scale_arcsec for h in scales)
     # an extended source may still be a body seen close (Earth 30 px across from Venus): it stays
-    # a candidate while no bigger than the biggest predicted body plus the PSF's reach
-    biggest = max((p.diameter_arcsec for p in predicted), default=0.0) / scale + 6 if scale else 0.0
+    # a candidate while no bigger than the biggest predicted body plus the PSF's reach (with no
+    # scale at all its size in pixels is unknown: any size)
+    biggest = max((p.diameter_arcsec for p in predicted), default=0.0) / scale + 6 if scale else math.inf
     sig = [snr[k] if snr is not None else s.snr for k, s in enumerate(sources)]
 
     def usable(k: int) -> bool:
@@ -246,7 +257,9 @@ def identify_at(
             sj = sources[j]
             dx, dy = sj.x - si.x, sj.y - si.y
             sep_px = math.hypot(dx, dy)
-            if sep_px < own:  # within Earth's own image: its wing, a ring, a JPEG echo
+            # within Earth's own image: its wing, a ring, a JPEG echo; never a dot that is itself
+            # saturated (no wing of Earth's is: it would be Earth's clipped core)
+            if sep_px < own and "saturated" not in sj.flags:
                 continue
             if echo is not None and echo(si, sj):
                 continue

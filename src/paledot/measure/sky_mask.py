@@ -93,8 +93,13 @@ def structure_mask(image: np.ndarray, ceiling: float | None) -> tuple[np.ndarray
     return full, why
 
 
-def bloom_mask(srcs, shape: tuple[int, int], point_area: float) -> np.ndarray:
-    """Saturated segments far bigger than a point (``point_area`` px), grown by their own radius."""
+def bloom_mask(srcs, shape: tuple[int, int], point_area: float, image: np.ndarray | None = None,
+               ceiling: float | None = None) -> np.ndarray:
+    """Saturated blooms far bigger than a point (``point_area`` px), grown by their own radius.
+
+    With the ``image`` and its ``ceiling`` a bloom is measured by its saturated pixels (a bright
+    point's diffraction halo widens its isophote, not its clipped core: its neighbour 15 px away is
+    no spill); without them by the isophote of a saturated segment."""
     from scipy import ndimage
 
     out = np.zeros(shape, bool)
@@ -102,9 +107,15 @@ def bloom_mask(srcs, shape: tuple[int, int], point_area: float) -> np.ndarray:
     if seg is None:
         return out
     own = np.zeros(shape, bool)
+    clipped = None  # saturated pixels per segment label
+    if image is not None and ceiling is not None:
+        clipped = np.bincount(seg[np.nan_to_num(image) >= ceiling - 0.5], minlength=int(seg.max()) + 1)
     for s in srcs.sources:
-        if "saturated" in s.flags and s.area > 50 * point_area and s.label > 0:
-            grow = int(min(math.sqrt(s.area / math.pi), 200))
+        if "saturated" not in s.flags or s.label <= 0:
+            continue
+        size = s.area if clipped is None else int(clipped[s.label]) if s.label < len(clipped) else 0
+        if size > 50 * point_area:
+            grow = int(min(math.sqrt(size / math.pi), 200))
             out |= ndimage.binary_dilation(seg == s.label, iterations=max(grow, 1))
             own |= seg == s.label
     return out & ~own  # the bloom itself may be the body (a saturated Earth); what it spills is not
@@ -266,7 +277,7 @@ def flag_not_sky(obs, srcs, fwhm: float, structure: SkyMask | None = None) -> Sk
         not_sky, why = np.zeros(img.shape, bool), []
     not_sky = not_sky | ~np.isfinite(img)
     point_area = math.pi * max(fwhm, 1.0) ** 2
-    bloom = bloom_mask(srcs, img.shape, point_area)
+    bloom = bloom_mask(srcs, img.shape, point_area, img, ceiling)
     if bloom.any():
         why.append("a saturated bloom")
     mask = SkyMask(not_sky | bloom, why)
