@@ -11,6 +11,7 @@ from astropy.wcs import WCS
 from ..time.timescales import et_to_iso
 from .centroid import light_offset
 from .comparison import compare
+from .embedded import add_embedded
 from .identify import Identification, identify, solved_wcs, wcs_scale
 from .judging import judge, look_for_moon, prepare
 from .others import identify_others
@@ -155,6 +156,7 @@ def measure(
         return Measurement(recorded, srcs, Identification(), [], comp, None, notes)
     predicted = predict(obs.observer, targets, obs.et, correction)
     fwhm = source_fwhm(obs)
+    add_embedded(obs, srcs, fwhm)  # a point on a picture's ray or glow, out of the ray's segment
     # what is sky (no star solve on a glyph), how noisy it is, each source's significance, the
     # pixel scales to test
     ev = prepare(obs, srcs, fwhm, scale_arcsec, structure)
@@ -179,8 +181,9 @@ def measure(
     cam_scale = ident.assumed_scale_arcsec or scale_arcsec or cam_scale
     for k in ident.bodies.values():  # without a camera, a Gaussian fit: the light centre
         s = srcs.sources[k]
-        if "saturated" in s.flags or obs.camera is not None or s.method == "forced":
-            continue  # with a camera, the body's own image below; a forced Moon stays where found
+        if "saturated" in s.flags or obs.camera is not None or s.method in ("forced", "peak"):
+            continue  # with a camera, the body's own image below; a forced Moon (or a point found
+            # on a ray) stays where found: its segment is not its own
         f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
         if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a and not f.flux_err > abs(f.flux):
             update_source(s, f)
@@ -204,7 +207,7 @@ def measure(
             if name not in shapes:
                 continue
             s = srcs.sources[k]
-            if s.method == "forced":
+            if s.method in ("forced", "peak"):
                 continue
             sh = shapes[name]
             # the disk and the PSF's core and first rings: a wider window only adds the

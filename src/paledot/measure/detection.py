@@ -162,6 +162,7 @@ def detect(
     max_sources: int = 5000,
     deblend_cont: float = 0.005,
     kernel: np.ndarray | None = None,
+    independent: bool = True,
 ) -> tuple[list[Detection], Background, np.ndarray]:
     """Sources above ``nsigma`` times the local noise (after a matched filter), brightest first.
 
@@ -171,6 +172,9 @@ def detect(
     no deblending, as SExtractor's DEBLEND_MINCONT 1.0). ``kernel`` replaces the matched filter (a
     Gaussian of the PSF's FWHM) by a plain convolution with that kernel, SExtractor's way (e.g.
     :data:`SEXTRACTOR_KERNEL`): the threshold is then ``nsigma`` times the unfiltered noise.
+    ``independent`` False (a stretched, resized or compressed picture, whose pixels' noise is
+    correlated): the matched filter's threshold is ``nsigma`` times the unfiltered noise too, not
+    the filtered noise of independent pixels, which such a picture's filtered noise far exceeds.
     """
     if engine not in ENGINES:
         raise PaledotError(f"unknown detection engine {engine!r}: choose {' or '.join(ENGINES)}")
@@ -186,9 +190,10 @@ def detect(
         return [], bkg, np.zeros(image.shape, np.int32)
     sigma = max(psf_fwhm_px, 1.0) / 2.3548
     if engine == "sep":
-        dets, seg = _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont, kernel)
+        dets, seg = _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont, kernel,
+                                independent)
     else:
-        dets, seg = _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont, kernel)
+        dets, seg = _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont, kernel, independent)
     core = math.pi * max(psf_fwhm_px, 1.0) ** 2
     limit = extended_area if extended_area is not None else max(80.0, 40.0 * core)
     ny, nx = image.shape
@@ -217,7 +222,8 @@ def _gaussian_kernel(sigma: float) -> np.ndarray:
     return np.exp(-0.5 * (xx**2 + yy**2) / sigma**2)
 
 
-def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.005, conv=None):
+def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.005, conv=None,
+                independent=True):
     import sep
 
     kernel = _gaussian_kernel(sigma) if conv is None else np.asarray(conv, float)
@@ -238,12 +244,13 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
     uniform = conv is not None or hi <= 1.33 * lo
     err = bkg.global_rms if uniform else np.ascontiguousarray(bkg.rms)
     kernel = kernel / kernel.sum()
-    if conv is None:
+    if conv is None and independent:
         # our own kernel: ``nsigma`` is in units of the *filtered* image's noise, as the photutils
         # engine has it. SEP compares its filtered image (conv or matched alike) with nsigma times
         # the noise it is given, i.e. the unfiltered noise: a 5-sigma threshold there is 4-5 times
         # the filtered noise for a PSF of 2-3 px. The filtered noise is the given one times the
-        # kernel's root sum of squares.
+        # kernel's root sum of squares (for independent pixels: a picture's correlated noise is
+        # judged later, by empty apertures).
         err = err * math.sqrt(float((kernel**2).sum()))
     try:
         objs, seg = sep.extract(
@@ -285,16 +292,18 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
     return out, np.asarray(seg, np.int32)
 
 
-def _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont=0.005, given=None):
+def _detect_photutils(sub, bkg, nsigma, min_area, sigma, deblend_cont=0.005, given=None, independent=True):
     from photutils.segmentation import SourceCatalog, deblend_sources, detect_sources
     from scipy.ndimage import convolve
 
     kernel = _gaussian_kernel(sigma) if given is None else np.asarray(given, float)
     kernel = kernel / kernel.sum()
     conv = convolve(sub, kernel, mode="constant")
-    if given is None:
-        # the threshold in units of the filtered image's own noise, as SEP's matched filter has it
+    if given is None and independent:
+        # the threshold in units of the filtered image's own noise (as the SEP engine's)
         threshold = nsigma * bkg.rms * math.sqrt(float((kernel**2).sum()))
+    elif given is None:  # correlated noise: the unfiltered noise, as the SEP engine's
+        threshold = nsigma * bkg.rms
     else:  # SExtractor's plain convolution: in units of the unfiltered noise (its global figure)
         threshold = nsigma * bkg.global_rms
     seg = detect_sources(conv, threshold, n_pixels=max(min_area, 1))

@@ -107,7 +107,7 @@ class ScaleHypothesis:
 
 
 #: Flags that keep a source from being any body: off the sky, a glyph, a block, a catalogue star.
-NOT_A_BODY = ("hot", "not sky", "text", "jpeg block")
+NOT_A_BODY = ("hot", "not sky", "text", "jpeg block", "holds points")
 
 
 def identify(sources: list[Source], predicted: list[PredictedBody], *, scales=None, **kw) -> Identification:
@@ -190,7 +190,8 @@ def identify_at(
         if not math.isfinite(sig[k]) or sig[k] < SNR_MARGINAL:
             return False
         # a saturated body's isophote spreads far into its wings: give it three times the room
-        room = 3 * biggest if "saturated" in s.flags else 1.5 * biggest
+        # (and a stretched picture's: the stretch lifts the PSF's wings into the isophote)
+        room = 3 * biggest if "saturated" in s.flags or stretched else 1.5 * biggest
         # its size: the isophote's, or its light's (moments) when a stretch spreads the isophote
         size = min(2 * math.sqrt(s.area / math.pi), 2 * 2.3548 * math.sqrt(max(s.a * s.b, 0.0)))
         return s.pointlike or size <= room

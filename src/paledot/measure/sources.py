@@ -131,6 +131,7 @@ def find_sources(
         psf_fwhm_px=fwhm,
         deblend_cont=deblend_cont,
         kernel=kernel,
+        independent=not obs.stretched,  # a stretched picture's noise is correlated
     )
     psf = psf_shape(obs.camera) if obs.camera is not None else None
     fits: list[CentroidFit | None] = [None] * len(dets)
