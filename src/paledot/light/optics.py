@@ -178,21 +178,6 @@ class _Grid:
         img = np.fft.ifft2(folded).real
         return np.fft.fftshift(img, axes=(-2, -1))
 
-    def sample_grad(self, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One point's image as :meth:`sample` and its derivatives with respect to the point's
-        position, d/d(dx) and d/d(dy) (per cell): ``(img, gx, gy)``, each n x n."""
-        rx = np.exp(-2j * np.pi * self.kb * dx)  # (nb, n)
-        ry = np.exp(-2j * np.pi * self.kb * dy)
-        d = -2j * np.pi * self.kb
-        ry_spec = np.einsum("abcd,ab->bcd", self.spec_b, ry)  # y folded first: (n, nb, n)
-        out = np.stack([
-            np.einsum("bcd,cd->bd", ry_spec, rx),
-            np.einsum("bcd,cd->bd", ry_spec, rx * d),
-            np.einsum("abcd,ab,cd->bd", self.spec_b, ry * d, rx, optimize=True),
-        ])
-        img = np.fft.fftshift(np.fft.ifft2(out).real, axes=(-2, -1))
-        return img[0], img[1], img[2]
-
 
 @lru_cache(maxsize=32)
 def _centred(optics: Optics, n: int, cell: float) -> np.ndarray:
@@ -220,8 +205,7 @@ def _grid(optics: Optics, n: int, cell: float) -> _Grid:
 
 def sampler(what: Camera | Optics, n: int, cell: float = 1.0) -> _Grid:
     """The cached exact sampler of ``what``'s PSF on an n x n grid of cells of ``cell`` px: its
-    ``sample(dx, dy)`` and ``sample_grad(dx, dy)`` take the point's offset from the centre cell
-    (n // 2) in cells."""
+    ``sample(dx, dy)`` takes the points' offsets from the centre cell (n // 2) in cells."""
     return _grid(_as_optics(what), int(n), float(cell))
 
 
@@ -271,9 +255,16 @@ def pixel_psf(what: Camera | Optics, dx: float = 0.0, dy: float = 0.0, half: int
 
 class WindowSampler:
     """A point's pixel-integrated image on an n x n fitting window (its middle pixel ``half``) at
-    any centre, with derivatives, for a fit with this model: computed on a grid wide enough that
-    the folded far wings stay away from the window, then cut to it. ``q`` fine steps per pixel for
-    a grid search (:meth:`at_cells`)."""
+    any centre, with derivatives, for a fit with this model: the image of an N-periodic sky, N wide
+    enough that the folded far wings stay away from the window, evaluated on the window's pixels
+    only. ``q`` fine steps per pixel for a grid search (:meth:`at_cells`).
+
+    The folded spectrum of :class:`_Grid` transformed back is, at a pixel (x, y), the sum over all
+    its frequencies of ``S(kx, ky) exp(2 pi i (kx (x - cx) + ky (y - cy))) / N^2``; S is real and
+    even in kx and in ky, so that is ``C_y S' C_x^T`` with ``C[j, k] = cos(2 pi k (j - c))`` over
+    the frequencies k >= 0 (``S'`` weighted 2 for each k > 0 its mirror stands for), and d/dcx
+    takes ``2 pi k sin(2 pi k (j - c))`` for ``C_x``: one small real product per image, window
+    pixels only, instead of a folded transform of the whole grid."""
 
     q = 5
 
@@ -285,22 +276,65 @@ class WindowSampler:
         self.o = big // 2 - self.half  # window pixel half on the grid's middle
         self.grid = _grid(optics, big, 1.0)
         self.base = (float(half), float(half))
+        self._w, self._spec = _even_spectrum(optics, big)  # 2 pi k (M,) rad/px, S' (M, M)
+        pix = np.arange(self.n, dtype=float)[:, None] * self._w  # (n, M) rad
+        self._cos, self._sin = np.cos(pix), np.sin(pix)
 
-    def _cut(self, a: np.ndarray) -> np.ndarray:
-        return a[self.o : self.o + self.n, self.o : self.o + self.n]
+    def _axes(self, cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``cos(2 pi k (j - c))`` (P, 2, n, M) along x (c = cx) and y (c = cy) for P points and
+        the window's pixels j, and their d/dc, ``2 pi k sin(2 pi k (j - c))``: by the angle-difference
+        formulas from the pixels' own cosines and sines, so only 2 M new ones are taken per point."""
+        t = np.stack((cx, cy), axis=-1)[..., None] * self._w  # (P, 2, M) rad
+        cc, sc = np.cos(t)[:, :, None, :], np.sin(t)[:, :, None, :]
+        return self._cos * cc + self._sin * sc, (self._sin * cc - self._cos * sc) * self._w
 
     def at_cells(self, a: int, b: int) -> np.ndarray:
         """The point moved by (a, b) steps of 1/q px from the window's middle pixel."""
-        return self._cut(self.grid.sample(a / self.q, b / self.q)[0])
+        return self(self.base[0] + a / self.q, self.base[1] + b / self.q, derivatives=False)[0]
 
     def __call__(self, cx: float, cy: float, derivatives: bool = True):
-        """The image of a point at window coordinates (cx, cy) px, and its d/dcx, d/dcy (None
-        without ``derivatives``)."""
-        dx, dy = cx - self.base[0], cy - self.base[1]
+        """The image of a point at window coordinates (cx, cy) px (``[y, x]``, sums to 1 over the
+        whole periodic grid), and its d/dcx, d/dcy per px (None without ``derivatives``)."""
         if not derivatives:
-            return self._cut(self.grid.sample(dx, dy)[0]), None, None
-        m, gx, gy = self.grid.sample_grad(dx, dy)
-        return self._cut(m), self._cut(gx), self._cut(gy)
+            c, _ = self._axes(np.array([cx]), np.array([cy]))
+            return c[0, 1] @ (self._spec @ c[0, 0].T), None, None
+        m, gx, gy = self.batch(np.array([cx]), np.array([cy]))
+        return m[0], gx[0], gy[0]
+
+    def batch(self, cx: np.ndarray, cy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`__call__` for P points at once (window px, arrays of P): the images and their
+        d/dcx, d/dcy, each (P, n, n)."""
+        c, d = self._axes(np.asarray(cx, dtype=float), np.asarray(cy, dtype=float))
+        n = self.n
+        # rows: cos_y, then d/dcy; columns: cos_x, then d/dcx (the d2/dcx dcy corner goes unused)
+        right = np.concatenate((c[:, 0], d[:, 0]), axis=1).transpose(0, 2, 1)  # (P, M, 2n)
+        out = np.concatenate((c[:, 1], d[:, 1]), axis=1) @ (self._spec @ right)
+        return out[:, :n, :n], out[:, :n, n:], out[:, n:, :n]
+
+
+@lru_cache(maxsize=64)
+def window_sampler(optics: Optics, n: int, half: int) -> WindowSampler:
+    """The cached :class:`WindowSampler` of ``optics`` on an n x n window about pixel ``half``."""
+    return WindowSampler(optics, n, half)
+
+
+@lru_cache(maxsize=32)
+def _even_spectrum(optics: Optics, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The spectrum of :class:`_Grid` (n x n grid of 1 px cells) on its frequencies k >= 0 that hold
+    light (more than 1e-18 of the peak): 2 pi k (M,) rad/px and ``S'`` (M, M), each k > 0 weighted
+    2 (its mirror -k), over n^2 (the inverse transform's norm); read-only."""
+    g = _grid(optics, n, 1.0)
+    k = g.kb.ravel()
+    spec = g.spec_b.reshape(k.size, k.size)
+    # frequencies whose light is below double precision's rounding of the image (a Gaussian's far
+    # tail) add nothing: left out
+    keep = np.flatnonzero((k >= 0) & (np.abs(spec).max(axis=0) > 1e-18 * spec.max()))
+    w = np.where(k[keep] == 0, 1.0, 2.0)
+    out = spec[np.ix_(keep, keep)] * w[:, None] * w[None, :] / float(n * n)
+    out.setflags(write=False)
+    two_pi_k = 2.0 * np.pi * k[keep]
+    two_pi_k.setflags(write=False)
+    return two_pi_k, out
 
 
 def add_points(image: np.ndarray, what: Camera | Optics, x: np.ndarray, y: np.ndarray,

@@ -4,10 +4,11 @@ A ``Shape`` is a pixel-sampled light distribution (summing to 1) with a known ce
 PSF integrated over pixels for a point source, or a body's noiseless rendering (a lit disk through
 the PSF) for a resolved Earth or Moon, so the fitted position is the body's centre, not its light
 centroid (they differ by up to half a radius at quarter phase). The shape is moved by sub-pixel
-amounts with a Fourier phase ramp; the fit is weighted Gauss-Newton on (x, y, flux, background) with
-the variance of each pixel taken from the model (read/sky noise plus Poisson light), re-weighted each
-step. Saturated pixels, NaNs and other sources' pixels are left out, so a saturated Earth is placed
-by its unsaturated wings. The Fisher matrix at the answer gives the Cramer-Rao bound; the reported
+amounts exactly or with a Fourier phase ramp (:mod:`paledot.measure.shifting`); the fit is weighted
+Levenberg-Marquardt on (x, y, flux, background) with the variance of each pixel taken from the model
+(read/sky noise plus Poisson light), re-weighted each step; a frame's stars are stepped together.
+Saturated pixels, NaNs and other sources' pixels are left out, so a saturated Earth is placed by its
+unsaturated wings. The Fisher matrix at the answer gives the Cramer-Rao bound; the reported
 uncertainty is that bound scaled by the fit's reduced chi-square when it exceeds 1.
 Without a known shape, an elliptical 2-D Gaussian is fitted (scipy least squares).
 """
@@ -20,27 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from .shifting import Shape, _shifter
+
 #: Gauss-Newton steps at most per fit.
 MAX_STEPS = 25
-#: px: how far a fit may move a shape from where it started before the periodic transform that
-#: moves it could wrap light around (a fit that wanders further is refused by its callers anyway).
-_MARGIN = 3
-
-
-@dataclass
-class Shape:
-    """A light distribution on pixels (sums to 1 over the stamp) whose centre sits at (cx, cy),
-    in pixels from the stamp's first pixel centre (0-based)."""
-
-    stamp: np.ndarray
-    cx: float
-    cy: float
-    kind: str = "psf"
-    #: the stamp is sampled this many times finer than the pixels (each pixel = q x q cells)
-    oversample: int = 1
-    #: a camera's optics (:class:`paledot.light.optics.Optics`): when given, fits move the exact
-    #: pixel-integrated PSF (the renderer's own model) instead of resampling ``stamp``
-    optics: object | None = None
+#: px: a fit whose every further damped step would move it less than this has converged.
+FLAT_PX = 1e-7
 
 
 @dataclass
@@ -112,164 +98,6 @@ def star_shape(camera) -> Shape:
 _STAR_SHAPES: dict = {}
 
 
-def _crop(shape: Shape, reach: int) -> Shape:
-    """The shape cut to whole pixels within ``reach`` px of its centre (not renormalised: a fitted
-    flux stays the whole body's)."""
-    q = shape.oversample
-    h, w = shape.stamp.shape[0] // q, shape.stamp.shape[1] // q
-    x0 = max(int(math.floor(shape.cx)) - reach, 0)
-    y0 = max(int(math.floor(shape.cy)) - reach, 0)
-    x1 = min(int(math.floor(shape.cx)) + reach + 2, w)
-    y1 = min(int(math.floor(shape.cy)) + reach + 2, h)
-    if x0 == 0 and y0 == 0 and x1 == w and y1 == h:
-        return shape
-    stamp = shape.stamp[y0 * q : y1 * q, x0 * q : x1 * q]
-    return Shape(stamp, shape.cx - x0, shape.cy - y0, shape.kind, q)
-
-
-class _Shifter:
-    """Evaluates a shape shifted by (dx, dy) on an n x n window, with its x and y derivatives.
-
-    A shape sampled ``q`` times finer than the pixels is moved on its fine grid (where it is well
-    sampled, so the Fourier shift is exact to high accuracy) and then summed into pixels."""
-
-    def __init__(self, shape: Shape, n: int, half: int):
-        from scipy.fft import next_fast_len
-
-        shape = _crop(shape, half + 4)  # light beyond the window's reach cannot matter
-        q = shape.oversample
-        # the canvas holds the window, the cropped shape (5 px beyond it) and a fit's move of up
-        # to 3 px more without the periodic transform wrapping light into the window
-        size = next_fast_len(n + 2 * (_MARGIN + 5), real=True)
-        self.o = (size - n) // 2
-        self.n, self.q, self.size = n, q, size
-        canvas = np.zeros((size * q, size * q))
-        fx, fy = shape.cx - math.floor(shape.cx), shape.cy - math.floor(shape.cy)
-        x0 = (half + self.o - math.floor(shape.cx)) * q
-        y0 = (half + self.o - math.floor(shape.cy)) * q
-        hh, ww = shape.stamp.shape
-        ys = slice(max(y0, 0), min(y0 + hh, size * q))
-        xs = slice(max(x0, 0), min(x0 + ww, size * q))
-        canvas[ys, xs] = shape.stamp[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
-        self.base = (half + fx, half + fy)  # centre in window coordinates before any shift
-        self.canvas = canvas
-        self.spec = np.fft.rfft2(canvas)
-        self.kx = np.fft.rfftfreq(size * q)[None, :]
-        self.ky = np.fft.fftfreq(size * q)[:, None]
-        self._dkx = -2j * np.pi * self.kx * q
-        self._dky = -2j * np.pi * self.ky * q
-        if q > 1:
-            # summing q x q cells into a pixel is a box filter then every q-th cell: in Fourier
-            # space the box's transfer times the spectrum, folded onto the pixel grid's own
-            # frequencies (the aliases summed), so each move needs an inverse transform of only
-            # the coarse grid (q^2 times fewer points) instead of the fine one.
-            k = np.fft.fftfreq(size * q)
-            if shape.kind == "psf":
-                # a PSF's cells are point samples of a smooth (band-limited) pattern: the pixel is
-                # its exact integral over the pixel's square (a continuous box: sinc), not the sum
-                # of q x q samples, which for a core under a pixel wide errs by up to 0.013 px
-                # (0.6 px Airy; 0.0005 px with the sinc, against the pattern sampled 25 times
-                # finer and summed into pixels)
-                box = q * np.sinc(k * q) * np.exp(1j * np.pi * k * (q - 1))
-            else:  # a body's template: cells integrated by ray casting, summed as the renderer does
-                box = np.exp(2j * np.pi * np.outer(k, np.arange(q))).sum(axis=1)
-            self._fk = k
-            self._fspec = np.fft.fft2(canvas) * box[:, None] * box[None, :] / (q * q)
-
-    def _pixels(self, spec) -> np.ndarray:
-        """Inverse transform(s) of ``spec`` (last two axes) summed into the window's pixels."""
-        q, size, o, n = self.q, self.size, self.o, self.n
-        fine = np.fft.irfft2(spec, (size * q, size * q))
-        lead = fine.shape[:-2]
-        # only the window's own cells are summed into pixels
-        fine = fine[..., o * q : (o + n) * q, o * q : (o + n) * q]
-        if q > 1:
-            fine = fine.reshape(*lead, n, q, n, q).sum(axis=(-3, -1))
-        return fine
-
-    def at_cells(self, a: int, b: int) -> np.ndarray:
-        """The shape moved by whole fine cells (a, b): exact, no interpolation. Each of the q x q
-        sub-pixel phases is summed into pixels once; whole pixels are then a slice."""
-        q = self.q
-        key = (a % q, b % q)
-        if not hasattr(self, "_binned"):
-            self._binned: dict = {}
-        if key not in self._binned:
-            fine = np.roll(self.canvas, (key[1], key[0]), axis=(0, 1))
-            if q > 1:
-                fine = fine.reshape(self.size, q, self.size, q).sum(axis=(1, 3))
-            self._binned[key] = fine
-        coarse = self._binned[key]
-        sx, sy = a // q, b // q
-        y0, x0 = self.o - sy, self.o - sx
-        if min(x0, y0) < 0 or max(x0, y0) + self.n > self.size:
-            return np.roll(coarse, (sy, sx), axis=(0, 1))[self.o : self.o + self.n, self.o : self.o + self.n]
-        return coarse[y0 : y0 + self.n, x0 : x0 + self.n]
-
-    def _folded(self, dx: float, dy: float, derivatives: bool):
-        """As :meth:`__call__` for q > 1 (moves in fine cells): the spectrum moved, box-filtered
-        and folded onto the coarse grid, then one small inverse transform per output."""
-        q, size, o, n = self.q, self.size, self.o, self.n
-        k = self._fk
-        ey = np.exp(-2j * np.pi * k * dy)
-        ex = np.exp(-2j * np.pi * k * dx)
-        sy = self._fspec * ey[:, None]
-
-        def fold_y(a):
-            return a.reshape(q, size, size * q).sum(axis=0)
-
-        def fold_x(a):
-            return a.reshape(size, q, size).sum(axis=1)
-
-        # fold along y first: the x ramp then acts on q times fewer rows
-        r = fold_y(sy)
-        out = [fold_x(r * ex[None, :])]
-        if derivatives:
-            d = -2j * np.pi * q * k  # d/d(pixel) of the ramp
-            out.append(fold_x(r * (ex * d)[None, :]))
-            out.append(fold_x(fold_y(sy * d[:, None]) * ex[None, :]))
-        pix = np.fft.ifft2(np.stack(out)).real[:, o : o + n, o : o + n]
-        if not derivatives:
-            return pix[0], None, None
-        return pix[0], pix[1], pix[2]
-
-    def __call__(self, cx: float, cy: float, derivatives: bool = True):
-        """Shape with its centre at window coordinates (cx, cy), and d/dcx, d/dcy."""
-        dx, dy = (cx - self.base[0]) * self.q, (cy - self.base[1]) * self.q
-        if self.q > 1:
-            return self._folded(dx, dy, derivatives)
-        # the phase ramp is separable: two 1-D exponentials, not one over the whole spectrum
-        s = self.spec * np.exp(-2j * np.pi * self.ky * dy) * np.exp(-2j * np.pi * self.kx * dx)
-        if not derivatives:
-            return self._pixels(s), None, None
-        # the image and both derivatives in one batched inverse transform
-        m, gx, gy = self._pixels(np.stack([s, s * self._dkx, s * self._dky]))
-        return m, gx, gy
-
-
-_SHIFTERS: dict[tuple[int, int, int], tuple[Shape, _Shifter]] = {}
-
-
-def _shifter(shape: Shape, n: int, half: int) -> _Shifter:
-    """A :class:`_Shifter` for ``shape`` on an n x n window, kept for the next fit of the same shape
-    object (a frame's stars share one PSF: its transform is taken once, not once per star)."""
-    if shape.optics is not None:  # the exact model; its sampler is cached by the optics module
-        from ..light.optics import WindowSampler
-
-        return WindowSampler(shape.optics, n, half)
-    if shape.kind != "psf":  # a body's template is made for one frame: nothing to keep
-        return _Shifter(shape, n, half)
-    key = (id(shape), n, half)
-    hit = _SHIFTERS.get(key)
-    if hit is not None and hit[0] is shape:
-        return hit[1]
-    if len(_SHIFTERS) >= 8:
-        _SHIFTERS.pop(next(iter(_SHIFTERS)))
-    sh = _Shifter(shape, n, half)
-    _SHIFTERS[key] = (shape, sh)
-    return sh
-
-
 def fit_shape(
     image: np.ndarray,
     x: float,
@@ -292,8 +120,63 @@ def fit_shape(
     of exact whole-cell moves of a finely sampled shape around the place it was rendered for.
     Returns None when too few usable pixels remain.
     """
+    return fit_shapes(image, [(x, y, exclude)], shape, noise_rms=noise_rms, gain=gain,
+                      saturation=saturation, half=half, background=background, search=search)[0]
+
+
+def fit_shapes(
+    image: np.ndarray,
+    points: list[tuple[float, float, tuple[np.ndarray, int] | None]],
+    shape: Shape,
+    *,
+    noise_rms: np.ndarray | float,
+    gain: float | None,
+    saturation: float | None = None,
+    half: int | None = None,
+    background: float | None = None,
+    search: bool = False,
+) -> list[CentroidFit | None]:
+    """:func:`fit_shape` at each of ``points`` ((x, y px, exclude) triples), the fits stepped
+    together (one model evaluation a step for all of them): each answer is the one it would have
+    alone, in a fraction of the time for a frame's stars."""
     h, w = (v // shape.oversample for v in shape.stamp.shape)
     half = half if half is not None else int(max(4, math.ceil(max(h, w) / 2) + 1))
+    wins = [_window(image, x, y, half, noise_rms, gain, saturation, ex) for x, y, ex in points]
+    ok = [k for k, v in enumerate(wins) if v is not None]
+    out: list[CentroidFit | None] = [None] * len(points)
+    if not ok:
+        return out
+    shifter = _shifter(shape, 2 * half + 1, half)
+    d, var0, use = (np.stack([wins[k][i] for k in ok]) for i in range(3))  # (P, n, n)
+    cx = np.array([points[k][0] - wins[k][5] for k in ok])
+    cy = np.array([points[k][1] - wins[k][6] for k in ok])
+    bkg = np.array([_lower_median(wins[k][3][wins[k][2]]) if background is None else background for k in ok])
+    for i, k in enumerate(ok):
+        if wins[k][4] and search:
+            # a clipped core leaves a chi-square surface with a false minimum near each whole-pixel
+            # shift: start Gauss-Newton from the best of a grid of exact moves
+            cx[i], cy[i] = _grid_start(shifter, d[i], use[i], var0[i], cx[i], cy[i])
+    d, var0, use = (a.reshape(len(ok), -1) for a in (d, var0, use))
+    cols = np.flatnonzero(use.any(axis=0))  # only pixels some fit uses
+    d, var0, use = d[:, cols], var0[:, cols], use[:, cols]
+    models = _models(shifter, cols)
+    first = models(cx, cy)  # the models and their derivatives at the start
+    denom = (first[0] ** 2 * use).sum(axis=1)
+    flux = np.array([
+        ((d[i] - bkg[i]) * first[0][i])[use[i]].sum() / denom[i] if denom[i] > 0
+        else float(np.nansum(wins[k][3] - bkg[i])) for i, k in enumerate(ok)
+    ])
+    got = _levenberg_marquardt(models, d, var0, use, gain, half, [cx, cy, flux, bkg], first)
+    for i, k in enumerate(ok):
+        if got[i] is not None:
+            out[k] = _result(*got[i], int(use[i].sum()), wins[k], shape.kind)
+    return out
+
+
+def _window(image, x, y, half, noise_rms, gain, saturation, exclude):
+    """The (2 half + 1)-px square window about (x, y): (data, noise variance, usable, raw window,
+    saturated pixel count, x0, y0), data 0 and variance 1 where unusable (off the frame, NaN,
+    another source's, saturated); None with fewer than 6 usable pixels."""
     n = 2 * half + 1
     ix, iy = int(round(x)), int(round(y))
     ny, nx = image.shape
@@ -313,9 +196,7 @@ def fit_shape(
     if exclude is not None:
         seg, label = exclude
         part = seg[ys0:ys1, xs0:xs1]
-        ex = np.zeros((n, n), bool)
-        ex[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] = (part != 0) & (part != label)
-        use &= ~ex
+        use[ys0 - ylo : ys1 - ylo, xs0 - xlo : xs1 - xlo] &= (part == 0) | (part == label)
     n_sat = 0
     if saturation is not None:
         # a pixel whose mean lies near the ceiling may read just below it: leave a margin of 4 sigma
@@ -325,124 +206,161 @@ def fit_shape(
         use &= ~sat
     if use.sum() < 6:
         return None
-    shifter = _shifter(shape, n, half)
-    d = np.where(use, win, 0.0)
-    var0 = np.where(use, rms**2, 1.0)
-    cx, cy = x - xlo, y - ylo
-    bkg = (
-        float(np.median(win[use][win[use] <= np.percentile(win[use], 50)]))
-        if background is None
-        else background
-    )
-    if n_sat and search:
-        # a clipped core leaves a chi-square surface with a false minimum near each whole-pixel
-        # shift: start Gauss-Newton from the best of a grid of exact moves
-        cx, cy = _grid_start(shifter, d, use, var0, cx, cy)
-    m, _, _ = shifter(cx, cy, derivatives=False)
-    denom = float((m[use] ** 2).sum())
-    flux = float(((d - bkg) * m)[use].sum() / denom) if denom > 0 else float(np.nansum(win - bkg))
-    converged = False
-    cov = None
+    return np.where(use, win, 0.0), np.where(use, rms**2, 1.0), use, win, n_sat, xlo, ylo
 
-    def chi_square(m, flux, bkg):
-        var = var0 + (np.clip(flux * m, 0, None) / gain if gain else 0.0)
-        wgt = np.where(use, 1.0 / var, 0.0)
-        r = d - (flux * m + bkg)
-        return float((r * r * wgt).sum()), wgt, r
 
-    # Levenberg-Marquardt: a Gauss-Newton step, damped until the chi-square falls. An undersampled
-    # PSF (a core of a third of a pixel) makes the surface flat inside a pixel and steep at its
-    # edges, where plain Gauss-Newton steps bounce between pixels
-    m, gx, gy = shifter(cx, cy)
-    chi, wgt, r = chi_square(m, flux, bkg)
-    lam = 1e-4
-    for step in range(MAX_STEPS):
-        jac = np.stack([flux * gx, flux * gy, m, np.ones_like(m)], axis=-1)
-        jw = jac * wgt[..., None]
-        fisher = np.einsum("ijk,ijl->kl", jw, jac)
-        grad = np.einsum("ijk,ij->k", jw, r)
-        lim = 0.5 if step < 3 else 2.0
-        moved = None
-        while lam < 1e12:
-            try:
-                delta = np.linalg.solve(fisher + lam * np.diag(np.diag(fisher)), grad)
-            except np.linalg.LinAlgError:
-                return None
-            scale = min(1.0, lim / max(abs(delta[0]), abs(delta[1]), 1e-12))
-            tx, ty = cx + scale * delta[0], cy + scale * delta[1]
-            tf, tb = flux + scale * delta[2], bkg + scale * delta[3]
-            if (-half <= tx <= 2 * half and -half <= ty <= 2 * half) and math.isfinite(tf):
-                tm, tgx, tgy = shifter(tx, ty)
-                tchi, twgt, tr = chi_square(tm, tf, tb)
-                if tchi <= chi:
-                    moved = scale * max(abs(delta[0]), abs(delta[1]))
-                    cx, cy, flux, bkg = tx, ty, tf, tb
-                    m, gx, gy, chi, wgt, r = tm, tgx, tgy, tchi, twgt, tr
-                    lam = max(lam / 10.0, 1e-7)
-                    break
-            lam *= 10.0
-        if moved is None:  # no step lowers the chi-square: at its minimum to rounding
-            converged = True
-            break
-        if moved < 2e-4:  # px: far below any error it could matter to
-            converged = True
-            break
-    m, gx, gy = shifter(cx, cy)
-    model = flux * m + bkg
-    var = var0 + (np.clip(flux * m, 0, None) / gain if gain else 0.0)
-    wgt = np.where(use, 1.0 / var, 0.0)
-    jac = np.stack([flux * gx, flux * gy, m, np.ones_like(m)], axis=-1)
-    fisher = np.einsum("ijk,ijl->kl", jac * wgt[..., None], jac)
-    try:
-        cov = np.linalg.inv(fisher)
-    except np.linalg.LinAlgError:
-        return None
-    npix = int(use.sum())
-    chi2 = float((((d - model) ** 2) * wgt)[use].sum()) / max(npix - 4, 1)
+def _models(shifter, cols: np.ndarray):
+    """``shifter`` as f(cx, cy) -> (model, d/dcx, d/dcy), each (P, pixels), for P window places, on
+    the window's pixels ``cols`` (flat indices)."""
+    if hasattr(shifter, "batch"):
+        return lambda cx, cy: tuple(a.reshape(len(cx), -1)[:, cols] for a in shifter.batch(cx, cy))
+
+    def each(cx, cy):
+        parts = [shifter(a, b) for a, b in zip(cx, cy, strict=True)]
+        return tuple(np.stack([p[i].ravel()[cols] for p in parts]) for i in range(3))
+
+    return each
+
+
+def _result(cx, cy, flux, bkg, converged, cov, chi, npix, win, kind) -> CentroidFit:
+    """A fit's answer at window place (cx, cy) px with its covariance and chi-square."""
+    chi2 = chi / max(npix - 4, 1)
     inflate = math.sqrt(max(chi2, 1.0))
     crb = np.sqrt(np.clip(np.diag(cov), 0, None))
     return CentroidFit(
-        x=xlo + cx,
-        y=ylo + cy,
-        flux=flux,
-        background=bkg,
-        x_err=float(crb[0] * inflate),
-        y_err=float(crb[1] * inflate),
-        flux_err=float(crb[2] * inflate),
-        crb_x=float(crb[0]),
-        crb_y=float(crb[1]),
-        chi2_red=chi2,
-        n_pixels=npix,
-        n_masked_saturated=n_sat,
-        method=shape.kind,
-        converged=converged,
+        x=win[5] + cx, y=win[6] + cy, flux=flux, background=bkg, x_err=float(crb[0] * inflate),
+        y_err=float(crb[1] * inflate), flux_err=float(crb[2] * inflate), crb_x=float(crb[0]),
+        crb_y=float(crb[1]), chi2_red=chi2, n_pixels=npix, n_masked_saturated=win[4],
+        method=kind, converged=converged,
     )
+
+
+def _lower_median(v: np.ndarray) -> float:
+    """``np.median(v[v <= np.percentile(v, 50)])``, the median of the lower half of ``v`` (a flat
+    background's start), to the bit, from one sort: numpy's linear percentile of an even count is
+    ``b - (b - a) / 2`` of the middle pair, the median of an even count their mean."""
+    s = np.sort(v)
+    n = s.size
+    p50 = s[n // 2] if n % 2 else s[n // 2] - (s[n // 2] - s[n // 2 - 1]) * 0.5
+    c = int(np.searchsorted(s, p50, "right"))
+    return float(s[c // 2] if c % 2 else (s[c // 2 - 1] + s[c // 2]) / 2.0)
+
+
+def _weigh(d, var0, use, gain, flux, bkg, m):
+    """Chi-squares (P,), weights and residuals (P, pixels) of models ``m`` of ``flux`` on ``bkg``:
+    each pixel's variance its noise plus the model's photon noise (``gain``; None: none)."""
+    model = flux[:, None] * m
+    wgt = np.where(use, 1.0 / (var0 + (np.clip(model, 0, None) / gain if gain else 0.0)), 0.0)
+    r = d - (model + bkg[:, None])
+    return (r * r * wgt).sum(axis=1), wgt, r
+
+
+def _fisher(flux, m, gx, gy, wgt, r):
+    """Fisher matrices (P, 4, 4) of (x, y, flux, background) and chi-square gradients (P, 4)."""
+    jac = np.stack([flux[:, None] * gx, flux[:, None] * gy, m, np.ones_like(m)], axis=1)
+    jw = jac * wgt[:, None, :]
+    return jw @ jac.transpose(0, 2, 1), (jw @ r[:, :, None])[..., 0]
+
+
+def _each(f, mats, *args):
+    """``f`` (np.linalg.solve or inv) on a stack of matrices, and which were singular (NaN)."""
+    try:
+        return f(mats, *args), np.zeros(len(mats), bool)
+    except np.linalg.LinAlgError:
+        out, singular = [], np.zeros(len(mats), bool)
+        for i, a in enumerate(mats):
+            try:
+                out.append(f(a, *(b[i] for b in args)))
+            except np.linalg.LinAlgError:
+                out.append(np.full(args[0].shape[1:] if args else a.shape, np.nan))
+                singular[i] = True
+        return np.array(out), singular
+
+
+def _levenberg_marquardt(models, d, var0, use, gain, half, state, first):
+    """Weighted Levenberg-Marquardt on (x, y, flux, background) of P fits at once: for each, a
+    Gauss-Newton step damped until its chi-square falls, as if alone (an undersampled PSF, a core
+    of a third of a pixel, makes the surface flat inside a pixel and steep at its edges, where plain
+    Gauss-Newton steps bounce between pixels). ``d``, ``var0``, ``use`` (P, pixels) are the windows'
+    data, noise variances and usable pixels (image units); ``state`` [cx, cy, flux, bkg] arrays of P
+    (window px, image units) to start from, ``first`` ``models`` there. Returns per fit (cx, cy,
+    flux, bkg, converged, covariance (4, 4), chi-square), or None when its matrix is singular."""
+    cx, cy, flux, bkg = (np.array(v, dtype=float) for v in state)
+    m, gx, gy = (np.array(v) for v in first)
+    chi, wgt, r = _weigh(d, var0, use, gain, flux, bkg, m)
+    n = cx.size
+    lam, step = np.full(n, 1e-4), np.zeros(n, int)
+    todo, converged, bad = np.ones(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    while todo.any():
+        a = np.flatnonzero(todo)
+        fisher, grad = _fisher(flux[a], m[a], gx[a], gy[a], wgt[a], r[a])
+        damp = np.eye(4) * np.diagonal(fisher, axis1=1, axis2=2)[:, None, :]
+        delta, bad[a] = _each(np.linalg.solve, fisher + lam[a, None, None] * damp, grad[:, :, None])
+        delta = delta[:, :, 0]
+        big = np.maximum(np.abs(delta[:, 0]), np.abs(delta[:, 1]))
+        scale = np.minimum(1.0, np.where(step[a] < 3, 0.5, 2.0) / np.maximum(big, 1e-12))
+        t = np.stack([cx[a], cy[a], flux[a], bkg[a]], axis=1) + scale[:, None] * delta
+        inside = ((-half <= t[:, 0]) & (t[:, 0] <= 2 * half) & (-half <= t[:, 1]) & (t[:, 1] <= 2 * half)
+                  & np.isfinite(t[:, 2]) & ~bad[a])
+        better = np.zeros(a.size, bool)
+        if inside.any():
+            e = a[inside]
+            tm, tgx, tgy = models(t[inside, 0], t[inside, 1])
+            tchi, twgt, tr = _weigh(d[e], var0[e], use[e], gain, t[inside, 2], t[inside, 3], tm)
+            better[inside] = tchi <= chi[e]
+            g, ok = a[better], (tchi <= chi[e])
+            cx[g], cy[g], flux[g], bkg[g] = t[better].T
+            chi[g], m[g], gx[g], gy[g], wgt[g], r[g] = tchi[ok], tm[ok], tgx[ok], tgy[ok], twgt[ok], tr[ok]
+            lam[g] = np.maximum(lam[g] / 10.0, 1e-7)
+            step[g] += 1
+            # a step far below any error it could matter to (px): converged
+            converged[g] = scale[better] * big[better] < 2e-4
+            todo[g] = ~converged[g] & (step[g] < MAX_STEPS)
+        rejected = ~better & ~bad[a]
+        no = a[rejected]
+        lam[no] *= 10.0
+        # no step lowers the chi-square: at its minimum to rounding. Damping more only shortens the
+        # step (its length in units of the diagonal's sigmas falls as the damping grows), so once
+        # that length bounds any later move of the position below FLAT_PX, what is left of the
+        # climb to the largest damping could not move the answer by more
+        diag = np.diagonal(fisher[rejected], axis1=1, axis2=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            reach = np.sqrt((diag * delta[rejected] ** 2).sum(axis=1) / np.minimum(diag[:, 0], diag[:, 1]))
+        converged[no] = (lam[no] >= 1e12) | (reach < FLAT_PX)
+        todo[no] = ~converged[no]
+        todo[a[bad[a]]] = False
+    fisher, _ = _fisher(flux, m, gx, gy, wgt, r)
+    cov, singular = _each(np.linalg.inv, fisher)
+    return [
+        None if bad[i] or singular[i]
+        else (float(cx[i]), float(cy[i]), float(flux[i]), float(bkg[i]), bool(converged[i]), cov[i],
+              float(chi[i]))
+        for i in range(n)
+    ]
 
 
 def _grid_start(shifter, d, use, var0, cx, cy):
     """The best start among the shape's whole-fine-cell moves within about 1.3 px of the place it
-    was rendered for (exact models, no interpolation); flux and background solved at each."""
+    was rendered for (exact models, no interpolation); flux and background solved at each (a
+    two-parameter weighted least squares in closed form, all the moves at once)."""
     q = shifter.q
     reach = max(1, int(round(1.34 * q)))
-    best = (math.inf, cx, cy)
-    w = np.sqrt(np.where(use, 1.0 / var0, 0.0)[use])
+    moves = [(a, b) for a in range(-reach, reach + 1) for b in range(-reach, reach + 1)]
+    w = np.sqrt(1.0 / var0[use])
     dd = d[use] * w
-    ones = w
-    for a in range(-reach, reach + 1):
-        for b in range(-reach, reach + 1):
-            m = shifter.at_cells(a, b)[use] * w
-            # two-parameter weighted least squares in closed form
-            s11, s12, s22 = m @ m, m @ ones, ones @ ones
-            t1, t2 = m @ dd, ones @ dd
-            det = s11 * s22 - s12 * s12
-            if det <= 0:
-                continue
-            f = (t1 * s22 - t2 * s12) / det
-            bg = (s11 * t2 - s12 * t1) / det
-            chi = float(((dd - f * m - bg * ones) ** 2).sum())
-            if chi < best[0]:
-                best = (chi, shifter.base[0] + a / q, shifter.base[1] + b / q)
-    return best[1], best[2]
+    m = np.stack([shifter.at_cells(a, b)[use] for a, b in moves]) * w  # (moves, pixels)
+    s11, s12, s22 = (m * m).sum(axis=1), m @ w, w @ w
+    t1, t2 = m @ dd, w @ dd
+    det = s11 * s22 - s12 * s12
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (t1 * s22 - t2 * s12) / det
+        bg = (s11 * t2 - s12 * t1) / det
+    chi = ((dd - f[:, None] * m - bg[:, None] * w) ** 2).sum(axis=1)
+    chi = np.where((det > 0) & ~np.isnan(chi), chi, np.inf)
+    if not np.isfinite(chi).any():
+        return cx, cy
+    a, b = moves[int(np.argmin(chi))]
+    return shifter.base[0] + a / q, shifter.base[1] + b / q
 
 
 def fit_gaussian(

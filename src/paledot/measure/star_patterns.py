@@ -33,17 +33,30 @@ def _triangles(p: np.ndarray, min_side: float) -> tuple[np.ndarray, np.ndarray, 
     if n < 3:
         return np.empty((0, 2)), np.empty((0, 3), int), np.empty(0), np.empty(0)
     tri = _combos(n)
-    a, b, c = p[tri[:, 0]], p[tri[:, 1]], p[tri[:, 2]]
+    dist = np.abs(p[:, None] - p[None, :])  # (n, n): each side once per pair of points
     # side opposite each vertex
-    sides = np.stack((np.abs(b - c), np.abs(a - c), np.abs(a - b)), axis=1)
-    order = np.argsort(-sides, axis=1, kind="stable")
+    i, j, k = tri.T
+    sides = np.stack((dist[j, k], dist[i, k], dist[i, j]), axis=1)
+    order = _longest_first(sides)
     s = np.take_along_axis(sides, order, axis=1)
     v = np.take_along_axis(tri, order, axis=1)
-    pa, pb, pc = p[v[:, 0]], p[v[:, 1]], p[v[:, 2]]
+    pv = p[v]
+    pa, pb, pc = pv[:, 0], pv[:, 1], pv[:, 2]
     cross = ((pb - pa).conjugate() * (pc - pa)).imag
     inv = np.stack((s[:, 1] / s[:, 0], s[:, 2] / s[:, 0]), axis=1)
     keep = (s[:, 0] >= min_side) & (np.abs(cross) > 0.02 * s[:, 0] ** 2) & (inv[:, 0] < 0.995)
     return inv[keep], v[keep], np.sign(cross[keep]), s[keep, 0]
+
+
+def _longest_first(sides: np.ndarray) -> np.ndarray:
+    """``np.argsort(-sides, axis=1, kind="stable")`` for rows of 3: each side's place is the number
+    of sides longer than it plus those as long before it."""
+    s0, s1, s2 = sides.T
+    rank = np.stack(((s1 > s0).astype(np.intp) + (s2 > s0), (s0 >= s1).astype(np.intp) + (s2 > s1),
+                     (s0 >= s2).astype(np.intp) + (s1 >= s2)), axis=1)
+    order = np.empty_like(rank)
+    np.put_along_axis(order, rank, np.arange(3), axis=1)
+    return order
 
 
 @lru_cache(maxsize=8)
@@ -58,14 +71,11 @@ def _hypotheses(
     det: np.ndarray, cat: np.ndarray, scale_lo: float, scale_hi: float, min_side_px: float, tol: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Similarity transforms (a, b; sky = a det + b) proposed by alike triangles."""
-    from scipy.spatial import cKDTree
-
     inv_d, v_d, h_d, l_d = _triangles(det, min_side_px)
     inv_c, v_c, h_c, l_c = _triangles(cat, min_side_px * scale_lo)
     if not len(inv_d) or not len(inv_c):
         return np.empty(0, complex), np.empty(0, complex)
-    pairs = cKDTree(inv_d).sparse_distance_matrix(cKDTree(inv_c), tol, output_type="ndarray")
-    di, ci = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+    di, ci = _alike(inv_d, inv_c, tol)
     if not di.size:
         return np.empty(0, complex), np.empty(0, complex)
     ratio = l_c[ci] / l_d[di]
@@ -90,9 +100,43 @@ def _hypotheses(
         ),
         axis=1,
     ).astype(np.int64)
-    _, inverse, counts = np.unique(cell, axis=0, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(_cell_key(cell), return_inverse=True, return_counts=True)
     order = np.argsort(-counts[inverse.ravel()], kind="stable")
     return a[order], b[order]
+
+
+def _alike(inv_d: np.ndarray, inv_c: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i, j) of the shapes ``inv_d[i]`` and ``inv_c[j]`` (invariants, (M, 2)) within
+    ``tol`` of each other, i ascending: ``inv_c`` sorted by columns of width ``tol`` in its first
+    invariant and by its second within each (one sorted key), each of ``inv_d`` is compared only
+    with the run of its own column and the two beside it that lies within ``tol`` in the second."""
+    col = np.floor(inv_c[:, 0] / tol)
+    span = float(max(inv_c[:, 1].max(), inv_d[:, 1].max()) - min(inv_c[:, 1].min(), inv_d[:, 1].min()))
+    span += 4.0 * tol + 1.0  # a column's keys never reach the next one's
+    key = col * span + inv_c[:, 1]
+    order = np.argsort(key)
+    key = key[order]
+    mid = (np.floor(inv_d[:, 0] / tol)[:, None] + np.arange(-1.0, 2.0)) * span + inv_d[:, 1:]  # (Md, 3)
+    reach = tol * (1.0 + 1e-6)  # a little wide: the exact test follows
+    start = np.searchsorted(key, mid - reach, "left").ravel()
+    count = np.searchsorted(key, mid + reach, "right").ravel() - start
+    first = np.repeat(start - (np.cumsum(count) - count), count)  # each run's start less its offset
+    j = order[first + np.arange(first.size)]
+    i = np.repeat(np.arange(count.size) // 3, count)
+    xd, yd, xc, yc = (np.ascontiguousarray(a) for a in (*inv_d.T, *inv_c.T))
+    dx, dy = xd[i] - xc[j], yd[i] - yc[j]
+    near = dx * dx + dy * dy <= tol * tol
+    return i[near], j[near]
+
+
+def _cell_key(cell: np.ndarray) -> np.ndarray:
+    """One integer per row of ``cell`` (K, 4), equal exactly for equal rows (mixed radix over each
+    column's span; rows themselves when the spans' product would overflow)."""
+    lo = cell.min(axis=0)
+    span = cell.max(axis=0) - lo + 1
+    if float(np.prod(span.astype(float))) >= 2.0**62:
+        return np.unique(cell, axis=0, return_inverse=True)[1].ravel()
+    return np.ravel_multi_index(tuple((cell - lo).T), tuple(int(v) for v in span))
 
 
 def _best_hypothesis(
