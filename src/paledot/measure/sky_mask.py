@@ -107,9 +107,10 @@ def bloom_mask(srcs, shape: tuple[int, int], point_area: float, image: np.ndarra
     if seg is None:
         return out
     own = np.zeros(shape, bool)
-    clipped = None  # saturated pixels per segment label
-    if image is not None and ceiling is not None:
-        clipped = np.bincount(seg[np.nan_to_num(image) >= ceiling - 0.5], minlength=int(seg.max()) + 1)
+    clipped = None  # saturated pixels per segment label (NaN pixels compare False: not saturated)
+    if image is not None and ceiling is not None and any("saturated" in s.flags for s in srcs.sources):
+        with np.errstate(invalid="ignore"):
+            clipped = np.bincount(seg[image >= ceiling - 0.5], minlength=int(seg.max()) + 1)
     for s in srcs.sources:
         if "saturated" not in s.flags or s.label <= 0:
             continue
