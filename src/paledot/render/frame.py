@@ -231,7 +231,7 @@ def render(scene: Scene) -> Frame:
         occluders = occluders_for(i, g, pos, plain, central, drawable, camera)
         drawn = draw_body(
             camera, axes, pos[i], r.body.radii_km, r.body.pole_radec_deg, sun_dir, law, psf, occluders,
-            albedo=albedo,
+            albedo=albedo, exact_bits=scene.noise,  # noise draws follow the light's last bits
         )
         if drawn is None:
             continue
