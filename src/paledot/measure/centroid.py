@@ -55,6 +55,12 @@ class CentroidFit:
     sigma_y: float = float("nan")
     theta: float = float("nan")  # radians, of a Gaussian's sigma_x axis from +x toward +y
 
+    @property
+    def measures_light(self) -> bool:
+        """Did the fit measure the source's light? Not when its flux is less than its own error
+        (a Gaussian spread over a stretched halo): that fit is no measurement."""
+        return not self.flux_err > abs(self.flux)
+
 
 def light_offset(shape: Shape) -> tuple[float, float]:
     """Light centre minus centre of a shape, px (a crescent's light sits toward the Sun)."""

@@ -185,7 +185,7 @@ def measure(
             continue  # with a camera, the body's own image below; a forced Moon (or a point found
             # on a ray) stays where found: its segment is not its own
         f = fit_source(obs, srcs.background, srcs.segmentation, s.label, s.x, s.y, srcs.psf, fwhm)
-        if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a and not f.flux_err > abs(f.flux):
+        if f is not None and math.hypot(f.x - s.x, f.y - s.y) < 3 + 2 * s.a and f.measures_light:
             update_source(s, f)
     solved = _solve(obs, srcs, ident, pred)
     frame_wcs = sky_wcs if sky_wcs is not None else solved

@@ -440,10 +440,9 @@ def refine_stars(obs: Observation, srcs: SourceList, indices: list[int], shape: 
 
 def _source(k: int, d: Detection, f: CentroidFit | None, bkg: Background) -> Source:
     # a windowed centroid stands wherever its window settles (a blend's, off its isophotal centre)
-    # a fit is kept where it stayed near its source and measured its light (a fit whose flux is
-    # less than its own error, a Gaussian spread over a stretched halo, is no measurement)
+    # a fit is kept where it stayed near its source and measured its light
     if f is not None and (f.method == "windowed" or (math.hypot(f.x - d.x, f.y - d.y) < 3 + d.a * 2
-                                                      and not f.flux_err > abs(f.flux))):
+                                                      and f.measures_light)):
         x, y, xe, ye, cx, cy = f.x, f.y, f.x_err, f.y_err, f.crb_x, f.crb_y
         flux, ferr, method, chi2 = f.flux, f.flux_err, f.method, f.chi2_red
     else:

@@ -37,7 +37,7 @@ def _triangles(p: np.ndarray, min_side: float) -> tuple[np.ndarray, np.ndarray, 
     # side opposite each vertex
     i, j, k = tri.T
     sides = np.stack((dist[j, k], dist[i, k], dist[i, j]), axis=1)
-    order = _longest_first(sides)
+    order = np.argsort(-sides, axis=1, kind="stable")
     s = np.take_along_axis(sides, order, axis=1)
     v = np.take_along_axis(tri, order, axis=1)
     pv = p[v]
@@ -46,17 +46,6 @@ def _triangles(p: np.ndarray, min_side: float) -> tuple[np.ndarray, np.ndarray, 
     inv = np.stack((s[:, 1] / s[:, 0], s[:, 2] / s[:, 0]), axis=1)
     keep = (s[:, 0] >= min_side) & (np.abs(cross) > 0.02 * s[:, 0] ** 2) & (inv[:, 0] < 0.995)
     return inv[keep], v[keep], np.sign(cross[keep]), s[keep, 0]
-
-
-def _longest_first(sides: np.ndarray) -> np.ndarray:
-    """``np.argsort(-sides, axis=1, kind="stable")`` for rows of 3: each side's place is the number
-    of sides longer than it plus those as long before it."""
-    s0, s1, s2 = sides.T
-    rank = np.stack(((s1 > s0).astype(np.intp) + (s2 > s0), (s0 >= s1).astype(np.intp) + (s2 > s1),
-                     (s0 >= s2).astype(np.intp) + (s1 >= s2)), axis=1)
-    order = np.empty_like(rank)
-    np.put_along_axis(order, rank, np.arange(3), axis=1)
-    return order
 
 
 @lru_cache(maxsize=8)
