@@ -263,7 +263,7 @@ def make(kind: str, seed: int, folder: Path, *, earth: bool = True, quality: int
     path.write_bytes(data)
     # the Moon's SNR as recorded: the decoded picture less its decoded Moon-free twin, at the Moon
     saved = _decoded(data)
-    moon_snr = _moon_snr(saved, _decoded(degrade(pic_nomoon)), *m_xy, cam, resize) if earth else 0.0
+    moon_snr = _moon_snr(saved, _decoded(degrade(pic_nomoon)), *m_xy, cam, resize, *e_xy) if earth else 0.0
     earth_snr = _local_snr(saved, *e_xy, cam, resize) if earth else 0.0
     shared = False
     if earth and fmt == "jpeg":
@@ -312,16 +312,23 @@ def _decoded(data: bytes) -> np.ndarray:
         return np.flipud(np.asarray(im.convert("RGB"), dtype=np.float64).mean(axis=2))
 
 
-def _moon_snr(pic: np.ndarray, pic_nomoon: np.ndarray, mx: float, my: float, cam, resize: float) -> float:
-    """Aperture SNR of the Moon on the saved picture: its excess light within a radius of one
-    PSF FWHM (at least 1.5 px, resized with the picture) over the Moon-free twin, against the
-    twin's noise around it (at least the 8-bit quantisation noise, 1/sqrt(12) of a step)."""
-    lam = (cam.bandpass_center_nm + cam.bandpass_width_nm / 2) * 1e-9
-    core = 1.03 * lam / (cam.aperture_mm * 1e-3) / cam.pixel_scale_rad  # Airy FWHM, px
-    r = max(1.5, math.hypot(core, cam.psf_fwhm_px) * resize)
+def _moon_snr(pic: np.ndarray, pic_nomoon: np.ndarray, mx: float, my: float, cam, resize: float,
+              ex: float | None = None, ey: float | None = None) -> float:
+    """Aperture SNR of the Moon on the saved picture: its excess light within a radius of one PSF
+    FWHM (at least 1.5 px, resized with the picture) over the Moon-free twin, against the larger of
+    two noises of that aperture on the twin:
+
+    - white: the robust pixel scatter of an annulus about the Moon (4 to 12 radii; at least the
+      8-bit quantisation noise, 1/sqrt(12) of a step) times the root of the aperture's area;
+    - at the Moon's separation from Earth (``ex``, ``ey``): the scatter of the same aperture's sums
+      laid around Earth at that radius, one aperture width apart, away from the Moon's own place
+      (the companion-search convention of high-contrast imaging: what Earth's halo, its JPEG
+      ringing and the picture's correlated noise do there), with the small-sample factor
+      sqrt(1 + 1/n) of n such apertures.
+    """
+    r = _aperture_px(cam, resize)
     ny, nx = pic.shape
-    ix, iy = int(round(mx)), int(round(my))
-    if not (0 <= ix < nx and 0 <= iy < ny):
+    if not (0 <= round(mx) < nx and 0 <= round(my) < ny):
         return 0.0
     yy, xx = np.mgrid[0:ny, 0:nx]
     d = np.hypot(xx - mx, yy - my)
@@ -329,6 +336,23 @@ def _moon_snr(pic: np.ndarray, pic_nomoon: np.ndarray, mx: float, my: float, cam
     ring = (d > 4 * r) & (d < 12 * r)
     diff = float((pic - pic_nomoon)[ap].sum())
     vals = pic_nomoon[ring]
-    sig = 1.4826 * float(np.median(np.abs(vals - np.median(vals))))
-    sig = max(sig, 12**-0.5)
-    return diff / (sig * math.sqrt(ap.sum()))
+    sky = float(np.median(vals))
+    sig = max(1.4826 * float(np.median(np.abs(vals - sky))), 12**-0.5) * math.sqrt(ap.sum())
+    if ex is not None and ey is not None:
+        rho = math.hypot(mx - ex, my - ey)
+        n = int(2 * math.pi * rho // (2 * r))
+        th0 = math.atan2(my - ey, mx - ex)
+        sums = []
+        for k in range(1, n):  # k = 0 is the Moon's own place
+            th = th0 + 2 * math.pi * k / n
+            cx, cy = ex + rho * math.cos(th), ey + rho * math.sin(th)
+            if not (r <= cx < nx - 1 - r and r <= cy < ny - 1 - r):
+                continue
+            y0, x0 = int(cy - r - 1), int(cx - r - 1)
+            win = (slice(max(y0, 0), y0 + int(2 * r) + 4), slice(max(x0, 0), x0 + int(2 * r) + 4))
+            a = np.hypot(xx[win] - cx, yy[win] - cy) <= r
+            sums.append(float(pic_nomoon[win][a].sum()) - sky * float(a.sum()))
+        if len(sums) >= 4:
+            sig = max(sig, float(np.std(sums, ddof=1)) * math.sqrt(1 + 1 / len(sums)))
+    return diff / sig
+

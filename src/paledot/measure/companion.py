@@ -102,6 +102,7 @@ def find_companion(sub: np.ndarray, earth, pe, pm, *, wcs, scales: list[ScaleHyp
         return None
     trials = sum(p[2] for p in places)
     best: Companion | None = None
+    best_sigma = math.inf
     for xs, ys, _, how, label in places:
         inside = (xs >= r) & (xs < nx - 1 - r) & (ys >= r) & (ys < ny - 1 - r)
         if mask is not None:
@@ -115,14 +116,46 @@ def find_companion(sub: np.ndarray, earth, pe, pm, *, wcs, scales: list[ScaleHyp
         if moon_fainter and earth.aperture_flux > 0:
             f = np.where(f < earth.aperture_flux, f, -np.inf)
         k = int(np.argmax(f))
-        snr = noise.snr(float(f[k]), r) if math.isfinite(f[k]) else -math.inf
+        if not math.isfinite(f[k]):
+            continue
+        sigma = _noise_here(noise, f, xs, ys, k, r, ring=how.startswith("on the ring"))
+        snr = float(f[k]) / sigma
         if best is None or snr > best.snr:
             best = Companion(float(xs[k]), float(ys[k]), float(f[k]), snr, r, trials, 1.0, how, label,
                              accept)
+            best_sigma = sigma
     if best is None:
         return None
     # the chance noise reaches it in one place: the Gaussian tail or the empty apertures' own
     # share, whichever is larger (a crushed or blocky sky is not Gaussian)
-    best.false_alarm = min(1.0, trials * noise.tail(best.flux, r)) if math.isfinite(best.snr) else 1.0
+    best.false_alarm = min(1.0, trials * noise.tail(best.flux, r, sigma=best_sigma))
     return best
 
+
+#: Per-pixel floor (image units) of a quantised picture's noise at the Moon's place: the rounding
+#: noise of one level step, 1/sqrt(12). The search has the scatter of its own ring to go by, so
+#: it needs no more than that; a whole-frame detection, with nothing local to compare, keeps the
+#: NoiseModel's floor of a whole step.
+QUANTISATION_FLOOR = 12**-0.5
+
+
+def _noise_here(noise: NoiseModel, f: np.ndarray, xs: np.ndarray, ys: np.ndarray, k: int, r: float,
+                ring: bool) -> float:
+    """The scatter of one aperture sum where the Moon is looked for.
+
+    On a ring about Earth (the pair's roll free) the scatter of the ring's own sums counts too:
+    Earth's halo, its JPEG ringing and a stretch's lifted sky at that separation are what a Moon
+    there must stand above (the companion-search convention of high-contrast imaging); sums within
+    two radii of the best place are left out of it, and it is taken with the small-sample factor
+    sqrt(1 + 1/n) of n independent apertures. Then the empty apertures' scatter (with the rounding
+    floor on a quantised picture), whichever is larger."""
+    floor = QUANTISATION_FLOOR if noise.floor > 0 else 0.0
+    sigma = noise.sigma_at(r, floor=floor)
+    if ring:
+        far = np.hypot(xs - xs[k], ys - ys[k]) > 2 * r
+        vals = f[far & np.isfinite(f)]
+        n_ind = int(len(xs) * 0.5 * r / (2 * r))  # places are half a radius apart
+        if vals.size >= 8 and n_ind >= 4:
+            ring_sigma = 1.4826 * float(np.median(np.abs(vals - np.median(vals))))
+            sigma = max(sigma, ring_sigma * math.sqrt(1 + 1 / n_ind))
+    return sigma

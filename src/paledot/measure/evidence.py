@@ -39,20 +39,24 @@ class NoiseModel:
     floor: float
     sums: np.ndarray | None = None
 
-    def _sigma_at(self, radius_px: float) -> float:
+    def sigma_at(self, radius_px: float, floor: float | None = None) -> float:
+        """The scatter of an aperture sum of radius ``radius_px``: the empty apertures' scaled with
+        the radius (uncorrelated noise) from the measured radius, at least ``floor`` (per pixel;
+        this model's own when None) over the aperture."""
+        floor = self.floor if floor is None else floor
         sig = self.sigma * max(radius_px, 0.5) / max(self.radius_px, 0.5)
-        return max(sig, self.floor * math.sqrt(math.pi) * max(radius_px, 0.5))
+        return max(sig, floor * math.sqrt(math.pi) * max(radius_px, 0.5))
 
     def snr(self, aperture_flux: float, radius_px: float) -> float:
-        """Significance of an aperture sum of radius ``radius_px``: the empty-aperture scatter
-        scales with the aperture's radius (uncorrelated noise) from the measured radius."""
-        return float(aperture_flux / self._sigma_at(radius_px))
+        """Significance of an aperture sum of radius ``radius_px`` (``sigma_at``)."""
+        return float(aperture_flux / self.sigma_at(radius_px))
 
-    def tail(self, aperture_flux: float, radius_px: float) -> float:
+    def tail(self, aperture_flux: float, radius_px: float, sigma: float | None = None) -> float:
         """The chance that one aperture of ``radius_px`` on empty sky reaches ``aperture_flux``:
-        the larger of the Gaussian tail and the empty apertures' own share at or above it (at
-        least 1/(n+1): a share of n apertures cannot say less)."""
-        g = gaussian_tail(self.snr(aperture_flux, radius_px))
+        the larger of the Gaussian tail (of scatter ``sigma``, else ``sigma_at``) and the empty
+        apertures' own share at or above it (at least 1/(n+1): a share of n apertures cannot say
+        less)."""
+        g = gaussian_tail(aperture_flux / (self.sigma_at(radius_px) if sigma is None else sigma))
         if self.sums is None or not self.sums.size:
             return g
         f = aperture_flux * max(self.radius_px, 0.5) / max(radius_px, 0.5)  # at the measured radius

@@ -100,14 +100,18 @@ def _points_look_hot(camera) -> bool:
 
 
 def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wcs, fwhm: float) -> None:
-    """When Earth is named and the Moon is not, measure it at its predicted place; a find becomes a
-    new source (method ``forced``) named 'moon' (``ident`` grows in place)."""
+    """When Earth is named and the Moon is not (or only by a pair that may be chance), measure it at
+    its predicted place; a find is the frame's source there, or a new source (method ``forced``),
+    named 'moon' (``ident`` grows in place)."""
     from .companion import find_companion
     from .sources import Source
 
     pe, pm = pred.get("earth"), pred.get("moon")
-    if pe is None or pm is None or "earth" not in ident.bodies or "moon" in ident.bodies:
+    if pe is None or pm is None or "earth" not in ident.bodies:
         return
+    if "moon" in ident.bodies and ident.confirmed:
+        return  # a pair that is not chance, or the sky's place: the Moon is named
+    # else an unconfirmed pair's Moon (or none): the search may confirm it, or find the real one
     e = srcs.sources[ident.bodies["earth"]]
     sub = srcs.background.subtracted
     if sub is None:
@@ -154,6 +158,13 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
             f"(noise alone reaches it with probability {c.false_alarm:.2g})"
         )
         return
+    near = _source_at(srcs, ev, c, exclude=ident.bodies["earth"])
+    if near is not None:  # the find is a source already measured: keep its centroid
+        srcs.sources[near].flags = [f for f in srcs.sources[near].flags if f != "marginal"] + (
+            ["marginal"] if c.marginal else [])
+        ev.snr[near] = c.snr  # its significance is the search's, priced for the places tried
+        _name_moon(ident, near, c, scales, wcs)
+        return
     err = max(fwhm, 1.0) / max(c.snr, 1.0)
     flags = ["forced"] + (["marginal"] if c.marginal else [])
     s = Source(id=len(srcs.sources), x=c.x, y=c.y, x_err=err, y_err=err, crb_x=float("nan"),
@@ -162,7 +173,24 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
                area=0, a=fwhm / 2.35, b=fwhm / 2.35, theta_deg=0.0, method="forced", flags=flags)
     srcs.sources.append(s)
     ev.snr.append(c.snr)
-    ident.bodies["moon"] = s.id
+    _name_moon(ident, s.id, c, scales, wcs)
+
+
+def _source_at(srcs, ev, c, exclude: int) -> int | None:
+    """The frame's own source (not Earth, not a glyph) within the find's aperture radius, if any."""
+    from .identify import NOT_A_BODY
+
+    best, dist = None, c.radius_px
+    for k, s in enumerate(srcs.sources):
+        d = math.hypot(s.x - c.x, s.y - c.y)
+        if k != exclude and d <= dist and not any(f in NOT_A_BODY for f in s.flags):
+            best, dist = k, d
+    return best
+
+
+def _name_moon(ident: Identification, k: int, c, scales, wcs) -> None:
+    """Name source ``k`` the Moon the search found (``c``), and say how."""
+    ident.bodies["moon"] = k
     ident.notes = [n for n in ident.notes if not n.startswith(("one source only", "Earth taken as"))]
     if c.hypothesis and not ident.assumed:
         ident.assumed = c.hypothesis
