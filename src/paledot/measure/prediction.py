@@ -1,16 +1,17 @@
 """What the sky should show in a frame: each body's apparent place and brightness, and its image.
 
 Positions come from ``geometry.lighttime`` (apparent RA/Dec, LT+S by default); a body's expected
-image (a lit disk through the camera's PSF, noiseless) from ``render`` pointed and rolled to match
-the frame's WCS. The roll is found by comparing the frame's WCS with the WCS ``render`` builds, so
-this module assumes nothing about row order or parity: only the WCS says where the sky is.
+image (a lit disk through the camera's PSF, noiseless) is drawn as ``render`` draws it (its ray
+casting and PSF), from the same light-time vectors, pointed and rolled to match the frame's WCS.
+The roll is found by comparing the frame's WCS with the WCS ``render`` builds, so this module
+assumes nothing about row order or parity: only the WCS says where the sky is.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from astropy import units as u
@@ -32,6 +33,11 @@ class PredictedBody:
     diameter_arcsec: float
     phase_deg: float
     range_km: float
+    #: the apparent observer-to-body vector and the body-to-Sun vector (km, J2000) and the body
+    #: itself (radii, pole), from the same light-time solution: what its template is drawn from
+    position_km: np.ndarray | None = field(default=None, repr=False, compare=False)
+    sun_km: np.ndarray | None = field(default=None, repr=False, compare=False)
+    body: object = field(default=None, repr=False, compare=False)
 
     @property
     def coord(self) -> SkyCoord:
@@ -49,9 +55,12 @@ def predict(observer: str, targets: list[str], et: float, correction: str = "LT+
     diam = 2 * g.angular_radius.to_value("arcsec")[:, 0]
     phase = np.degrees(g.phase_angle.to_value("rad")[:, 0])
     rng = g.range.to_value("km")[:, 0]
+    pos = g.position.to_value("km")[:, 0, :]
+    sun = g.sun_from_target.to_value("km")[:, 0, :]
     return [
         PredictedBody(
-            t.name, float(ra[i]), float(dec[i]), float(mag[i]), float(diam[i]), float(phase[i]), float(rng[i])
+            t.name, float(ra[i]), float(dec[i]), float(mag[i]), float(diam[i]), float(phase[i]),
+            float(rng[i]), pos[i].copy(), sun[i].copy(), t.body,
         )
         for i, t in enumerate(g.targets)
     ]
@@ -110,7 +119,7 @@ def body_shapes(
     positions: dict[str, tuple[float, float]],
     oversample: dict[str, int] | None = None,
 ) -> dict[str, Shape]:
-    """Each body's noiseless image (normalised), rendered alone, oriented like ``wcs`` and placed at
+    """Each body's noiseless image (normalised), drawn alone, oriented like ``wcs`` and placed at
     the same sub-pixel phase as its position in ``positions`` (frame pixels), with its centre.
 
     Rendering at the right phase (rather than moving one rendering by Fourier interpolation)
@@ -149,30 +158,59 @@ def body_shapes(
         dy = (y - by + 0.5) % 1.0 - 0.5
         cx, cy = (side * q - 1) / 2.0, (side * q - 1) / 2.0
         (ra,), (dec,) = w0.all_pix2world([cx - dx * q], [cy - dy * q], 0)
-        scene = Scene(
-            et,
-            observer,
-            [p.name],
-            cam,
-            Pointing("radec", ra_deg=float(ra), dec_deg=float(dec), roll_deg=roll),
-            noise=False,
-            seed=None,
-            stars=False,  # the body alone: a star drawn beside it would pull the fit
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                frame = render(scene)
-            except PaledotError:
+        pointing = Pointing("radec", ra_deg=float(ra), dec_deg=float(dec), roll_deg=roll)
+        if p.position_km is not None and p.body is not None:
+            drawn = _draw_alone(cam, pointing, p)
+            if drawn is None:
                 continue
-        total = float(frame.expected.sum())
+            image, frame_wcs = drawn
+        else:  # a prediction without its vectors: the renderer works them out again
+            scene = Scene(et, observer, [p.name], cam, pointing, noise=False, seed=None,
+                          stars=False)  # the body alone: a star drawn beside it would pull the fit
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    frame = render(scene)
+                except PaledotError:
+                    continue
+            image, frame_wcs = frame.expected.astype(float), frame.wcs
+        total = float(image.sum())
         if total <= 0:
             continue
-        (tx,), (ty,) = frame.wcs.all_world2pix([p.ra_deg], [p.dec_deg], 0)
+        (tx,), (ty,) = frame_wcs.all_world2pix([p.ra_deg], [p.dec_deg], 0)
         # fine cell (j) lies in coarse pixel j // q, whose centre is fine (j // q) q + (q - 1) / 2
         ccx, ccy = (tx - (q - 1) / 2.0) / q, (ty - (q - 1) / 2.0) / q
-        out[p.name] = Shape(frame.expected.astype(float) / total, float(ccx), float(ccy), "template", q)
+        out[p.name] = Shape(image / total, float(ccx), float(ccy), "template", q)
     return out
+
+
+def _draw_alone(cam, pointing, p: PredictedBody):
+    """The body of ``p`` alone on ``cam``'s detector pointed by ``pointing``, noiseless: its light
+    (summing to the share that lands on the detector) and the WCS, drawn as ``render`` draws it
+    (the same ray casting and PSF, the photometric law of the body) from the prediction's own
+    vectors; None when nothing of it is lit or lands there."""
+    from ..light.photometry import has_photometry, surface_law
+    from ..render.projection import build_wcs, camera_axes, unit
+    from ..render.psf import psf_kernel
+    from ..render.raycast import draw_body
+
+    body = p.body
+    if not has_photometry(body.naif_id) or max(body.radii_km) <= 0 or not math.isfinite(p.magnitude):
+        return None
+    axes = camera_axes(_unit(pointing.ra_deg, pointing.dec_deg), math.radians(pointing.roll_deg))
+    sun_dir = None if body.naif_id == 10 else unit(np.asarray(p.sun_km, float))
+    drawn = draw_body(cam, axes, np.asarray(p.position_km, float), body.radii_km, body.pole_radec_deg,
+                      sun_dir, surface_law(body.naif_id), psf_kernel(cam), (), exact_bits=False)
+    if drawn is None:
+        return None
+    image = np.zeros((cam.rows, cam.columns))
+    h, w = drawn.stamp.shape
+    r1, c1 = max(drawn.row0, 0), max(drawn.col0, 0)
+    r2, c2 = min(drawn.row0 + h, cam.rows), min(drawn.col0 + w, cam.columns)
+    if r1 >= r2 or c1 >= c2:
+        return None
+    image[r1:r2, c1:c2] = drawn.stamp[r1 - drawn.row0 : r2 - drawn.row0, c1 - drawn.col0 : c2 - drawn.col0]
+    return image, build_wcs(cam, axes)
 
 
 #: Catalogue stars fainter than this are not looked for among the detections (V).
