@@ -22,7 +22,11 @@ ENGINES = ("sep", "photutils")
 #: 3 x 3 pyramid, normalised, applied as a plain convolution with the threshold in units of the
 #: unfiltered background noise.
 SEXTRACTOR_KERNEL = np.array([[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]])
-_PIXSTACK = 300000  # SEP's own default
+#: SEP's pixel stack for a frame's first try (active pixels over the threshold at once). SEP
+#: links every entry of it on each extraction, so a stack as big as the frame costs 2-5 ms on a
+#: megapixel frame that needs a few thousand; a frame that fills it is extracted again with room
+#: for all its pixels (the same sources: the stack's size only bounds them).
+PIXSTACK_FIRST = 100_000
 
 
 @dataclass
@@ -227,13 +231,9 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
     import sep
 
     kernel = _gaussian_kernel(sigma) if conv is None else np.asarray(conv, float)
-    global _PIXSTACK
     # the deblender's sub-object limit changes how blends split: one value from the first call on,
     # so a frame's sources never depend on which frames were measured before it
     sep.set_sub_object_limit(4096)
-    if sub.size // 2 > _PIXSTACK:  # room for a frame's worth of bright pixels, set once
-        _PIXSTACK = sub.size // 2
-        sep.set_extract_pixstack(_PIXSTACK)
     # SEP runs ten times faster with one noise figure than with a map: use the map only when the
     # noise really varies across the frame (by more than a third: box-to-box scatter of the noise
     # estimate itself is about a tenth)
@@ -252,20 +252,18 @@ def _detect_sep(sub, bkg, nsigma, min_area, sigma, max_sources, deblend_cont=0.0
         # kernel's root sum of squares (for independent pixels: a picture's correlated noise is
         # judged later, by empty apertures).
         err = err * math.sqrt(float((kernel**2).sum()))
-    try:
-        objs, seg = sep.extract(
-            np.ascontiguousarray(sub),
-            nsigma,
-            err=err,
-            minarea=min_area,
-            filter_kernel=kernel,
-            filter_type="conv",
-            deblend_nthresh=32,
-            deblend_cont=deblend_cont,
-            segmentation_map=True,
-        )
-    except Exception as exc:  # SEP's own limits (pixel stack, object count) on pathological frames
-        raise PaledotError(f"source extraction failed on this frame: {exc}") from None
+    data = np.ascontiguousarray(sub)
+    for stack in (min(PIXSTACK_FIRST, data.size), data.size):
+        sep.set_extract_pixstack(stack)
+        try:
+            objs, seg = sep.extract(data, nsigma, err=err, minarea=min_area, filter_kernel=kernel,
+                                    filter_type="conv", deblend_nthresh=32, deblend_cont=deblend_cont,
+                                    segmentation_map=True)
+            break
+        except Exception as exc:  # SEP's own limits (object count) on pathological frames
+            if "pixel buffer full" in str(exc) and stack < data.size:
+                continue  # room for every pixel of the frame, next
+            raise PaledotError(f"source extraction failed on this frame: {exc}") from None
     out = []
     for i in range(min(len(objs), max_sources * 4)):
         o = objs[i]
