@@ -292,16 +292,25 @@ def _local_snr(pic: np.ndarray, x: float, y: float, cam, resize: float) -> float
     (4 to 12 radii) times the aperture's area, against the annulus' robust scatter (at least the
     quantisation noise) over that area."""
     r = _aperture_px(cam, resize)
-    ny, nx = pic.shape
-    if not (0 <= round(x) < nx and 0 <= round(y) < ny):
+    around = _aperture_and_sky(pic, x, y, r)
+    if around is None:
         return 0.0
+    ap, sky, sig = around
+    return float((pic[ap] - sky).sum() / (sig * math.sqrt(ap.sum())))
+
+
+def _aperture_and_sky(sky_pic: np.ndarray, x: float, y: float, r: float):
+    """The aperture of radius ``r`` about (x, y) (a mask of the picture), and the median and robust
+    pixel scatter (at least the quantisation noise, 1/sqrt(12) of a step) of ``sky_pic`` in the
+    annulus of 4 to 12 radii about it; None when (x, y) is off the picture."""
+    ny, nx = sky_pic.shape
+    if not (0 <= round(x) < nx and 0 <= round(y) < ny):
+        return None
     yy, xx = np.mgrid[0:ny, 0:nx]
     d = np.hypot(xx - x, yy - y)
-    ap, ring = d <= r, (d > 4 * r) & (d < 12 * r)
-    vals = pic[ring]
+    vals = sky_pic[(d > 4 * r) & (d < 12 * r)]
     sky = float(np.median(vals))
-    sig = max(1.4826 * float(np.median(np.abs(vals - sky))), 12**-0.5)
-    return float((pic[ap] - sky).sum() / (sig * math.sqrt(ap.sum())))
+    return d <= r, sky, max(1.4826 * float(np.median(np.abs(vals - sky))), 12**-0.5)
 
 
 def _decoded(data: bytes) -> np.ndarray:
@@ -327,18 +336,15 @@ def _moon_snr(pic: np.ndarray, pic_nomoon: np.ndarray, mx: float, my: float, cam
       sqrt(1 + 1/n) of n such apertures.
     """
     r = _aperture_px(cam, resize)
-    ny, nx = pic.shape
-    if not (0 <= round(mx) < nx and 0 <= round(my) < ny):
+    around = _aperture_and_sky(pic_nomoon, mx, my, r)
+    if around is None:
         return 0.0
-    yy, xx = np.mgrid[0:ny, 0:nx]
-    d = np.hypot(xx - mx, yy - my)
-    ap = d <= r
-    ring = (d > 4 * r) & (d < 12 * r)
+    ap, sky, sig_px = around
     diff = float((pic - pic_nomoon)[ap].sum())
-    vals = pic_nomoon[ring]
-    sky = float(np.median(vals))
-    sig = max(1.4826 * float(np.median(np.abs(vals - sky))), 12**-0.5) * math.sqrt(ap.sum())
+    sig = sig_px * math.sqrt(ap.sum())
     if ex is not None and ey is not None:
+        ny, nx = pic.shape
+        yy, xx = np.mgrid[0:ny, 0:nx]
         rho = math.hypot(mx - ex, my - ey)
         n = int(2 * math.pi * rho // (2 * r))
         th0 = math.atan2(my - ey, mx - ex)

@@ -154,7 +154,7 @@ def _noise_here(noise: NoiseModel, f: np.ndarray, xs: np.ndarray, ys: np.ndarray
     if ring:
         far = np.hypot(xs - xs[k], ys - ys[k]) > 2 * r
         vals = f[far & np.isfinite(f)]
-        n_ind = int(len(xs) * 0.5 * r / (2 * r))  # places are half a radius apart
+        n_ind = len(xs) // 4  # places are half a radius apart; independent ones a diameter
         if vals.size >= 8 and n_ind >= 4:
             ring_sigma = 1.4826 * float(np.median(np.abs(vals - np.median(vals))))
             sigma = max(sigma, ring_sigma * math.sqrt(1 + 1 / n_ind))

@@ -158,7 +158,7 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
             f"(noise alone reaches it with probability {c.false_alarm:.2g})"
         )
         return
-    near = _source_at(srcs, ev, c, exclude=ident.bodies["earth"])
+    near = _source_at(srcs, c, exclude=ident.bodies["earth"])
     if near is not None:  # the find is a source already measured: keep its centroid
         srcs.sources[near].flags = [f for f in srcs.sources[near].flags if f != "marginal"] + (
             ["marginal"] if c.marginal else [])
@@ -176,7 +176,7 @@ def look_for_moon(obs, srcs, ident: Identification, pred: dict, ev: Evidence, wc
     _name_moon(ident, s.id, c, scales, wcs)
 
 
-def _source_at(srcs, ev, c, exclude: int) -> int | None:
+def _source_at(srcs, c, exclude: int) -> int | None:
     """The frame's own source (not Earth, not a glyph) within the find's aperture radius, if any."""
     from .identify import NOT_A_BODY
 
